@@ -1,0 +1,206 @@
+"""The live source: one HostSnapshot from /proc, cgroups, the kernel log and Docker probes.
+
+Cost is spent where hangs live. Every process gets stat, uid, cgroup, argv and its fd table
+(pipes need both ends, wherever they are). The runtime scope (daemons, shims, runc, conmon,
+container processes) and every task in D state also get each thread's state, wchan and
+decoded syscall, and the kernel stack of D-state tasks.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from .. import model as m
+from . import cgroups, containers, kmsg, pipes, procfs, runtime, syscalls
+from .docker_probe import DockerProber
+from .guarded import GuardedReader, read_file
+
+
+class LiveSource:
+    """Call snapshot() repeatedly; state (pending docker calls, stuck reads, the kernel log
+    cursor) carries across samples."""
+
+    def __init__(self, docker_host: str | None = None, *, docker: bool = True,
+                 proc: str = "/proc", per_read: float = 0.5, docker_wait: float = 1.5,
+                 clock: Callable[[], float] = time.time):
+        self.proc = proc
+        self.clock = clock
+        self.root = os.geteuid() == 0
+        self.arch = platform.machine()
+        self.clk_tck = os.sysconf("SC_CLK_TCK")
+        self.hostname = socket.gethostname()
+        self.kernel = platform.release()
+        self.reads = GuardedReader(per_read)
+        self.stats = GuardedReader(per_read, reader=procfs.stat_kind)
+        self.kernel_log = kmsg.KernelLog()
+        self.prober = DockerProber(docker_host, clock=clock) if docker else None
+        self.docker_wait = docker_wait
+        self.mnt = cgroups.mounts()
+        self._last_ids: list[str] = []
+
+    def close(self) -> None:
+        self.kernel_log.close()
+
+    # ------------------------------------------------------------------------------
+    def snapshot(self) -> m.HostSnapshot:
+        t0 = time.monotonic()
+        snap = m.HostSnapshot(taken_at=self.clock(), uptime=procfs.uptime(self.proc),
+                              hostname=self.hostname, kernel=self.kernel, arch=self.arch,
+                              clk_tck=self.clk_tck, root=self.root)
+        docker_box: list[m.DockerState] = []
+        dthread = None
+        if self.prober is not None:   # the probes wait on their own thread, beside the scan
+            dthread = threading.Thread(target=lambda: docker_box.append(
+                self.prober.sample(self.docker_wait, proc_ids=self._last_ids)), daemon=True)
+            dthread.start()
+
+        procs, cgmaps, unreadable_fds = self._scan(snap.uptime)
+        snap.processes = procs
+        self._threads(procs)
+        self._resolve_paths(procs)
+        snap.pipes = pipes.join(procs, self.proc)
+        snap.containers = containers.discover(procs, cgmaps, self.proc)
+        for c in snap.containers:
+            if c.cgroup_paths:
+                c.cgroup = cgroups.read_state(c.cgroup_paths, self.mnt)
+        snap.kernel_log = self.kernel_log.poll()
+        self._last_ids = [c.id for c in snap.containers if c.namespace in (None, "moby")]
+
+        if dthread is not None:
+            dthread.join(self.docker_wait + 5.0)
+            snap.docker = docker_box[0] if docker_box else m.DockerState(
+                host=self.prober.host, reachable=False, note="docker probe thread did not report")
+            self._merge_docker(snap)
+        snap.stuck_reads = [m.StuckRead(path=p, seconds=round(s, 1)) for p, s in
+                            sorted({**self.reads.stuck(), **self.stats.stuck()}.items())]
+        snap.degraded = self._degraded(snap, unreadable_fds)
+        snap.collect_seconds = time.monotonic() - t0
+        return snap
+
+    # --- every process ---------------------------------------------------------------
+    def _scan(self, up: float) -> tuple[list[m.Process], dict[int, dict[str, str]], int]:
+        proc = self.proc
+        procs: list[m.Process] = []
+        cgmaps: dict[int, dict[str, str]] = {}
+        unreadable = 0
+        tck = self.clk_tck
+        pids = procfs.list_pids(proc)
+        # argv reads can block: they run guarded, on a worker, beside the scan below
+        for pid in pids:
+            d = procfs.open_pid(pid, proc)
+            if d is None:
+                continue                  # gone: normal
+            try:
+                raw = procfs.read_at(d, "stat")
+                s = procfs.parse_stat(raw) if raw else None
+                if s is None:
+                    continue
+                uid = os.fstat(d).st_uid
+                cg = procfs.parse_cgroup(procfs.read_at(d, "cgroup"))
+                fds = procfs.read_fds_at(d) if s.state != "Z" else []
+            except OSError:
+                continue
+            finally:
+                os.close(d)
+            if fds is None:
+                unreadable += 1
+            cgmaps[pid] = cg
+            procs.append(m.Process(pid=pid, ppid=s.ppid, start_ticks=s.start_ticks, comm=s.comm,
+                                   state=s.state, uid=uid,
+                                   age=max(0.0, up - s.start_ticks / tck), nthreads=s.nthreads,
+                                   fds=fds, cgroup=procfs.primary_cgroup(cg)))
+        argvs = self.reads.read_many(f"{proc}/{p.pid}/cmdline" for p in procs if p.state != "Z")
+        for p in procs:
+            p.argv = procfs.parse_argv(argvs.get(f"{proc}/{p.pid}/cmdline"))
+            info = runtime.classify(p.argv, p.comm)
+            if info:
+                p.role, p.runtime_verb, p.exec_id = info.role, info.verb, info.exec_id
+                p.container_id = info.container_id
+            if p.container_id is None and p.role not in (m.DOCKERD, m.CONTAINERD):
+                p.container_id = runtime.container_id_from_cgroup(p.cgroup)
+        return procs, cgmaps, unreadable
+
+    # --- threads of the runtime scope --------------------------------------------------
+    def _threads(self, procs: list[m.Process]) -> None:
+        proc = self.proc
+        scoped = [p for p in procs if p.role or p.container_id or p.state == "D"]
+        wanted: list[str] = []
+        for p in scoped:
+            for f in p.fds or ():
+                if f.kind == "pipe":
+                    procfs.read_fdinfo(p.pid, f, proc)
+            tids = procfs.list_tids(p.pid, proc) or [p.pid]
+            for tid in tids:
+                base = f"{proc}/{p.pid}/task/{tid}"
+                s = procfs.read_stat(f"{base}/stat")
+                if s is None:
+                    continue
+                p.threads.append(m.Thread(tid=tid, state=s.state,
+                                          wchan=procfs.read_wchan(f"{base}/wchan")))
+                if s.state != "Z":
+                    wanted.append(f"{base}/syscall")
+                if s.state == "D" and self.root:
+                    wanted.append(f"{base}/stack")
+        got = self.reads.read_many(wanted)
+        for p in scoped:
+            by_num = {f.num: f for f in p.fds or ()}
+            for t in p.threads:
+                base = f"{proc}/{p.pid}/task/{t.tid}"
+                raw = got.get(f"{base}/syscall")
+                if raw:
+                    t.syscall = syscalls.parse(raw.decode("ascii", "replace"), self.arch)
+                    if t.syscall and t.syscall.fd is not None and (f := by_num.get(t.syscall.fd)):
+                        t.syscall.fd_target = f.target + (f" {f.mode}" if f.mode else "")
+                stack = got.get(f"{base}/stack")
+                if stack:
+                    t.stack = [ln.split("] ", 1)[-1] for ln in stack.decode().splitlines() if ln]
+
+    # --- fds that name a path: stat(2) them, guarded ------------------------------------
+    def _resolve_paths(self, procs: list[m.Process]) -> None:
+        # One stat per distinct target per snapshot (most processes share /dev/null).
+        by_target: dict[str, list[tuple[int, m.Fd]]] = {}
+        for p in procs:
+            for f in p.fds or ():
+                if f.kind == "path":
+                    by_target.setdefault(f.target, []).append((p.pid, f))
+        links = {f"{self.proc}/{fds[0][0]}/fd/{fds[0][1].num}": t for t, fds in by_target.items()}
+        got = self.stats.read_many(links)
+        kinds = {links[link]: res for link, res in got.items()}
+        for target, fds in by_target.items():
+            res = kinds.get(target)
+            for pid, f in fds:
+                f.kind, f.inode = res if res else ("file", None)
+                if f.kind == "fifo":
+                    procfs.read_fdinfo(pid, f, self.proc)
+
+    # --- docker enrichment and degraded-mode notes -----------------------------------
+    def _merge_docker(self, snap: m.HostSnapshot) -> None:
+        if not self.prober:
+            return
+        seen = {c.id for c in snap.containers}
+        for cid, info in self.prober.info.items():
+            if cid in seen:
+                snap.container(cid).docker = info
+            elif cid in self.prober.known_ids:
+                snap.containers.append(m.Container(id=cid, runtime="docker", docker=info))
+
+    def _degraded(self, snap: m.HostSnapshot, unreadable_fds: int) -> list[str]:
+        notes = []
+        if not self.root:
+            notes.append("not root: other users' fds, syscalls and kernel stacks are hidden; "
+                         "pipe panels and blocked-task decoding are partial; no actions")
+        if unreadable_fds:
+            notes.append(f"fd tables of {unreadable_fds} processes unreadable (permission)")
+        if self.kernel_log.error:
+            notes.append(self.kernel_log.error)
+        if snap.docker and snap.docker.note:
+            notes.append(snap.docker.note)
+        if not self.mnt:
+            notes.append("no cgroup filesystem mounted: cgroup panels unavailable")
+        if snap.stuck_reads:
+            notes.append(f"{len(snap.stuck_reads)} /proc reads did not return (shown as evidence)")
+        return notes

@@ -1,0 +1,298 @@
+"""One host at one instant: plain dataclasses, no I/O and no textual.
+
+Everything the field reports looked at (ps, lsof, strace, cgroup files, the kernel log,
+`docker inspect` that never returns) has a home here. A recording stores these objects and
+replay gives them back unchanged, so every consumer works the same on live and recorded hosts.
+A process is identified by (pid, start_ticks): pids are reused, start times are not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Process roles, from argv (never from comm: the kernel cuts comm at 15 characters).
+DOCKERD = "dockerd"
+CONTAINERD = "containerd"
+SHIM_V2 = "shim-v2"
+SHIM_V1 = "shim-v1"
+SHIM_LEGACY = "shim-legacy"     # docker-containerd-shim before containerd 1.0 (Docker <= 17.09)
+CONMON = "conmon"
+RUNC = "runc"                   # any runc verb; the verb is in Process.runtime_verb
+RUNC_INIT = "runc-init"
+PAUSE = "pause"
+SHIM_ROLES = (SHIM_V2, SHIM_V1, SHIM_LEGACY, CONMON)
+RUNTIME_ROLES = (DOCKERD, CONTAINERD, *SHIM_ROLES, RUNC, RUNC_INIT)
+
+
+@dataclass(slots=True)
+class Syscall:
+    """What /proc/PID/task/TID/syscall said, decoded."""
+    nr: int                          # -1: blocked outside a syscall; -2: running
+    name: str                        # "write", "openat", ..., "running", "none", "syscall_NNN"
+    args: list[int] = field(default_factory=list)
+    fd: int | None = None            # the fd argument, when the call takes one
+    fd_target: str | None = None     # what that fd is: "pipe:[1070361747] write end"
+
+    @property
+    def text(self) -> str:
+        """strace -y style: write(2<pipe:[1070361747]>, 0x7f.., 33)."""
+        if self.nr < 0:
+            return self.name
+        shown = []
+        for i, a in enumerate(self.args[:3]):
+            if i == 0 and self.fd is not None:
+                shown.append(f"{self.fd}<{self.fd_target}>" if self.fd_target else str(self.fd))
+            else:
+                shown.append(hex(a) if a > 0xFFFF else str(a))
+        return f"{self.name}({', '.join(shown)})"
+
+
+@dataclass(slots=True)
+class Thread:
+    tid: int
+    state: str                       # R S D Z T t X I
+    wchan: str | None = None
+    syscall: Syscall | None = None
+    stack: list[str] | None = None   # kernel stack frames, when read (root)
+
+
+@dataclass(slots=True)
+class Fd:
+    num: int
+    kind: str                        # pipe fifo socket file dir device anon other
+    target: str                      # the /proc/PID/fd/N link text
+    inode: int | None = None
+    mode: str | None = None          # "r", "w", "rw" (fdinfo flags & 3)
+    flags: int | None = None         # fdinfo flags, octal in the file
+
+
+@dataclass(slots=True)
+class Process:
+    pid: int
+    ppid: int
+    start_ticks: int                 # /proc/PID/stat field 22: with pid, the identity
+    comm: str
+    state: str
+    uid: int
+    age: float                       # seconds alive at the snapshot
+    argv: list[str] | None = None    # None: unreadable, or the read is still pending
+    threads: list[Thread] = field(default_factory=list)   # filled for the runtime scope
+    nthreads: int = 1
+    fds: list[Fd] | None = None      # None: not readable (not root, or vanished)
+    cgroup: str | None = None        # the pids (v1) or unified (v2) cgroup path
+    role: str | None = None          # one of the roles above, or None
+    container_id: str | None = None
+    runtime_verb: str | None = None  # runc verb: create start exec kill delete ...
+    exec_id: str | None = None       # runc exec --pid-file <bundle>/<exec id>.pid
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.pid, self.start_ticks)
+
+    @property
+    def zombie(self) -> bool:
+        return self.state == "Z"
+
+    @property
+    def cmdline(self) -> str:
+        if self.argv:
+            return " ".join(self.argv)
+        return f"[{self.comm}]"
+
+    def fd(self, num: int) -> Fd | None:
+        for f in self.fds or ():
+            if f.num == num:
+                return f
+        return None
+
+
+@dataclass(slots=True)
+class PipeEnd:
+    pid: int
+    start_ticks: int
+    comm: str
+    fd: int
+    mode: str | None
+
+
+@dataclass(slots=True)
+class Pipe:
+    """One pipe (or named FIFO), joined by inode across every process that holds it."""
+    inode: int
+    kind: str = "pipe"               # "pipe" or "fifo"
+    path: str | None = None          # FIFO path; never opened
+    readers: list[PipeEnd] = field(default_factory=list)
+    writers: list[PipeEnd] = field(default_factory=list)
+    queued: int | None = None        # FIONREAD; None for FIFOs (never opened) and unknowns
+    capacity: int | None = None      # F_GETPIPE_SZ
+
+    @property
+    def full(self) -> bool:
+        return self.queued is not None and self.capacity is not None and self.queued >= self.capacity
+
+
+@dataclass(slots=True)
+class CgroupLevel:
+    """One level of a container's cgroup ancestry (container first, root last)."""
+    path: str
+    pids_current: int | None = None
+    pids_max: int | None = None      # None: "max" (no limit) or no pids controller here
+    pids_events_max: int | None = None   # forks refused at this level
+    mem_usage: int | None = None
+    mem_limit: int | None = None     # None: no limit
+    mem_oom: int | None = None       # v2 memory.events oom; v1 under_oom
+    mem_oom_kill: int | None = None  # oom_kill counter
+
+
+@dataclass(slots=True)
+class CgroupState:
+    version: int                     # 1 or 2
+    path: str
+    levels: list[CgroupLevel] = field(default_factory=list)
+    freezer: str | None = None       # THAWED FREEZING FROZEN
+    procs: list[int] | None = None   # cgroup.procs of the container level
+
+
+@dataclass(slots=True)
+class DockerInfo:
+    """What `docker inspect` said, reduced to what an operator needs (no env, no secrets)."""
+    name: str | None = None
+    image: str | None = None
+    state: str | None = None         # running exited paused created restarting dead
+    status: str | None = None        # `docker ps` STATUS text
+    paused: bool = False
+    pid: int | None = None
+    pod: str | None = None           # io.kubernetes.pod.name
+    pod_namespace: str | None = None
+    k8s_container: str | None = None
+
+
+@dataclass(slots=True)
+class Container:
+    id: str
+    runtime: str                     # shim-v2 shim-v1 shim-legacy conmon docker cgroup
+    namespace: str | None = None     # containerd namespace: moby, k8s.io
+    shim_pid: int | None = None
+    bundle: str | None = None
+    init_pid: int | None = None      # <bundle>/init.pid: the container's main process
+    cgroup_paths: dict[str, str] = field(default_factory=dict)
+    cgroup: CgroupState | None = None
+    pidns_path: str | None = None    # config.json joins this pid namespace (shared pid ns)
+    docker: DockerInfo | None = None
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def name(self) -> str:
+        if self.docker and self.docker.name:
+            return self.docker.name
+        return self.short_id
+
+
+@dataclass(slots=True)
+class KernelLogLine:
+    uptime: float                    # seconds since boot, as the kernel stamps it
+    kind: str                        # oom-kill oom pids-fork-rejected hung-task
+    text: str
+    pid: int | None = None
+
+
+@dataclass(slots=True)
+class Probe:
+    """One Docker API call. A call that has not returned is "pending", never waited on."""
+    call: str                        # ping, list, inspect
+    target: str | None = None        # container id for inspect
+    status: str = "pending"          # ok error pending
+    started: float = 0.0             # wall clock when the call was issued
+    seconds: float = 0.0             # latency when done; time so far when pending
+    error: str | None = None
+
+    @property
+    def text(self) -> str:
+        what = self.call + (f" {self.target[:12]}" if self.target else "")
+        if self.status == "pending":
+            return f"{what}: timed out after {self.seconds:.0f} s, still pending"
+        if self.status == "error":
+            return f"{what}: failed after {self.seconds:.2f} s: {self.error}"
+        return f"{what}: {self.seconds * 1000:.0f} ms"
+
+
+@dataclass(slots=True)
+class DockerState:
+    host: str                        # the daemon address probed
+    reachable: bool | None = None    # None: no daemon configured/present; False: not answering
+    version: str | None = None
+    probes: list[Probe] = field(default_factory=list)
+    note: str | None = None
+
+    def pending(self) -> list[Probe]:
+        return [p for p in self.probes if p.status == "pending"]
+
+
+@dataclass(slots=True)
+class StuckRead:
+    """A /proc read that did not return within its deadline (it is left running)."""
+    path: str
+    seconds: float
+
+
+@dataclass(slots=True)
+class HostSnapshot:
+    taken_at: float                  # wall clock (epoch seconds)
+    uptime: float                    # /proc/uptime at the sample: the clock for ages
+    hostname: str
+    kernel: str
+    arch: str                        # x86_64 or aarch64: decides syscall numbers
+    clk_tck: int = 100
+    root: bool = True
+    processes: list[Process] = field(default_factory=list)
+    pipes: list[Pipe] = field(default_factory=list)
+    containers: list[Container] = field(default_factory=list)
+    kernel_log: list[KernelLogLine] = field(default_factory=list)
+    docker: DockerState | None = None
+    degraded: list[str] = field(default_factory=list)   # what cannot be seen, and why
+    stuck_reads: list[StuckRead] = field(default_factory=list)
+    collect_seconds: float = 0.0
+    _index: dict[int, Process] | None = field(default=None, repr=False, compare=False)
+
+    def proc(self, pid: int | None) -> Process | None:
+        if pid is None:
+            return None
+        if self._index is None or len(self._index) != len(self.processes):
+            self._index = {p.pid: p for p in self.processes}
+        return self._index.get(pid)
+
+    def children(self, pid: int) -> list[Process]:
+        return [p for p in self.processes if p.ppid == pid]
+
+    def container(self, cid: str) -> Container | None:
+        for c in self.containers:
+            if c.id == cid or c.id.startswith(cid):
+                return c
+        return None
+
+    def pipe(self, inode: int) -> Pipe | None:
+        for p in self.pipes:
+            if p.inode == inode:
+                return p
+        return None
+
+    def runtime_tree(self, container: Container) -> list[Process]:
+        """The shim and everything under it, plus processes in the container's cgroup."""
+        out: dict[int, Process] = {}
+        if container.shim_pid and (shim := self.proc(container.shim_pid)):
+            out[shim.pid] = shim
+            todo = [shim.pid]
+            kids: dict[int, list[Process]] = {}
+            for p in self.processes:
+                kids.setdefault(p.ppid, []).append(p)
+            while todo:
+                for k in kids.get(todo.pop(), ()):
+                    if k.pid not in out:
+                        out[k.pid] = k
+                        todo.append(k.pid)
+        for p in self.processes:
+            if p.container_id == container.id:
+                out.setdefault(p.pid, p)
+        return sorted(out.values(), key=lambda p: (p.start_ticks, p.pid))

@@ -1,0 +1,1 @@
+"""Recordings: a versioned, compressed file of timed HostSnapshot frames."""

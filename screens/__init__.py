@@ -1,0 +1,1 @@
+"""The Textual faces of hangconsole (the only package that imports textual)."""
