@@ -106,19 +106,18 @@ class DockerProber:
             return DockerState(host=self.host, reachable=None,
                                note=f"no Docker daemon socket at {sock}: /proc view only")
         end = time.monotonic() + wait
-        self._issue("ping", None, "/_ping")
+        issued = [self._issue("ping", None, "/_ping")]
         lst = self._issue("list", None, "/containers/json?all=1")
+        issued.append(lst)
         if lst:
             lst.done.wait(max(0.0, end - time.monotonic()))
             if lst.done.is_set() and lst.error is None:
                 self._absorb_list(lst.result)
         targets = list(dict.fromkeys(self.known_ids + (proc_ids or [])))
-        for cid in targets:
-            self._issue("inspect", cid, f"/containers/{cid}/json")
-        with self._lock:
-            calls = list(self._calls.values())
-        for c in calls:
-            c.done.wait(max(0.0, end - time.monotonic()))
+        issued += [self._issue("inspect", cid, f"/containers/{cid}/json") for cid in targets]
+        for c in issued:            # calls already known to hang are not waited on again
+            if c is not None:
+                c.done.wait(max(0.0, end - time.monotonic()))
         return self._report(targets)
 
     def _absorb_list(self, rows) -> None:

@@ -1,9 +1,10 @@
 """The live source: one HostSnapshot from /proc, cgroups, the kernel log and Docker probes.
 
 Cost is spent where hangs live. Every process gets stat, uid, cgroup, argv and its fd table
-(pipes need both ends, wherever they are). The runtime scope (daemons, shims, runc, conmon,
-container processes) and every task in D state also get each thread's state, wchan and
-decoded syscall, and the kernel stack of D-state tasks.
+(pipes need both ends, wherever they are). The detail scope (daemons, shims, runc, conmon,
+container processes, every process in D state, and the writers of every full pipe wherever
+they run) also gets each thread's state, wchan and decoded syscall, and the kernel stack of
+D-state tasks.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from .guarded import GuardedReader, read_file
 class LiveSource:
     """Call snapshot() repeatedly; state (pending docker calls, stuck reads, the kernel log
     cursor) carries across samples."""
+    live = True
 
     def __init__(self, docker_host: str | None = None, *, docker: bool = True,
                  proc: str = "/proc", per_read: float = 0.5, docker_wait: float = 1.5,
@@ -60,9 +62,10 @@ class LiveSource:
 
         procs, cgmaps, unreadable_fds = self._scan(snap.uptime)
         snap.processes = procs
-        self._threads(procs)
         self._resolve_paths(procs)
         snap.pipes = pipes.join(procs, self.proc)
+        full_pipe_writers = {e.pid for pp in snap.pipes if pp.full for e in pp.writers}
+        self._threads(procs, full_pipe_writers)
         snap.containers = containers.discover(procs, cgmaps, self.proc)
         for c in snap.containers:
             if c.cgroup_paths:
@@ -125,9 +128,9 @@ class LiveSource:
         return procs, cgmaps, unreadable
 
     # --- threads of the runtime scope --------------------------------------------------
-    def _threads(self, procs: list[m.Process]) -> None:
+    def _threads(self, procs: list[m.Process], also: set[int]) -> None:
         proc = self.proc
-        scoped = [p for p in procs if p.role or p.container_id or p.state == "D"]
+        scoped = [p for p in procs if p.role or p.container_id or p.state == "D" or p.pid in also]
         wanted: list[str] = []
         for p in scoped:
             for f in p.fds or ():

@@ -1,0 +1,184 @@
+"""The `hangconsole` command: argument parsing only; the work is in the core modules.
+
+Every failure an operator can cause (a bad recording, no permission, no docker) ends in one
+line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+
+from . import __version__
+
+EXIT_USAGE = 64      # bad arguments or input (sysexits EX_USAGE / EX_DATAERR family)
+EXIT_DATA = 65
+EXIT_NOPERM = 77
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def _common(p: argparse.ArgumentParser, sub: bool = False) -> None:
+    """Options every command takes, before or after the command name."""
+    d = (lambda v: argparse.SUPPRESS) if sub else (lambda v: v)
+    p.add_argument("--replay", metavar="FILE", default=d(None),
+                   help="use a recording instead of the live host")
+    p.add_argument("--salvage", action="store_true", default=d(False),
+                   help="with --replay: use the complete frames of a truncated recording")
+    p.add_argument("--docker-host", metavar="URL", default=d(None),
+                   help="Docker daemon address (default: $DOCKER_HOST, else the default socket)")
+    p.add_argument("--no-docker", action="store_true", default=d(False),
+                   help="do not probe the Docker API at all")
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="hangconsole",
+        description="Incident console for hung Docker/containerd hosts. With no command it "
+                    "opens the console on the live host (or on a recording with --replay).",
+        epilog="The daemon probed is --docker-host, else $DOCKER_HOST, else "
+               "unix:///var/run/docker.sock, as for the docker CLI. Without root the console "
+               "runs degraded and says what it cannot see.")
+    ap.add_argument("--version", action="version", version=f"hangconsole {__version__}")
+    _common(ap)
+    ap.add_argument("--interval", type=float, default=2.0, metavar="S",
+                    help="live refresh interval in seconds (default 2)")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    rec = sub.add_parser("record", help="record the live host to a file",
+                         description="Record timed snapshots of the live host to a compressed, "
+                                     "versioned file (docs/recording-format.md). Secret-looking "
+                                     "argv values are redacted unless --no-redact.")
+    _common(rec, sub=True)
+    rec.add_argument("-o", "--output", required=True, metavar="FILE")
+    rec.add_argument("--interval", type=float, default=2.0, metavar="S", help="seconds between frames (default 2)")
+    g = rec.add_mutually_exclusive_group()
+    g.add_argument("--frames", type=int, metavar="N", help="stop after N frames")
+    g.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    rec.add_argument("--no-redact", action="store_true", help="keep argv values as they are")
+    rec.add_argument("--note", help="a line stored in the recording's header")
+
+    snp = sub.add_parser("snapshot", help="print one snapshot of the host (or of a recording frame)",
+                         description="Print the host as the console sees it: daemons, containers, "
+                                     "runtime process trees, what each task is blocked in.")
+    _common(snp, sub=True)
+    snp.add_argument("--json", action="store_true", help="the snapshot model as JSON")
+    snp.add_argument("--frame", type=int, default=0, metavar="N", help="with --replay: which frame")
+    return ap
+
+
+def _live_source(args):
+    from .collect.live import LiveSource
+    return LiveSource(args.docker_host, docker=not args.no_docker)
+
+
+def _open_recording(path: str, salvage: bool = False):
+    from .record.fileformat import Recording, RecordingError
+    try:
+        return Recording(path, salvage=salvage)
+    except RecordingError as e:
+        raise CliError(str(e), EXIT_DATA) from None
+
+
+def _warn_degraded() -> None:
+    if os.geteuid() != 0:
+        print("hangconsole: not root: other users' fds, syscalls and kernel stacks are hidden; "
+              "running degraded (no actions)", file=sys.stderr)
+
+
+def cmd_record(args) -> int:
+    from .record.fileformat import RecordingWriter
+    if args.interval <= 0 or (args.frames is not None and args.frames < 1) or \
+            (args.duration is not None and args.duration <= 0):
+        raise CliError("--interval, --frames and --duration must be positive", EXIT_USAGE)
+    _warn_degraded()
+    src = _live_source(args)
+    try:
+        writer = RecordingWriter(args.output, redacted=not args.no_redact, note=args.note)
+    except OSError as e:
+        raise CliError(f"cannot write {args.output}: {e.strerror}", EXIT_NOPERM if e.errno == 13 else 1)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *a: stop.update(now=True))
+    end = time.monotonic() + args.duration if args.duration else None
+    try:
+        while not stop["now"]:
+            t0 = time.monotonic()
+            writer.write(src.snapshot())
+            print(f"\rframe {writer.frames}", end="", file=sys.stderr, flush=True)
+            if args.frames and writer.frames >= args.frames:
+                break
+            if end and time.monotonic() >= end:
+                break
+            time.sleep(max(0.0, args.interval - (time.monotonic() - t0)))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        writer.close()
+        src.close()
+    print(f"\rwrote {writer.frames} frames to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_snapshot(args) -> int:
+    from .record import codec
+    from .views import text_report
+    if args.replay:
+        rec = _open_recording(args.replay, args.salvage)
+        if not 0 <= args.frame < len(rec):
+            raise CliError(f"--frame {args.frame}: the recording has frames 0..{len(rec) - 1}", EXIT_USAGE)
+        snap = rec.frame(args.frame)
+    else:
+        _warn_degraded()
+        src = _live_source(args)
+        snap = src.snapshot()
+        src.close()
+    if args.json:
+        import json
+        json.dump(codec.encode(snap), sys.stdout, indent=1)
+        print()
+    else:
+        print(text_report(snap))
+    return 0
+
+
+def cmd_console(args) -> int:
+    if args.replay:
+        from .sources import ReplaySource
+        source = ReplaySource(_open_recording(args.replay, args.salvage))
+    else:
+        _warn_degraded()
+        source = _live_source(args)
+    if not sys.stdout.isatty():
+        raise CliError("the console needs a terminal; use `hangconsole snapshot` for text output",
+                       EXIT_USAGE)
+    from .screens.app import HangConsoleApp
+    HangConsoleApp(source, interval=args.interval).run()
+    source.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "record":
+            return cmd_record(args)
+        if args.command == "snapshot":
+            return cmd_snapshot(args)
+        return cmd_console(args)
+    except CliError as e:
+        print(f"hangconsole: {e}", file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Text views of a snapshot shared by the CLI and the TUI (no textual here)."""
+from __future__ import annotations
+
+from . import model as m
+
+
+def fmt_age(seconds: float) -> str:
+    s = int(seconds)
+    if s < 120:
+        return f"{s}s"
+    if s < 7200:
+        return f"{s // 60}m"
+    if s < 172800:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600}h"
+
+
+def blocked_in(p: m.Process) -> str:
+    """The most telling thread state of a process: the first thread in a syscall on an fd,
+    else the main thread's syscall/wchan."""
+    if p.zombie:
+        return "zombie (exited, not reaped)"
+    best = None
+    for t in p.threads:
+        if t.syscall and t.syscall.fd is not None and t.state in ("S", "D"):
+            best = t
+            break
+    t = best or (p.threads[0] if p.threads else None)
+    if t is None:
+        return ""
+    parts = []
+    if t.syscall and t.syscall.nr >= 0:
+        parts.append(t.syscall.text)
+    if t.wchan:
+        parts.append(f"wchan {t.wchan}")
+    if best is not None and best.tid != p.pid:
+        parts.append(f"tid {best.tid}")
+    return "  ".join(parts)
+
+
+def process_line(p: m.Process, width: int = 100) -> str:
+    argv = p.cmdline
+    role = f"[{p.role}] " if p.role else ""
+    head = f"{p.pid:>7} {p.state} {fmt_age(p.age):>6} {role}{argv}"
+    return head[:width]
+
+
+def container_tree(snap: m.HostSnapshot, c: m.Container) -> list[tuple[int, m.Process]]:
+    """(depth, process) in tree order: the shim, runc exec/init, container processes."""
+    procs = snap.runtime_tree(c)
+    if c.shim_pid:   # a pod shim serves several containers: keep this one's branch only
+        procs = [p for p in procs if p.pid == c.shim_pid or p.container_id in (c.id, None)
+                 or p.role in (m.RUNC, m.RUNC_INIT)]
+    pids = {p.pid for p in procs}
+    kids: dict[int, list[m.Process]] = {}
+    roots = []
+    for p in procs:
+        if p.ppid in pids and p.ppid != p.pid:
+            kids.setdefault(p.ppid, []).append(p)
+        else:
+            roots.append(p)
+    out: list[tuple[int, m.Process]] = []
+
+    def walk(p: m.Process, depth: int) -> None:
+        out.append((depth, p))
+        for k in kids.get(p.pid, ()):
+            walk(k, depth + 1)
+    for r in roots:
+        walk(r, 0)
+    return out
+
+
+def daemons(snap: m.HostSnapshot) -> list[m.Process]:
+    return [p for p in snap.processes if p.role in (m.DOCKERD, m.CONTAINERD)]
+
+
+def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
+    """The plain-text host view printed by `hangconsole snapshot`."""
+    lines = [f"host {snap.hostname}  kernel {snap.kernel}  {snap.arch}  "
+             f"{len(snap.processes)} processes  {len(snap.pipes)} pipes  "
+             f"collected in {snap.collect_seconds * 1000:.0f} ms"]
+    for note in snap.degraded:
+        lines.append(f"degraded: {note}")
+    if snap.docker:
+        d = snap.docker
+        state = {None: "absent", True: "answering", False: "NOT ANSWERING"}[d.reachable]
+        lines.append(f"docker {d.host}: {state}" + (f" (API {d.version})" if d.version else ""))
+        for pr in d.probes:
+            if pr.status != "ok":
+                lines.append(f"  {pr.text}")
+    for s in snap.stuck_reads:
+        lines.append(f"stuck read: {s.path} pending {s.seconds:.0f} s")
+    for k in snap.kernel_log[-5:]:
+        lines.append(f"kernel [{k.uptime:.0f}] {k.kind}: {k.text}")
+    for p in daemons(snap):
+        lines.append(process_line(p, width))
+    for c in snap.containers:
+        lines.append("")
+        d = c.docker
+        extra = f" {d.image} {d.state}" if d else ""
+        lines.append(f"container {c.name} {c.short_id} ({c.runtime}){extra}")
+        if c.cgroup:
+            for lv in c.cgroup.levels[:1]:
+                if lv.pids_current is not None:
+                    lines.append(f"  pids {lv.pids_current}/{lv.pids_max or 'max'}")
+            if c.cgroup.freezer and c.cgroup.freezer != "THAWED":
+                lines.append(f"  freezer {c.cgroup.freezer}")
+        for depth, p in container_tree(snap, c):
+            blk = blocked_in(p)
+            lines.append(("  " * (depth + 1) + process_line(p, width))[:width])
+            if blk and p.state in ("S", "D") and p.role != m.SHIM_V2 or p.zombie:
+                lines.append("  " * (depth + 2) + "  " + blk)
+    return "\n".join(lines)
