@@ -94,9 +94,15 @@ class Process:
 
     @property
     def cmdline(self) -> str:
-        if self.argv:
-            return " ".join(self.argv)
-        return f"[{self.comm}]"
+        """argv as ps shows it, led by comm when argv[0] does not name it (busybox applets,
+        rewritten titles)."""
+        if not self.argv:
+            return f"[{self.comm}]"
+        line = " ".join(self.argv)
+        base = self.argv[0].rsplit("/", 1)[-1]
+        if self.comm and not base.startswith(self.comm[:15]) and not self.comm.startswith(base[:15]):
+            return f"{self.comm}: {line}"
+        return line
 
     def fd(self, num: int) -> Fd | None:
         for f in self.fds or ():

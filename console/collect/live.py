@@ -19,6 +19,7 @@ from .. import model as m
 from . import cgroups, containers, kmsg, pipes, procfs, runtime, syscalls
 from .docker_probe import DockerProber
 from .guarded import GuardedReader, read_file
+from .scanner import ScanPool
 
 
 class LiveSource:
@@ -37,6 +38,7 @@ class LiveSource:
         self.hostname = socket.gethostname()
         self.kernel = platform.release()
         self.reads = GuardedReader(per_read)
+        self.pool = ScanPool(per_read=per_read, argv_reader=self.reads)
         self.stats = GuardedReader(per_read, reader=procfs.stat_kind)
         self.kernel_log = kmsg.KernelLog()
         self.prober = DockerProber(docker_host, clock=clock) if docker else None
@@ -46,6 +48,7 @@ class LiveSource:
 
     def close(self) -> None:
         self.kernel_log.close()
+        self.pool.close()
 
     # ------------------------------------------------------------------------------
     def snapshot(self) -> m.HostSnapshot:
@@ -60,10 +63,10 @@ class LiveSource:
                 self.prober.sample(self.docker_wait, proc_ids=self._last_ids)), daemon=True)
             dthread.start()
 
-        procs, cgmaps, unreadable_fds = self._scan(snap.uptime)
+        procs, cgmaps, unreadable_fds, measured = self._scan(snap.uptime)
         snap.processes = procs
         self._resolve_paths(procs)
-        snap.pipes = pipes.join(procs, self.proc)
+        snap.pipes = pipes.join(procs, measured, self.proc)
         full_pipe_writers = {e.pid for pp in snap.pipes if pp.full for e in pp.writers}
         self._threads(procs, full_pipe_writers)
         snap.containers = containers.discover(procs, cgmaps, self.proc)
@@ -79,53 +82,51 @@ class LiveSource:
                 host=self.prober.host, reachable=False, note="docker probe thread did not report")
             self._merge_docker(snap)
         snap.stuck_reads = [m.StuckRead(path=p, seconds=round(s, 1)) for p, s in
-                            sorted({**self.reads.stuck(), **self.stats.stuck()}.items())]
+                            sorted({**self.pool.stuck(), **self.reads.stuck(), **self.stats.stuck()}.items())]
         snap.degraded = self._degraded(snap, unreadable_fds)
         snap.collect_seconds = time.monotonic() - t0
         return snap
 
     # --- every process ---------------------------------------------------------------
-    def _scan(self, up: float) -> tuple[list[m.Process], dict[int, dict[str, str]], int]:
+    def _scan(self, up: float):
+        """Every process, scanned by the helper pool; returns the processes, their cgroup
+        maps, the count whose fd table was unreadable, and the measured pipes."""
         proc = self.proc
         procs: list[m.Process] = []
         cgmaps: dict[int, dict[str, str]] = {}
+        measured: dict[int, tuple[int, int]] = {}
         unreadable = 0
         tck = self.clk_tck
-        pids = procfs.list_pids(proc)
-        # argv reads can block: they run guarded, on a worker, beside the scan below
-        for pid in pids:
-            d = procfs.open_pid(pid, proc)
-            if d is None:
-                continue                  # gone: normal
-            try:
-                raw = procfs.read_at(d, "stat")
-                s = procfs.parse_stat(raw) if raw else None
-                if s is None:
-                    continue
-                uid = os.fstat(d).st_uid
-                cg = procfs.parse_cgroup(procfs.read_at(d, "cgroup"))
-                fds = procfs.read_fds_at(d) if s.state != "Z" else []
-            except OSError:
+        for pid, raw_stat, uid, raw_cg, raw_fds, raw_argv in self.pool.scan(procfs.list_pids(proc), proc):
+            s = procfs.parse_stat(raw_stat)
+            if s is None:
                 continue
-            finally:
-                os.close(d)
-            if fds is None:
+            fds = None
+            if raw_fds is None:
                 unreadable += 1
+            else:
+                fds = []
+                for num, target, mode, q, cap in raw_fds:
+                    kind, inode = procfs.fd_kind(target)
+                    fds.append(m.Fd(num=num, kind=kind, target=target, inode=inode, mode=mode))
+                    if q is not None:
+                        measured[inode] = (q, cap)
+                fds.sort(key=lambda f: f.num)
+            cg = procfs.parse_cgroup(raw_cg)
             cgmaps[pid] = cg
-            procs.append(m.Process(pid=pid, ppid=s.ppid, start_ticks=s.start_ticks, comm=s.comm,
-                                   state=s.state, uid=uid,
-                                   age=max(0.0, up - s.start_ticks / tck), nthreads=s.nthreads,
-                                   fds=fds, cgroup=procfs.primary_cgroup(cg)))
-        argvs = self.reads.read_many(f"{proc}/{p.pid}/cmdline" for p in procs if p.state != "Z")
-        for p in procs:
-            p.argv = procfs.parse_argv(argvs.get(f"{proc}/{p.pid}/cmdline"))
+            p = m.Process(pid=pid, ppid=s.ppid, start_ticks=s.start_ticks, comm=s.comm,
+                          state=s.state, uid=uid, age=max(0.0, up - s.start_ticks / tck),
+                          argv=procfs.parse_argv(raw_argv), nthreads=s.nthreads, fds=fds,
+                          cgroup=procfs.primary_cgroup(cg))
             info = runtime.classify(p.argv, p.comm)
             if info:
                 p.role, p.runtime_verb, p.exec_id = info.role, info.verb, info.exec_id
                 p.container_id = info.container_id
             if p.container_id is None and p.role not in (m.DOCKERD, m.CONTAINERD):
                 p.container_id = runtime.container_id_from_cgroup(p.cgroup)
-        return procs, cgmaps, unreadable
+            procs.append(p)
+        procs.sort(key=lambda p: p.pid)
+        return procs, cgmaps, unreadable, measured
 
     # --- threads of the runtime scope --------------------------------------------------
     def _threads(self, procs: list[m.Process], also: set[int]) -> None:
@@ -196,6 +197,8 @@ class LiveSource:
         if not self.root:
             notes.append("not root: other users' fds, syscalls and kernel stacks are hidden; "
                          "pipe panels and blocked-task decoding are partial; no actions")
+        if self.pool.fallback:
+            notes.append(self.pool.fallback)
         if unreadable_fds:
             notes.append(f"fd tables of {unreadable_fds} processes unreadable (permission)")
         if self.kernel_log.error:

@@ -33,7 +33,10 @@ def measure(link: str) -> tuple[int, int] | None:
         os.close(fd)
 
 
-def join(processes: list[Process], proc: str = "/proc", measure_queues: bool = True) -> list[Pipe]:
+def join(processes: list[Process], measured: dict[int, tuple[int, int]] | None = None,
+         proc: str = "/proc") -> list[Pipe]:
+    """One Pipe per inode with its readers and writers. Queue figures come from MEASURED
+    (inode -> (queued, capacity), taken by the scanner) or are measured here."""
     pipes: dict[int, Pipe] = {}
     link_of: dict[int, str] = {}
     for p in processes:
@@ -51,9 +54,8 @@ def join(processes: list[Process], proc: str = "/proc", measure_queues: bool = T
                 pipe.readers.append(end)
             if f.mode in ("w", "rw"):
                 pipe.writers.append(end)
-    if measure_queues:
-        for inode, link in link_of.items():
-            got = measure(link)
-            if got:
-                pipes[inode].queued, pipes[inode].capacity = got
+    for inode, link in link_of.items():
+        got = measured.get(inode) if measured is not None else measure(link)
+        if got:
+            pipes[inode].queued, pipes[inode].capacity = got
     return sorted(pipes.values(), key=lambda x: x.inode)

@@ -1,7 +1,8 @@
-"""Safe /proc reads: stat, status, wchan, fd links and fdinfo never block on the target.
+"""Parsers and small safe /proc reads (stat, wchan, fd links and fdinfo never block on the
+target). The bulk per-process scan is in scanner.py; reads that can block, in guarded.py.
 
 Processes vanish mid-scan all the time; every reader returns None for a process that is gone
-or unreadable, and the caller moves on. Reads that can block live in guarded.py.
+or unreadable, and the caller moves on.
 """
 from __future__ import annotations
 
@@ -54,18 +55,6 @@ def list_tids(pid: int, proc: str = PROC) -> list[int]:
         return []
 
 
-def uid_of(pid: int, proc: str = PROC) -> int | None:
-    try:
-        return os.stat(f"{proc}/{pid}").st_uid
-    except OSError:
-        return None
-
-
-def read_text(path: str) -> str | None:
-    data = read_file(path)
-    return data.decode("utf-8", "replace") if data is not None else None
-
-
 def parse_argv(data: bytes | None) -> list[str] | None:
     if not data:
         return None if data is None else []
@@ -85,12 +74,6 @@ def fd_kind(target: str) -> tuple[str, int | None]:
     return "other", None
 
 
-def _mode_from_link(link_mode: int) -> str | None:
-    """The fd link's permission bits mirror the file's f_mode (r-x read, -wx write)."""
-    r, w = bool(link_mode & st.S_IRUSR), bool(link_mode & st.S_IWUSR)
-    return "rw" if r and w else "r" if r else "w" if w else None
-
-
 def parse_fdinfo_flags(data: bytes | None) -> int | None:
     if not data:
         return None
@@ -103,32 +86,10 @@ def parse_fdinfo_flags(data: bytes | None) -> int | None:
     return None
 
 
-def read_fds(pid: int, proc: str = PROC) -> list[Fd] | None:
-    """The fd table; never opens what an fd points at. A pipe end's access mode comes from
-    the link's permission bits here (one lstat); fdinfo flags are added for the runtime
-    scope by read_fdinfo, where O_NONBLOCK matters."""
-    base = f"{proc}/{pid}/fd"
-    try:
-        names = os.listdir(base)
-    except OSError:
-        return None
-    out = []
-    for n in names:
-        link = f"{base}/{n}"
-        try:
-            target = os.readlink(link)
-        except OSError:
-            continue                 # closed between listdir and readlink
-        kind, inode = fd_kind(target)   # "path" kinds are resolved later by stat_kind
-        fd = Fd(num=int(n), kind=kind, target=target, inode=inode)
-        if kind == "pipe":
-            try:
-                fd.mode = _mode_from_link(os.lstat(link).st_mode)
-            except OSError:
-                continue
-        out.append(fd)
-    out.sort(key=lambda f: f.num)
-    return out
+def read_fdinfo(pid: int, fd: Fd, proc: str = PROC) -> None:
+    flags = parse_fdinfo_flags(read_file(f"{proc}/{pid}/fdinfo/{fd.num}"))
+    if flags is not None:
+        fd.flags, fd.mode = flags, ("r", "w", "rw", None)[flags & 3]
 
 
 def stat_kind(link: str) -> tuple[str, int] | None:
@@ -142,71 +103,6 @@ def stat_kind(link: str) -> tuple[str, int] | None:
             else "device" if st.S_ISCHR(s.st_mode) or st.S_ISBLK(s.st_mode)
             else "socket" if st.S_ISSOCK(s.st_mode) else "file")
     return kind, s.st_ino
-
-
-def read_fdinfo(pid: int, fd: Fd, proc: str = PROC) -> None:
-    flags = parse_fdinfo_flags(read_file(f"{proc}/{pid}/fdinfo/{fd.num}"))
-    if flags is not None:
-        fd.flags, fd.mode = flags, ("r", "w", "rw", None)[flags & 3]
-
-
-_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
-_O_RD = os.O_RDONLY | os.O_CLOEXEC
-
-
-def open_pid(pid: int, proc: str = PROC) -> int | None:
-    """A directory fd on /proc/PID: reads relative to it cost fewer path lookups and all
-    refer to the same process even if the pid is reused mid-scan."""
-    try:
-        return os.open(f"{proc}/{pid}", _O_DIR)
-    except OSError:
-        return None
-
-
-def read_at(dirfd: int, name: str) -> bytes | None:
-    try:
-        fd = os.open(name, _O_RD, dir_fd=dirfd)
-    except OSError:
-        return None
-    try:
-        data = os.read(fd, 65536)
-        if len(data) == 65536:
-            while b := os.read(fd, 65536):
-                data += b
-        return data
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def read_fds_at(dirfd: int) -> list[Fd] | None:
-    """read_fds relative to an open /proc/PID directory fd."""
-    try:
-        fdd = os.open("fd", _O_DIR, dir_fd=dirfd)
-    except OSError:
-        return None
-    out = []
-    try:
-        for n in os.listdir(fdd):
-            try:
-                target = os.readlink(n, dir_fd=fdd)
-            except OSError:
-                continue             # closed between listdir and readlink
-            kind, inode = fd_kind(target)
-            fd = Fd(num=int(n), kind=kind, target=target, inode=inode)
-            if kind == "pipe":
-                try:
-                    fd.mode = _mode_from_link(os.lstat(n, dir_fd=fdd).st_mode)
-                except OSError:
-                    continue
-            out.append(fd)
-    except OSError:
-        return None
-    finally:
-        os.close(fdd)
-    out.sort(key=lambda f: f.num)
-    return out
 
 
 def read_wchan(path: str) -> str | None:
