@@ -28,6 +28,32 @@ def mounts(mountinfo: str = "/proc/self/mountinfo") -> dict[str, tuple[str, str]
     return out
 
 
+def pid_cgroups(mnt: dict[str, tuple[str, str]]) -> dict[int, str] | None:
+    """pid -> cgroup path in the primary hierarchy (pids on v1, else the unified one), from
+    every cgroup's cgroup.procs: a read per cgroup rather than one per process. None when
+    there is no cgroup filesystem to walk."""
+    key = "pids" if "pids" in mnt else "" if "" in mnt else None
+    if key is None:
+        return None
+    root, point = mnt[key]
+    base = "" if root == "/" else root
+    out: dict[int, str] = {}
+    stack = [point]
+    while stack:
+        d = stack.pop()
+        data = read_file(f"{d}/cgroup.procs")
+        if data:
+            rel = base + d[len(point):] or "/"
+            for pid in data.split():
+                out[int(pid)] = rel
+        try:
+            with os.scandir(d) as it:
+                stack.extend(e.path for e in it if e.is_dir(follow_symlinks=False))
+        except OSError:
+            pass
+    return out
+
+
 def _dir(mnt: dict[str, tuple[str, str]], ctl: str, path: str) -> str | None:
     if ctl not in mnt:
         return None

@@ -63,8 +63,10 @@ def cwd_of(pid: int, proc: str = "/proc") -> str | None:
         return None
 
 
-def discover(processes: list[m.Process], cgroup_maps: dict[int, dict[str, str]],
-             proc: str = "/proc", read_bundles: bool = True) -> list[m.Container]:
+def discover(processes: list[m.Process], cgroup_map, proc: str = "/proc",
+             read_bundles: bool = True) -> list[m.Container]:
+    """CGROUP_MAP(pid) gives a process's {controller: path} (/proc/PID/cgroup); it is asked
+    once per container, of one member."""
     """Containers with their shim, bundle, init pid and cgroup paths (state read later)."""
     found: dict[str, m.Container] = {}
     by_pid = {p.pid: p for p in processes}
@@ -102,9 +104,9 @@ def discover(processes: list[m.Process], cgroup_maps: dict[int, dict[str, str]],
         member = by_pid.get(c.init_pid) if c.init_pid else None
         if member is None or member.container_id != c.id:
             member = next((p for p in processes if p.container_id == c.id
-                           and p.role not in m.RUNTIME_ROLES and p.pid in cgroup_maps), None)
+                           and p.role not in m.RUNTIME_ROLES and not p.zombie), None)
         if member is not None:
-            c.cgroup_paths = dict(cgroup_maps.get(member.pid, {}))
+            c.cgroup_paths = dict(cgroup_map(member.pid))
     return sorted(found.values(), key=lambda c: c.id)
 
 

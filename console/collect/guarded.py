@@ -17,6 +17,19 @@ from collections.abc import Callable, Iterable
 Reader = Callable[[str], object]   # path -> result (None: unreadable)
 
 
+def read_fd(fd: int) -> bytes:
+    """A /proc or cgroup file's contents. seq_files hand out about a page per read(2), so a
+    read of 2 KB or more is followed until EOF; a shorter first read is the whole file
+    (single-record files such as stat come in one piece), which saves a syscall per file."""
+    data = os.read(fd, 65536)
+    if len(data) < 2048:
+        return data
+    chunks = [data]
+    while b := os.read(fd, 65536):
+        chunks.append(b)
+    return b"".join(chunks)
+
+
 def read_file(path: str) -> bytes | None:
     """Read a small /proc file in one go; None when it vanished or is not readable."""
     try:
@@ -24,13 +37,7 @@ def read_file(path: str) -> bytes | None:
     except OSError:
         return None
     try:
-        data = os.read(fd, 65536)
-        if len(data) < 65536:          # /proc files give all they have in one read
-            return data
-        chunks = [data]
-        while b := os.read(fd, 65536):
-            chunks.append(b)
-        return b"".join(chunks)
+        return read_fd(fd)
     except OSError:
         return None
     finally:

@@ -22,6 +22,17 @@ from .guarded import GuardedReader, read_file
 from .scanner import ScanPool
 
 
+def _cid_cache():
+    """container_id_from_cgroup, memoised for one snapshot: paths repeat across processes."""
+    seen: dict[str | None, str | None] = {}
+
+    def cid(path: str | None) -> str | None:
+        if path not in seen:
+            seen[path] = runtime.container_id_from_cgroup(path)
+        return seen[path]
+    return cid
+
+
 class LiveSource:
     """Call snapshot() repeatedly; state (pending docker calls, stuck reads, the kernel log
     cursor) carries across samples."""
@@ -63,13 +74,13 @@ class LiveSource:
                 self.prober.sample(self.docker_wait, proc_ids=self._last_ids)), daemon=True)
             dthread.start()
 
-        procs, cgmaps, unreadable_fds, measured = self._scan(snap.uptime)
+        procs, cgroup_map, unreadable_fds, measured = self._scan(snap.uptime)
         snap.processes = procs
         self._resolve_paths(procs)
         snap.pipes = pipes.join(procs, measured, self.proc)
         full_pipe_writers = {e.pid for pp in snap.pipes if pp.full for e in pp.writers}
         self._threads(procs, full_pipe_writers)
-        snap.containers = containers.discover(procs, cgmaps, self.proc)
+        snap.containers = containers.discover(procs, cgroup_map, self.proc)
         for c in snap.containers:
             if c.cgroup_paths:
                 c.cgroup = cgroups.read_state(c.cgroup_paths, self.mnt)
@@ -89,44 +100,47 @@ class LiveSource:
 
     # --- every process ---------------------------------------------------------------
     def _scan(self, up: float):
-        """Every process, scanned by the helper pool; returns the processes, their cgroup
-        maps, the count whose fd table was unreadable, and the measured pipes."""
+        """Every process, scanned by the helper pool while this thread maps pids to cgroups;
+        returns the processes, a reader of cgroup maps, the count of unreadable fd tables,
+        and the measured pipes."""
         proc = self.proc
         procs: list[m.Process] = []
-        cgmaps: dict[int, dict[str, str]] = {}
         measured: dict[int, tuple[int, int]] = {}
         unreadable = 0
         tck = self.clk_tck
-        for pid, raw_stat, uid, raw_cg, raw_fds, raw_argv in self.pool.scan(procfs.list_pids(proc), proc):
-            s = procfs.parse_stat(raw_stat)
-            if s is None:
-                continue
+        where: dict[int, str] = {}
+
+        def map_cgroups() -> None:
+            if proc == "/proc":          # the walk sees this host's pids only
+                where.update(cgroups.pid_cgroups(self.mnt) or {})
+        recs = self.pool.scan(procfs.list_pids(proc), proc, meanwhile=map_cgroups)
+        cid_of = _cid_cache()
+        for pid, comm, state, ppid, nthreads, start, uid, raw_fds, argv, role in recs:
             fds = None
             if raw_fds is None:
                 unreadable += 1
             else:
                 fds = []
-                for num, target, mode, q, cap in raw_fds:
-                    kind, inode = procfs.fd_kind(target)
-                    fds.append(m.Fd(num=num, kind=kind, target=target, inode=inode, mode=mode))
+                for num, target, kind, inode, mode, q, cap in raw_fds:
+                    fds.append(m.Fd(num, kind, target, inode, mode))
                     if q is not None:
                         measured[inode] = (q, cap)
                 fds.sort(key=lambda f: f.num)
-            cg = procfs.parse_cgroup(raw_cg)
-            cgmaps[pid] = cg
-            p = m.Process(pid=pid, ppid=s.ppid, start_ticks=s.start_ticks, comm=s.comm,
-                          state=s.state, uid=uid, age=max(0.0, up - s.start_ticks / tck),
-                          argv=procfs.parse_argv(raw_argv), nthreads=s.nthreads, fds=fds,
-                          cgroup=procfs.primary_cgroup(cg))
-            info = runtime.classify(p.argv, p.comm)
-            if info:
-                p.role, p.runtime_verb, p.exec_id = info.role, info.verb, info.exec_id
-                p.container_id = info.container_id
+            cg = where.get(pid)
+            if cg is None:               # started after the walk (or no walk): ask the process
+                cg = procfs.primary_cgroup(procfs.parse_cgroup(read_file(f"{proc}/{pid}/cgroup")))
+            p = m.Process(pid, ppid, start, comm, state, uid, max(0.0, up - start / tck),
+                          argv=argv, nthreads=nthreads, fds=fds, cgroup=cg)
+            if role:
+                p.role, p.container_id, p.runtime_verb, p.exec_id = role
             if p.container_id is None and p.role not in (m.DOCKERD, m.CONTAINERD):
-                p.container_id = runtime.container_id_from_cgroup(p.cgroup)
+                p.container_id = cid_of(cg)
             procs.append(p)
         procs.sort(key=lambda p: p.pid)
-        return procs, cgmaps, unreadable, measured
+        return procs, self._cgroup_map, unreadable, measured
+
+    def _cgroup_map(self, pid: int) -> dict[str, str]:
+        return procfs.parse_cgroup(read_file(f"{self.proc}/{pid}/cgroup"))
 
     # --- threads of the runtime scope --------------------------------------------------
     def _threads(self, procs: list[m.Process], also: set[int]) -> None:

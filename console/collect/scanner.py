@@ -25,12 +25,19 @@ import termios
 import time
 import weakref
 
+from .guarded import read_fd
+from .procfs import fd_kind, parse_argv, parse_stat
+from .runtime import classify
+
 F_GETPIPE_SZ = 1032
 _O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _O_RD = os.O_RDONLY | os.O_CLOEXEC
 
-# record: (pid, stat_bytes, uid, cgroup_bytes, fds, argv_bytes|None)
-#   fds: None (unreadable) or [(num, target, mode|None, queued|None, capacity|None)]
+# record: (pid, comm, state, ppid, nthreads, start_ticks, uid, fds, argv, role)
+#   fds:  None (unreadable) or [(num, target, kind, inode, mode, queued, capacity)]
+#   argv: None (unread: stuck, skipped or zombie) or a list of str
+#   role: None or (role, container_id, verb, exec_id) from runtime.classify
+# Parsing happens here, in parallel, so the parent only builds model objects.
 
 
 def _read_at(d: int, name: str) -> bytes | None:
@@ -39,11 +46,7 @@ def _read_at(d: int, name: str) -> bytes | None:
     except OSError:
         return None
     try:
-        data = os.read(fd, 65536)
-        if len(data) == 65536:
-            while b := os.read(fd, 65536):
-                data += b
-        return data
+        return read_fd(fd)
     except OSError:
         return None
     finally:
@@ -72,19 +75,21 @@ def scan_one(pid: int, proc: str, read_argv: bool, measured: set[int]):
     except OSError:
         return None                                   # gone: normal
     try:
-        stat = _read_at(d, "stat")
-        if not stat:
+        raw = _read_at(d, "stat")
+        st = parse_stat(raw) if raw else None
+        if st is None:
             return None
         uid = os.fstat(d).st_uid
-        cgroup = _read_at(d, "cgroup")
-        zombie = stat[stat.rindex(b")") + 2:stat.rindex(b")") + 3] == b"Z"
+        zombie = st.state == "Z"
         fds = [] if zombie else _fds(d, measured)
-        argv = _read_at(d, "cmdline") if read_argv and not zombie else None
-        return (pid, stat, uid, cgroup, fds, argv)
-    except (OSError, ValueError):
+        argv = parse_argv(_read_at(d, "cmdline")) if read_argv and not zombie else None
+    except OSError:
         return None
     finally:
         os.close(d)
+    info = classify(argv, st.comm)
+    role = (info.role, info.container_id, info.verb, info.exec_id) if info else None
+    return (pid, st.comm, st.state, st.ppid, st.nthreads, st.start_ticks, uid, fds, argv, role)
 
 
 def _fds(d: int, measured: set[int]):
@@ -100,19 +105,19 @@ def _fds(d: int, measured: set[int]):
             except OSError:
                 continue                              # closed between listdir and readlink
             mode = q = cap = None
-            if target.startswith("pipe:["):
+            kind, inode = fd_kind(target)
+            if kind == "pipe":
                 try:
                     lm = os.lstat(n, dir_fd=fdd).st_mode   # link bits mirror f_mode
                 except OSError:
                     continue
                 mode = "rw" if lm & 0o600 == 0o600 else "r" if lm & 0o400 else "w" if lm & 0o200 else None
-                inode = int(target[6:-1])
                 if inode not in measured:             # measure each pipe once
                     measured.add(inode)
                     got = _measure(fdd, n)
                     if got:
                         q, cap = got
-            out.append((int(n), target, mode, q, cap))
+            out.append((int(n), target, kind, inode, mode, q, cap))
     except OSError:
         return None
     finally:
@@ -226,8 +231,9 @@ class ScanPool:
     def _reap(self) -> None:
         self._dying = [p for p in self._dying if p.poll() is None]
 
-    def scan(self, pids: list[int], proc: str = "/proc") -> list[tuple]:
-        """Raw records for PIDS (see scan_one); pids gone meanwhile are simply absent."""
+    def scan(self, pids: list[int], proc: str = "/proc", meanwhile=None) -> list[tuple]:
+        """Records for PIDS (see scan_one); pids gone meanwhile are simply absent. MEANWHILE,
+        if given, is called while the helpers work."""
         self._reap()
         start = time.monotonic()
         retrying = {p for p, (_, retry) in self._stuck.items() if retry <= start}
@@ -237,11 +243,15 @@ class ScanPool:
                 self.helpers.append(_Helper())
         except OSError as e:        # no fork (pids exhausted) or no exec: scan here, slower
             self.fallback = f"helper processes unavailable ({e.strerror or e}): scanning in-process"
+            if meanwhile:
+                meanwhile()
             return self._scan_here(pids, proc)
         self.fallback = None
         jobs = []
         for h, part in zip(self.helpers, [pids[i::self.workers] for i in range(self.workers)]):
             jobs.append(self._start(h, proc, part, skip))
+        if meanwhile:
+            meanwhile()
         out: list[tuple] = []
         while jobs:
             fds = {j["h"].p.stdout.fileno(): j for j in jobs}
@@ -280,8 +290,14 @@ class ScanPool:
         reader = self.argv_reader or GuardedReader(self.per_read)
         measured: set[int] = set()
         recs = [r for pid in pids if (r := scan_one(pid, proc, False, measured)) is not None]
-        argvs = reader.read_many(f"{proc}/{r[0]}/cmdline" for r in recs)
-        return [r[:5] + (argvs.get(f"{proc}/{r[0]}/cmdline"),) for r in recs]
+        argvs = reader.read_many(f"{proc}/{r[0]}/cmdline" for r in recs if r[2] != "Z")
+        out = []
+        for r in recs:
+            argv = parse_argv(argvs.get(f"{proc}/{r[0]}/cmdline"))
+            info = classify(argv, r[1])
+            role = (info.role, info.container_id, info.verb, info.exec_id) if info else None
+            out.append(r[:8] + (argv, role))
+        return out
 
     def _start(self, h: _Helper, proc: str, part: list[int], skip: list[int]) -> dict:
         struct.pack_into("<q", h.progress, 0, -1)

@@ -30,7 +30,7 @@ def test_stuck_helper_is_replaced_and_the_path_named(tmp_path):
         assert time.monotonic() - t0 < 3
         by = {r[0]: r for r in recs}
         assert sorted(by) == list(range(100, 110)), "every process is still reported"
-        assert by[104][5] is None and by[105][5] == b"fake\0--flag\0"
+        assert by[104][8] is None and by[105][8] == ["fake", "--flag"]
         stuck = pool.stuck()
         assert list(stuck) == [f"{tmp_path}/104/cmdline"]
         # the next scan skips the stuck read instead of waiting on it again
@@ -48,7 +48,7 @@ def test_without_helpers_the_scan_runs_in_process(tmp_path, monkeypatch):
     monkeypatch.setattr(scanner.sys, "executable", str(tmp_path / "no-such-python"))
     pool = ScanPool(workers=2)
     recs = pool.scan([200, 201], str(tmp_path))
-    assert [r[0] for r in recs] == [200, 201] and recs[0][5] == b"fake\0--flag\0"
+    assert [r[0] for r in recs] == [200, 201] and recs[0][8] == ["fake", "--flag"]
     assert pool.fallback and "scanning in-process" in pool.fallback
 
 
@@ -56,8 +56,9 @@ def test_real_host_scan_matches_proc(tmp_path):
     pool = ScanPool()
     try:
         recs = pool.scan([os.getpid()])
-        pid, stat, uid, cgroup, fds, argv = recs[0]
-        assert pid == os.getpid() and uid == os.geteuid() and argv.split(b"\0")[0]
-        assert any(num == 0 for num, *_ in fds)
+        pid, comm, state, ppid, nthreads, start, uid, fds, argv, role = recs[0]
+        assert (pid, ppid, uid) == (os.getpid(), os.getppid(), os.geteuid())
+        assert argv and argv[0].endswith(("python", "python3")) or "python" in argv[0]
+        assert any(num == 0 for num, *_ in fds) and role is None
     finally:
         pool.close()

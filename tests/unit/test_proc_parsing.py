@@ -47,3 +47,12 @@ def test_kernel_log_lines_from_the_seeds():
         assert kmsg.classify(text) == want, text
     assert kmsg.classify("eth0: link up") is None
     assert kmsg.parse_record(b"6,1234,5000000,-;Killed process 1 (x)\n SUBSYSTEM=x\n") == (5.0, "Killed process 1 (x)")
+
+
+def test_multi_page_seq_files_are_read_whole():
+    # /proc/self/maps of a Python process spans several pages, handed out a page per read
+    from hangconsole.collect.guarded import read_file
+    with open("/proc/self/maps", "rb") as f:
+        whole = f.read()
+    got = read_file("/proc/self/maps")
+    assert len(whole) > 4096 and got.count(b"\n") >= whole.count(b"\n") - 2
