@@ -70,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     _common(snp, sub=True)
     snp.add_argument("--json", action="store_true", help="the snapshot model as JSON")
     snp.add_argument("--frame", type=int, default=0, metavar="N", help="with --replay: which frame")
+    dg = sub.add_parser("diagnose", help="name the hangs on this host (or in a recording), with evidence",
+                        description="Sample the host and name the hangs it recognises, with "
+                                    "evidence. Exit status follows the monitoring-plugin "
+                                    "convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
+    _common(dg, sub=True)
+    dg.add_argument("--json", action="store_true", help='JSON: {"status", "findings": [...], ...}')
+    dg.add_argument("--samples", type=int, metavar="N",
+                    help="samples to take (default 3; with --replay: the last N frames, default up to 10)")
+    dg.add_argument("--interval", type=float, default=5.0, metavar="S",
+                    help="seconds between samples (default 5: a verdict in about 11 s)")
     return ap
 
 
@@ -147,6 +157,43 @@ def cmd_snapshot(args) -> int:
     return 0
 
 
+def cmd_diagnose(args) -> int:
+    import json
+
+    from .diagnose import report
+    from .diagnose.history import History
+    if (args.samples is not None and args.samples < 1) or args.interval < 0:
+        raise CliError("--samples must be at least 1 and --interval not negative", 3)
+    try:
+        if args.replay:
+            from .record.fileformat import Recording, RecordingError
+            try:
+                rec = Recording(args.replay, salvage=args.salvage)
+                n = min(len(rec), args.samples or 10)
+                history = History([rec.frame(i) for i in range(len(rec) - n, len(rec))])
+            except RecordingError as e:
+                raise CliError(f"UNKNOWN: {e}", 3) from None
+        else:
+            src = _live_source(args)
+            try:
+                history = report.sample_live(src, args.samples or report.DEFAULT_SAMPLES, args.interval)
+            finally:
+                src.close()
+    except OSError as e:
+        raise CliError(f"UNKNOWN: cannot sample the host: {e}", 3) from None
+    findings = report.diagnose(history)
+    status, code = report.verdict(findings)
+    reason = report.unknown_reason(history)
+    if reason and code < 2:
+        status, code = "UNKNOWN", 3
+    if args.json:
+        json.dump(report.as_json(history, findings, status, code, reason), sys.stdout, indent=1)
+        print()
+    else:
+        print(report.as_text(history, findings, status, reason))
+    return code
+
+
 def cmd_console(args) -> int:
     if args.replay:
         from .sources import ReplaySource
@@ -170,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_record(args)
         if args.command == "snapshot":
             return cmd_snapshot(args)
+        if args.command == "diagnose":
+            return cmd_diagnose(args)
         return cmd_console(args)
     except CliError as e:
         print(f"hangconsole: {e}", file=sys.stderr)

@@ -1,0 +1,46 @@
+"""H: tasks in uninterruptible sleep on storage (nfs, cifs, fuse, block I/O). Killing the
+shim or the task will not help until the I/O returns; say so instead of suggesting it."""
+from __future__ import annotations
+
+import re
+
+from . import evidence as ev
+from .finding import CRITICAL, WARNING, Finding
+from .history import STUCK_AFTER, History, thread_sig
+
+CLASS = "d-state-io"
+LONG = 60.0
+_STORAGE = re.compile(r"nfs|cifs|smb|fuse|io_schedule|rpc_wait|wait_on_page|folio_wait|"
+                      r"bit_wait|jbd2|xfs|ext4|btrfs|blk_|submit_bio|ceph|9p", re.I)
+_FREEZER = re.compile(r"refrigerator|freezer|do_signal_stop")
+
+
+def _storage(t) -> bool:
+    text = " ".join([t.wchan or ""] + (t.stack or []))
+    return bool(_STORAGE.search(text)) and not _FREEZER.search(text)
+
+
+def detect(h: History) -> list[Finding]:
+    snap = h.latest
+    hung = {k.pid for k in snap.kernel_log if k.kind == "hung-task"}
+    groups: dict[str | None, list] = {}
+    for p in snap.processes:
+        for t in p.threads:
+            if t.state != "D" or not _storage(t):
+                continue
+            stuck = h.steady(p, thread_sig(t.tid))
+            if stuck >= STUCK_AFTER:
+                groups.setdefault(p.container_id, []).append((p, t, stuck))
+    out = []
+    for cid, items in groups.items():
+        long = any(s >= LONG or p.pid in hung or t.tid in hung for p, t, s in items)
+        p, t, stuck = max(items, key=lambda x: x[2])
+        where = (snap.container(cid).name if cid and snap.container(cid) else "the host")
+        out.append(Finding(
+            cls=CLASS, severity=CRITICAL if long else WARNING, container=cid,
+            pids=sorted({x[0].pid for x in items}), stuck_for=stuck, playbook=CLASS,
+            summary=(f"{len(items)} task(s) in {where} stuck in D state on storage for {stuck:.0f}s+ "
+                     f"({t.wchan or 'see stack'}): killing them or the shim will not help"),
+            evidence={"tasks": [{**ev.proc(x[0]), "thread": ev.thread(x[1], x[2])} for x in items[:10]],
+                      "kernel_log": [k.text for k in snap.kernel_log if k.kind == "hung-task"][-5:]}))
+    return out

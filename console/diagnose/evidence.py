@@ -1,0 +1,63 @@
+"""Evidence pieces shared by the detectors: plain dicts, ready for JSON and the console."""
+from __future__ import annotations
+
+from .. import model as m
+from ..views import fmt_age  # noqa: F401  (re-exported for detectors)
+
+
+def proc(p: m.Process) -> dict:
+    return {"pid": p.pid, "comm": p.comm, "role": p.role, "state": p.state,
+            "age": round(p.age, 1), "age_text": fmt_age(p.age), "argv": p.cmdline}
+
+
+def chain(snap: m.HostSnapshot, p: m.Process, stop_roles=(m.CONTAINERD, m.DOCKERD)) -> list[dict]:
+    """P and its ancestors up to (and including) the shim, outermost first."""
+    out = []
+    seen = set()
+    while p is not None and p.pid not in seen:
+        seen.add(p.pid)
+        out.append(proc(p))
+        if p.role in m.SHIM_ROLES or p.role in stop_roles:
+            break
+        p = snap.proc(p.ppid)
+    return list(reversed(out))
+
+
+def thread(t: m.Thread, stuck_for: float | None = None) -> dict:
+    d = {"tid": t.tid, "state": t.state, "wchan": t.wchan,
+         "syscall": t.syscall.text if t.syscall else None}
+    if stuck_for is not None:
+        d["stuck_for"] = round(stuck_for, 1)
+    if t.stack:
+        d["stack"] = t.stack
+    return d
+
+
+def pipe(pp: m.Pipe) -> dict:
+    def end(e: m.PipeEnd) -> dict:
+        return {"pid": e.pid, "comm": e.comm, "fd": e.fd, "mode": e.mode}
+    return {"inode": pp.inode, "queued": pp.queued, "capacity": pp.capacity,
+            "readers": [end(e) for e in pp.readers], "writers": [end(e) for e in pp.writers]}
+
+
+def probes(snap: m.HostSnapshot, target: str | None = None, only_pending: bool = True) -> list[dict]:
+    if not snap.docker:
+        return []
+    out = []
+    for pr in snap.docker.probes:
+        if (target is None or pr.target == target) and (pr.status == "pending" or not only_pending):
+            out.append({"call": pr.call, "target": pr.target, "status": pr.status,
+                        "seconds": round(pr.seconds, 1), "text": pr.text})
+    return out
+
+
+def cgroup_levels(c: m.Container) -> list[dict]:
+    if not c.cgroup:
+        return []
+    return [{"path": lv.path, "pids_current": lv.pids_current, "pids_max": lv.pids_max,
+             "pids_events_max": lv.pids_events_max, "mem_usage": lv.mem_usage,
+             "mem_limit": lv.mem_limit, "oom_kill": lv.mem_oom_kill} for lv in c.cgroup.levels]
+
+
+def kernel_lines(snap: m.HostSnapshot, kinds: tuple[str, ...], match=None) -> list[str]:
+    return [k.text for k in snap.kernel_log if k.kind in kinds and (match is None or match(k))]

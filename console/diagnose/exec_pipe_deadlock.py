@@ -1,0 +1,52 @@
+"""A: exec stdio pipe deadlock (seed 000; containerd#4434, runc#2530).
+
+The shim copies an exec's stdio only after `runc exec --detach` returns; if runc init writes
+more than the pipe holds first, it blocks in write, runc exec waits for it, the shim for runc
+exec, and `docker exec`, then `docker inspect` of that container (container lock), hang.
+"""
+from __future__ import annotations
+
+from .. import model as m
+from . import evidence as ev
+from .finding import CRITICAL, Finding
+from .history import History
+from .pipes_common import blocked_writes
+
+CLASS = "exec-pipe-deadlock"
+
+
+def detect(h: History) -> list[Finding]:
+    snap = h.latest
+    out = []
+    for p in snap.processes:
+        if p.role != m.RUNC_INIT:
+            continue
+        runc = snap.proc(p.ppid)
+        if runc is None or runc.role != m.RUNC or runc.runtime_verb != "exec":
+            continue
+        shim = snap.proc(runc.ppid)
+        if shim is None or shim.role not in m.SHIM_ROLES:
+            continue
+        for bw in blocked_writes(h, p):
+            readers = {e.pid for e in bw.pipe.readers}
+            if not readers or readers - {shim.pid, runc.pid, p.pid}:
+                continue                  # somebody else could still drain it
+            cid = runc.container_id or shim.container_id or p.container_id
+            short = (cid or "?")[:12]
+            out.append(Finding(
+                cls=CLASS, severity=CRITICAL, container=cid, pids=[p.pid, runc.pid, shim.pid],
+                stuck_for=bw.stuck_for, playbook=CLASS,
+                summary=(f"runc init {p.pid} has been blocked {bw.stuck_for:.0f}s writing fd "
+                         f"{bw.fd.num} (pipe:[{bw.pipe.inode}] full, {bw.pipe.queued}/"
+                         f"{bw.pipe.capacity} bytes); its only reader is shim {shim.pid}, which "
+                         f"waits for runc exec {runc.pid}: exec and inspect of {short} hang"),
+                evidence={
+                    "chain": ev.chain(snap, p),
+                    "blocked_thread": ev.thread(bw.thread, bw.stuck_for),
+                    "fd": {"pid": p.pid, "fd": bw.fd.num, "target": bw.fd.target},
+                    "pipe": ev.pipe(bw.pipe),
+                    "exec_id": runc.exec_id,
+                    "pending_calls": ev.probes(snap, cid),
+                }))
+            break
+    return out

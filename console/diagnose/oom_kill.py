@@ -1,0 +1,31 @@
+"""The OOM killer killed a process in a container: the memory cgroup's oom_kill counter, or a
+kernel log line that names the container. Usually the root cause behind a runc init that
+died (seed 003) or a Go runtime abort trace on an exec's stderr (seed 000)."""
+from __future__ import annotations
+
+from . import evidence as ev
+from .finding import WARNING, Finding
+from .history import History
+
+CLASS = "oom-kill"
+
+
+def detect(h: History) -> list[Finding]:
+    snap = h.latest
+    out = []
+    for c in snap.containers:
+        levels = c.cgroup.levels if c.cgroup else []
+        kills = levels[0].mem_oom_kill if levels and levels[0].mem_oom_kill else 0
+        lines = [k.text for k in snap.kernel_log if k.kind in ("oom-kill", "oom") and c.id in k.text]
+        if not kills and not lines:
+            continue
+        lim = levels[0].mem_limit if levels else None
+        limit = f"{lim // 2**20} MiB" if lim else "no limit"
+        count = kills or sum(1 for k in snap.kernel_log if k.kind == "oom-kill" and c.id in k.text) or 1
+        out.append(Finding(
+            cls=CLASS, severity=WARNING, container=c.id, pids=[],
+            summary=f"the OOM killer killed {count} process(es) in {c.name} (memory limit {limit})",
+            evidence={"memory": [{k: v for k, v in lv.items() if k in ("path", "mem_usage", "mem_limit", "oom_kill")}
+                                 for lv in ev.cgroup_levels(c)],
+                      "kernel_log": lines or ev.kernel_lines(snap, ("oom-kill",))[-5:]}))
+    return out

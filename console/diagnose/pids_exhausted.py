@@ -1,0 +1,43 @@
+"""D: the pids cgroup is exhausted (seed 002; runc#1914, runc#4083). The limit counts
+threads; `runc exec` fails with `read init-p: connection reset by peer` or a Go
+`pthread_create failed` abort. Checked at every level up to the root: Kubernetes'
+podPidsLimit sits on the pod cgroup."""
+from __future__ import annotations
+
+from .. import model as m
+from . import evidence as ev
+from .finding import CRITICAL, WARNING, Finding
+from .history import History
+
+CLASS = "pids-exhausted"
+HEADROOM = 2
+
+
+def detect(h: History) -> list[Finding]:
+    snap = h.latest
+    out = []
+    for c in snap.containers:
+        if not c.cgroup:
+            continue
+        full = [lv for lv in c.cgroup.levels if lv.pids_max is not None and lv.pids_current is not None
+                and lv.pids_current >= lv.pids_max - HEADROOM]
+        refused = [lv for lv in c.cgroup.levels if lv.pids_events_max]
+        if not full and not refused:
+            continue
+        rejected = ev.kernel_lines(snap, ("pids-fork-rejected",),
+                                   lambda k: any(k.text.rstrip().endswith(lv.path) for lv in c.cgroup.levels))
+        lv = (full or refused)[0]
+        members = [p for p in snap.processes if p.container_id == c.id]
+        top = sorted(members, key=lambda p: -p.nthreads)[:5]
+        severity = CRITICAL if full and (refused or rejected) else WARNING
+        state = (f"at its limit: {lv.pids_current}/{lv.pids_max} tasks at {lv.path}" if full
+                 else f"refused {lv.pids_events_max} forks at {lv.path} (now {lv.pids_current}/{lv.pids_max or 'max'})")
+        out.append(Finding(
+            cls=CLASS, severity=severity, container=c.id, pids=[p.pid for p in top],
+            playbook=CLASS,
+            summary=f"pids cgroup of {c.name} {state}; new processes and execs fail",
+            evidence={"levels": [{k: v for k, v in x.items() if k.startswith("pids") or k == "path"}
+                                 for x in ev.cgroup_levels(c)],
+                      "top_thread_owners": [{**ev.proc(p), "threads": p.nthreads} for p in top],
+                      "kernel_log": rejected}))
+    return out

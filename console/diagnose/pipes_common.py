@@ -1,0 +1,39 @@
+"""A thread blocked writing a full pipe: shared by the exec-pipe-deadlock and stuck-pipe
+detectors."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import model as m
+from .history import STUCK_AFTER, History, thread_sig
+
+WRITE_CALLS = ("write", "writev", "pwrite64", "splice", "sendfile")
+
+
+@dataclass
+class BlockedWrite:
+    proc: m.Process
+    thread: m.Thread
+    fd: m.Fd
+    pipe: m.Pipe
+    stuck_for: float
+
+
+def blocked_writes(h: History, p: m.Process) -> list[BlockedWrite]:
+    """Threads of P in a write to a full pipe, unchanged for at least STUCK_AFTER seconds."""
+    out = []
+    snap = h.latest
+    for t in p.threads:
+        sc = t.syscall
+        if not sc or sc.name not in WRITE_CALLS or sc.fd is None:
+            continue
+        f = p.fd(sc.fd)
+        if f is None or f.kind != "pipe" or f.inode is None:
+            continue
+        pp = snap.pipe(f.inode)
+        if pp is None or not pp.full:
+            continue
+        stuck = h.steady(p, thread_sig(t.tid, f.inode))
+        if stuck >= STUCK_AFTER:
+            out.append(BlockedWrite(p, t, f, pp, stuck))
+    return out

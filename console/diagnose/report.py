@@ -1,0 +1,116 @@
+"""Gathering samples for a diagnosis, and writing findings for people and for machines."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from .. import model as m
+from .engine import diagnose, verdict
+from .finding import Finding
+from .history import History
+
+DEFAULT_SAMPLES = 3
+DEFAULT_INTERVAL = 5.0        # 3 samples 5 s apart: a verdict in about 11 s
+
+
+def sample_live(source, samples: int, interval: float,
+                sleep: Callable[[float], None] = time.sleep) -> History:
+    snaps = []
+    for i in range(samples):
+        t0 = time.monotonic()
+        snaps.append(source.snapshot())
+        if i + 1 < samples:
+            sleep(max(0.0, interval - (time.monotonic() - t0)))
+    return History(snaps)
+
+
+def unknown_reason(h: History) -> str | None:
+    if not h.latest.root:
+        return "not root: other users' fds, syscalls and cgroups are hidden, so hangs cannot be ruled out"
+    return None
+
+
+def as_json(h: History, findings: list[Finding], status: str, code: int, reason: str | None) -> dict:
+    snap = h.latest
+    return {"status": status, "exit": code, "reason": reason,
+            "host": snap.hostname, "taken_at": snap.taken_at, "samples": len(h.snaps),
+            "span_seconds": round(h.span, 1), "degraded": snap.degraded,
+            "findings": [f.to_json() for f in findings]}
+
+
+def as_text(h: History, findings: list[Finding], status: str, reason: str | None) -> str:
+    snap = h.latest
+    worst = findings[0] if findings and findings[0].severity != "info" else None
+    head = f"{status}: " + (f"{worst.cls} on {_where(snap, worst)}: {worst.summary}" if worst
+                            else reason or "no hang recognised")
+    lines = [head, f"{len(h.snaps)} samples over {h.span:.0f} s on {snap.hostname}; "
+                   f"{len(findings)} finding(s)"]
+    if reason and worst:
+        lines.append(f"UNKNOWN because {reason}")
+    for note in snap.degraded:
+        lines.append(f"degraded: {note}")
+    for f in findings:
+        lines.append("")
+        pb = f"  playbook: {f.playbook}" if f.playbook else ""
+        lines.append(f"[{f.severity}] {f.cls}  {_where(snap, f)}{pb}")
+        lines.append(f"  {f.summary}")
+        if f.root_cause:
+            lines.append(f"  root cause: {f.root_cause}")
+        lines.extend(render_evidence(f.evidence, "  "))
+    return "\n".join(lines)
+
+
+def _where(snap: m.HostSnapshot, f: Finding) -> str:
+    if not f.container:
+        return "host"
+    c = snap.container(f.container)
+    return f"{c.name} ({f.container[:12]})" if c and c.name != f.container[:12] else f.container[:12]
+
+
+def render_evidence(ev: dict, indent: str) -> list[str]:
+    out = []
+    for key, val in ev.items():
+        if val in (None, [], {}):
+            continue
+        label = key.replace("_", " ")
+        if key == "chain":
+            out.append(f"{indent}chain: " + " > ".join(
+                f"{c['pid']} {c['argv'][:50]} ({c['age_text']}, {c['state']})" for c in val))
+            continue
+        if key == "pipe":
+            ends = lambda es: ", ".join(f"{e['pid']} {e['comm']} fd {e['fd']}" for e in es) or "none"
+            out.append(f"{indent}pipe: pipe:[{val['inode']}] {val['queued']}/{val['capacity']} bytes "
+                       f"queued; readers {ends(val['readers'])}; writers {ends(val['writers'])}")
+            continue
+        if isinstance(val, list) and val and isinstance(val[0], dict):
+            out.append(f"{indent}{label}:")
+            for item in val:
+                out.append(f"{indent}  {_item(item)}")
+        elif isinstance(val, dict):
+            out.append(f"{indent}{label}: {_item(val)}")
+        else:
+            out.append(f"{indent}{label}: {val}")
+    return out
+
+
+def _item(d: dict) -> str:
+    if "pid" in d and "argv" in d:
+        return f"{d['pid']} {d.get('state', '')} {d.get('age_text', '')} {d['argv']}".replace("  ", " ")
+    if "text" in d:
+        return d["text"]
+    if "syscall" in d and "tid" in d:
+        s = f"tid {d['tid']} {d['state']} {d['syscall'] or ''} wchan {d.get('wchan')}"
+        return s + (f" stuck {d['stuck_for']:.0f}s" if d.get("stuck_for") is not None else "")
+    return ", ".join(f"{k} {_short(v)}" for k, v in d.items() if v not in (None, [], {}))
+
+
+def _short(v) -> str:
+    if isinstance(v, list):
+        return "[" + "; ".join(_item(x) if isinstance(x, dict) else str(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + _item(v) + "}"
+    return str(v)
+
+
+__all__ = ["sample_live", "diagnose", "verdict", "as_json", "as_text", "unknown_reason",
+           "DEFAULT_SAMPLES", "DEFAULT_INTERVAL"]

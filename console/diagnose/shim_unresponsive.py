@@ -1,0 +1,46 @@
+"""B/F: a shim that does not answer. Never concluded from thread states alone (an idle Go
+process and a deadlocked one both sit in futex/epoll): the shim must be stopped or traced,
+or a runtime call on its container must be pending while zombies pile up under it."""
+from __future__ import annotations
+
+from .. import model as m
+from . import evidence as ev
+from .finding import CRITICAL, Finding
+from .history import STUCK_AFTER, History
+from .zombies_under_shim import ZOMBIE_SPAN, lingering_zombies
+
+CLASS = "shim-unresponsive"
+
+
+def detect(h: History) -> list[Finding]:
+    snap = h.latest
+    out = []
+    for shim in snap.processes:
+        if shim.role not in m.SHIM_ROLES:
+            continue
+        cid = shim.container_id
+        stopped = h.steady(shim, lambda s, p: p.state if p.state in ("T", "t") else None)
+        pending = [pr for pr in ev.probes(snap, cid) if pr["seconds"] >= STUCK_AFTER] if cid else []
+        zombies, counts, span = lingering_zombies(h, shim)
+        why = []
+        if stopped >= STUCK_AFTER or (shim.state in ("T", "t") and pending):
+            why.append(f"the shim process is {'stopped' if shim.state == 'T' else 'traced'} "
+                       f"(state {shim.state}) for at least {stopped:.0f}s")
+        if pending and zombies and span >= ZOMBIE_SPAN:
+            why.append(f"{len(zombies)} zombies unreaped for {span:.0f}s")
+        if not why:
+            continue
+        if pending:
+            why.append(f"{pending[0]['call']} of its container pending {pending[0]['seconds']:.0f}s")
+        states: dict[str, int] = {}
+        for t in shim.threads:
+            key = f"{t.state} {t.wchan or ''}".strip()
+            states[key] = states.get(key, 0) + 1
+        out.append(Finding(
+            cls=CLASS, severity=CRITICAL, container=cid, pids=[shim.pid],
+            stuck_for=max(stopped, span), playbook=CLASS,
+            summary=f"shim {shim.pid} of {(cid or '?')[:12]} is not answering: " + "; ".join(why),
+            evidence={"shim": ev.proc(shim), "thread_states": states,
+                      "zombies": [ev.proc(z) for z in zombies], "zombie_counts": counts,
+                      "pending_calls": pending}))
+    return out

@@ -1,0 +1,45 @@
+"""A, general form: a container process blocked writing a full pipe whose only reader is a
+shim that is not reading (a stalled `docker exec` or `docker logs -f` client does this)."""
+from __future__ import annotations
+
+from .. import model as m
+from . import evidence as ev
+from .finding import WARNING, Finding
+from .history import History
+from .pipes_common import blocked_writes
+
+CLASS = "stuck-pipe"
+
+
+def detect(h: History) -> list[Finding]:
+    snap = h.latest
+    shims = {p.pid for p in snap.processes if p.role in m.SHIM_ROLES}
+    by_container: dict[str, list] = {}
+    for p in snap.processes:
+        if not p.container_id or p.role in (m.RUNC_INIT, m.RUNC) or p.role in m.SHIM_ROLES:
+            continue
+        for bw in blocked_writes(h, p):
+            readers = {e.pid for e in bw.pipe.readers}
+            if readers and readers <= shims:
+                by_container.setdefault(p.container_id, []).append(bw)
+    out = []
+    for cid, bws in by_container.items():
+        bw = bws[0]
+        p = bw.proc
+        reader = ", ".join(str(e.pid) for e in bw.pipe.readers)
+        out.append(Finding(
+            cls=CLASS, severity=WARNING, container=cid, pids=[b.proc.pid for b in bws],
+            stuck_for=bw.stuck_for, playbook=CLASS,
+            summary=(f"{p.comm} {p.pid} has been blocked {bw.stuck_for:.0f}s writing fd {bw.fd.num}: "
+                     f"pipe:[{bw.pipe.inode}] is full ({bw.pipe.queued}/{bw.pipe.capacity}) and "
+                     f"its only reader, shim {reader}, is not reading (stalled exec/logs client?)"),
+            evidence={
+                "chain": ev.chain(snap, p),
+                "blocked_thread": ev.thread(bw.thread, bw.stuck_for),
+                "fd": {"pid": p.pid, "fd": bw.fd.num, "target": bw.fd.target},
+                "pipe": ev.pipe(bw.pipe),
+                "also_blocked": [{"pid": b.proc.pid, "comm": b.proc.comm, "fd": b.fd.num,
+                                  "inode": b.pipe.inode} for b in bws[1:]],
+                "pending_calls": ev.probes(snap, cid),
+            }))
+    return out
