@@ -80,6 +80,19 @@ def _parser() -> argparse.ArgumentParser:
                     help="samples to take (default 3; with --replay: the last N frames, default up to 10)")
     dg.add_argument("--interval", type=float, default=5.0, metavar="S",
                     help="seconds between samples (default 5: a verdict in about 11 s)")
+    from .lab.faults import FAULTS
+    lab = sub.add_parser(
+        "lab", help="a private Docker engine to break on purpose (root)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Start a private dockerd + containerd on their own sockets, state "
+                    "directories and cgroup parent (never a Docker the host already runs), "
+                    "inject real faults, and tear it all down. Also a training sandbox.",
+        epilog="faults:\n" + "\n".join(f"  {k:<15} {v}" for k, v in FAULTS.items()) +
+               "\n\nAfter `lab up`, point the tools at it:\n  export DOCKER_HOST=unix://"
+               "<dir>/docker.sock   (lab up prints the exact line)")
+    lab.add_argument("action", choices=["up", "inject", "status", "clear", "down"])
+    lab.add_argument("fault", nargs="?", choices=list(FAULTS), help="with inject: which fault")
+    lab.add_argument("--dir", default=None, help="lab directory (default $HANGCONSOLE_LAB_DIR or /run/hangconsole-lab)")
     return ap
 
 
@@ -194,6 +207,41 @@ def cmd_diagnose(args) -> int:
     return code
 
 
+def cmd_lab(args) -> int:
+    from .lab.engine import DEFAULT_DIR, Lab, LabError
+    from .lab.faults import inject
+    lab = Lab(args.dir or DEFAULT_DIR)
+    try:
+        if args.action == "up":
+            lab.up()
+            print(f"lab up in {lab.dir}\nexport DOCKER_HOST={lab.docker_host}")
+        elif args.action == "inject":
+            if not args.fault:
+                raise CliError("inject needs a fault: see `hangconsole lab --help`", EXIT_USAGE)
+            cid = inject(lab, args.fault)
+            print(f"injected {args.fault}" + (f" into {cid[:12]}" if cid else ""))
+        elif args.action == "status":
+            if not lab.is_up():
+                print(f"lab down ({lab.dir})")
+                return 3
+            ps = lab.docker("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}}", timeout=10).stdout.decode()
+            print(f"lab up in {lab.dir}\nexport DOCKER_HOST={lab.docker_host}\n{ps.rstrip()}")
+        elif args.action == "clear":
+            if os.geteuid() != 0:
+                raise CliError("the lab needs root", EXIT_NOPERM)
+            lab.clear()
+            print("lab cleared: no containers, no faults")
+        elif args.action == "down":
+            if os.geteuid() != 0:
+                raise CliError("the lab needs root", EXIT_NOPERM)
+            for line in lab.down():
+                print(f"  {line}")
+            print("lab down")
+    except LabError as e:
+        raise CliError(str(e), EXIT_NOPERM if "needs root" in str(e) else 1) from None
+    return 0
+
+
 def cmd_console(args) -> int:
     if args.replay:
         from .sources import ReplaySource
@@ -219,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_snapshot(args)
         if args.command == "diagnose":
             return cmd_diagnose(args)
+        if args.command == "lab":
+            return cmd_lab(args)
         return cmd_console(args)
     except CliError as e:
         print(f"hangconsole: {e}", file=sys.stderr)

@@ -27,7 +27,7 @@ def detect(h: History) -> list[Finding]:
         rejected = ev.kernel_lines(snap, ("pids-fork-rejected",),
                                    lambda k: any(k.text.rstrip().endswith(lv.path) for lv in c.cgroup.levels))
         lv = (full or refused)[0]
-        members = [p for p in snap.processes if p.container_id == c.id]
+        members = [p for p in snap.processes if p.container_id == c.id and p.role not in m.SHIM_ROLES]
         top = sorted(members, key=lambda p: -p.nthreads)[:5]
         severity = CRITICAL if full and (refused or rejected) else WARNING
         state = (f"at its limit: {lv.pids_current}/{lv.pids_max} tasks at {lv.path}" if full

@@ -1,0 +1,1 @@
+"""A private Docker engine to break on purpose: for the tests, and a training sandbox."""

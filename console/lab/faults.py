@@ -1,0 +1,166 @@
+"""Faults the lab can inject, each a verified way to break a real engine (see
+docs/hang-catalog.md). Containers are named hc-<fault>."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from .engine import IMAGE, Lab, LabError
+
+FAULTS: dict[str, str] = {
+    "stopped-shim": "SIGSTOP the shim of hc-stopped-shim after three detached execs; their "
+                    "processes exit into unreaped zombies and a `docker exec` hangs, and with it "
+                    "`docker inspect` of that container, while `docker ps` answers (seeds 000/001).",
+    "stuck-pipe": "`docker exec hc-stuck-pipe sh -c 'yes | head -c 50000000'` from a client "
+                  "whose stdout nobody reads: head blocks in write(1) on a full pipe whose only "
+                  "reader is the shim (the general form of seed 000).",
+    "pids-exhausted": "hc-pids-exhausted runs with --pids-limit 8 and 7 background sleeps; an exec "
+                      "into it then fails and the kernel logs `fork rejected by pids controller` "
+                      "(seed 002).",
+    "oom-kill": "hc-oom-kill runs with --memory 16m and a pipeline that needs 100 MB: the OOM "
+                "killer kills tail (seeds 000 and 003 start with an OOM kill).",
+    "paused": "`docker pause hc-paused`: a deliberate freeze, which must be reported as paused, "
+              "never as a hang.",
+    "baseline": "four busy healthy containers (hc-baseline-N) and a loop of short execs: no "
+                "fault at all, for checking there are no false findings.",
+}
+
+
+def _run(lab: Lab, name: str, *args: str, cmd: list[str]) -> str:
+    lab.docker("rm", "-f", name, check=False, timeout=30)
+    out = lab.docker("run", "-d", "--network", "none", "--name", name, *args, IMAGE, *cmd, timeout=60)
+    return out.stdout.decode().strip()
+
+
+def shim_of(cid: str) -> int | None:
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"containerd-shim-runc-v2") and cid.encode() in argv and b"start" not in argv[-2:]:
+            return int(name)
+    return None
+
+
+def _wait(pred, seconds: float, what: str):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        got = pred()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise LabError(f"fault did not take: {what}")
+
+
+def inject(lab: Lab, fault: str) -> str:
+    """Inject FAULT; returns the container id it concerns (or '' for the baseline)."""
+    if fault not in FAULTS:
+        raise LabError(f"unknown fault {fault!r}; one of: {', '.join(FAULTS)}")
+    if not lab.is_up():
+        raise LabError("the lab is not up: run `hangconsole lab up` first")
+    cid = globals()["_" + fault.replace("-", "_")](lab)
+    lab.note("faults", {"fault": fault, "container": cid})
+    return cid
+
+
+def _stopped_shim(lab: Lab) -> str:
+    name = "hc-stopped-shim"
+    cid = _run(lab, name, cmd=["sleep", "1000000"])
+    shim = _wait(lambda: shim_of(cid), 10, "shim of hc-stopped-shim")
+    for _ in range(3):
+        lab.docker("exec", "-d", name, "sleep", "2")
+    os.kill(shim, signal.SIGSTOP)
+    lab.note("stopped", shim)
+    # an exec issued now hangs on the stopped shim, and holds the container for inspect
+    lab.spawn("pending-exec", ["docker", "exec", name, "true"])
+    time.sleep(2.5)                     # the detached sleeps exit: zombies nobody reaps
+    return cid
+
+
+def _stuck_pipe(lab: Lab) -> str:
+    name = "hc-stuck-pipe"
+    cid = _run(lab, name, cmd=["sleep", "1000000"])
+    lab.spawn("stalled-client", ["sh", "-c",
+              f"docker exec {name} sh -c 'yes | head -c 50000000' | sleep 1000000"])
+
+    def head_blocked():
+        for pid in _container_pids(cid):
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    comm = f.read().strip()
+                with open(f"/proc/{pid}/wchan") as f:
+                    wchan = f.read()
+            except OSError:
+                continue
+            if comm == "head" and "pipe" in wchan:
+                return pid
+        return None
+    _wait(head_blocked, 20, "head blocked writing its stdout pipe")
+    return cid
+
+
+def _pids_exhausted(lab: Lab) -> str:
+    name = "hc-pids-exhausted"
+    cid = _run(lab, name, "--pids-limit", "8",
+               cmd=["sh", "-c", "for i in 1 2 3 4 5 6 7; do sleep 1000000 & done; wait"])
+    _wait(lambda: len(_container_pids(cid)) >= 8, 10, "8 tasks in hc-pids-exhausted")
+    # runc exec attaches its process even over the limit; the fork inside is refused
+    lab.docker("exec", name, "sh", "-c", "sleep 1 & wait", check=False, timeout=30)
+    return cid
+
+
+def _oom_kill(lab: Lab) -> str:
+    name = "hc-oom-kill"
+    cid = _run(lab, name, "--memory", "16m", "--memory-swap", "16m",
+               cmd=["sh", "-c", "head -c 100000000 /dev/zero | tail; sleep 1000000"])
+    _wait(lambda: _oom_kills(cid), 30, "an OOM kill in hc-oom-kill")
+    return cid
+
+
+def _paused(lab: Lab) -> str:
+    name = "hc-paused"
+    cid = _run(lab, name, cmd=["sleep", "1000000"])
+    lab.docker("pause", name)
+    return cid
+
+
+def _baseline(lab: Lab) -> str:
+    names = [f"hc-baseline-{i}" for i in range(4)]
+    for n in names:
+        _run(lab, n, cmd=["sh", "-c", "while :; do echo tick; sleep 1; done"])
+    loop = " ; ".join(f"docker exec {n} sh -c 'echo hi; ls /bin >/dev/null'" for n in names)
+    lab.spawn("baseline-driver", ["sh", "-c", f"while :; do {loop}; docker exec -d {names[0]} sleep 1; sleep 0.5; done"])
+    return ""
+
+
+def _container_pids(cid: str) -> list[int]:
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cgroup") as f:
+                if cid in f.read():
+                    out.append(int(name))
+        except OSError:
+            continue
+    return out
+
+
+def _oom_kills(cid: str) -> int:
+    for base in ("/sys/fs/cgroup/memory/hangconsole-lab", "/sys/fs/cgroup/hangconsole-lab"):
+        for fname in ("memory.oom_control", "memory.events"):
+            try:
+                with open(f"{base}/{cid}/{fname}") as f:
+                    for line in f:
+                        k, _, v = line.partition(" ")
+                        if k == "oom_kill":
+                            return int(v)
+            except OSError:
+                continue
+    return 0
