@@ -9,6 +9,7 @@ import argparse
 import os
 import signal
 import sys
+import textwrap
 import time
 
 from . import __version__
@@ -80,14 +81,16 @@ def _parser() -> argparse.ArgumentParser:
                     help="samples to take (default 3; with --replay: the last N frames, default up to 10)")
     dg.add_argument("--interval", type=float, default=5.0, metavar="S",
                     help="seconds between samples (default 5: a verdict in about 11 s)")
-    from .lab.faults import FAULTS
+    from .lab.catalog import FAULTS
     lab = sub.add_parser(
         "lab", help="a private Docker engine to break on purpose (root)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Start a private dockerd + containerd on their own sockets, state "
                     "directories and cgroup parent (never a Docker the host already runs), "
                     "inject real faults, and tear it all down. Also a training sandbox.",
-        epilog="faults:\n" + "\n".join(f"  {k:<15} {v}" for k, v in FAULTS.items()) +
+        epilog="faults:\n" + "\n".join(textwrap.fill(v, 78, initial_indent=f"  {k:<15} ",
+                                                     subsequent_indent=" " * 18)
+                                       for k, v in FAULTS.items()) +
                "\n\nAfter `lab up`, point the tools at it:\n  export DOCKER_HOST=unix://"
                "<dir>/docker.sock   (lab up prints the exact line)")
     lab.add_argument("action", choices=["up", "inject", "status", "clear", "down"])

@@ -25,7 +25,8 @@ class Finding:
 
     @property
     def rank(self) -> tuple:
-        return (_RANK.get(self.severity, 3), self.cls, self.container or "")
+        """Worst first; within a severity, root causes before the symptoms they explain."""
+        return (_RANK.get(self.severity, 3), self.root_cause is not None, self.cls, self.container or "")
 
     def to_json(self) -> dict:
         d = asdict(self)

@@ -5,6 +5,7 @@ import gzip
 import json
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -88,3 +89,30 @@ def test_bad_arguments_and_unwritable_output(tmp_path):
 def test_console_without_a_terminal_says_so():
     r = run("--no-docker", stdin=subprocess.DEVNULL)
     assert r.returncode != 0 and "needs a terminal" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_diagnose_bad_recording_is_unknown(tmp_path):
+    f = tmp_path / "junk"
+    f.write_bytes(b"junk\n")
+    r = run("diagnose", "--replay", str(f))
+    assert r.returncode == 3 and r.stderr.startswith("hangconsole: UNKNOWN: ") and len(r.stderr.splitlines()) == 1
+
+
+def test_diagnose_live_json_exit_matches_findings():
+    r = run("diagnose", "--json", "--samples", "2", "--interval", "0.5", "--no-docker")
+    report = json.loads(r.stdout)
+    sev = {f["severity"] for f in report["findings"]}
+    want = 2 if "critical" in sev else 1 if "warning" in sev else 0
+    assert r.returncode == report["exit"] == (want if report["reason"] is None else 3)
+    assert report["samples"] == 2 and report["span_seconds"] >= 0.4
+
+
+def test_diagnose_as_nobody_is_unknown(root):
+    code = ("import os, sys, locale, gettext, json\n"
+            "import hangconsole.diagnose.report, hangconsole.collect.live, hangconsole.record.codec\n"
+            "from hangconsole.cli import main\n"
+            "os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
+            "sys.exit(main(['diagnose', '--samples', '1', '--no-docker']))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", timeout=60)
+    assert r.returncode == 3, r.stderr
+    assert r.stdout.startswith("UNKNOWN: not root")

@@ -1,0 +1,49 @@
+"""Recorded incidents bundled with hangconsole: the five field reports rebuilt as recordings
+(seed_NNN.py say which numbers come from where; where a report gives no hostname or kernel
+version, those are reconstructed too) and captures of the lab's faults (capture.py)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+HERE = os.path.dirname(__file__)
+
+
+@dataclass(frozen=True)
+class Incident:
+    name: str          # file stem, e.g. seed-000
+    title: str
+    expect: str        # the hang class a correct diagnosis names
+    source: str        # where it comes from
+
+    @property
+    def path(self) -> str:
+        return os.path.join(HERE, f"{self.name}.hcrec")
+
+
+def seeds() -> list[Incident]:
+    from . import seed_000, seed_001, seed_002, seed_003, seed_004
+    return [Incident(f"seed-{m.__name__[-3:]}", m.TITLE, m.EXPECT, f"field report {m.__name__[-3:]}")
+            for m in (seed_000, seed_001, seed_002, seed_003, seed_004)]
+
+
+LAB = {  # lab fault -> the class it must be diagnosed as
+    "stuck-pipe": "stuck-pipe", "stopped-shim": "shim-unresponsive",
+    "pids-exhausted": "pids-exhausted", "oom-kill": "oom-kill", "paused": "paused",
+}
+
+
+def lab_captures() -> list[Incident]:
+    return [Incident(f"lab-{f}", f"lab capture: {f}", cls, "hangconsole lab inject " + f)
+            for f, cls in LAB.items() if os.path.exists(os.path.join(HERE, f"lab-{f}.hcrec"))]
+
+
+def catalog() -> list[Incident]:
+    return seeds() + lab_captures()
+
+
+def find(name: str) -> Incident | None:
+    for i in catalog():
+        if i.name == name or i.name == f"seed-{name}" or i.name == f"lab-{name}":
+            return i
+    return None

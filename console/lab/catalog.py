@@ -1,0 +1,19 @@
+"""The lab's faults and what each does (kept free of imports: `--help` lists them)."""
+
+FAULTS: dict[str, str] = {
+    "stopped-shim": "SIGSTOP the shim of hc-stopped-shim after three detached execs; their "
+                    "processes exit into unreaped zombies and a `docker exec` hangs, and with it "
+                    "`docker inspect` of that container, while `docker ps` answers (seeds 000/001).",
+    "stuck-pipe": "`docker exec hc-stuck-pipe sh -c 'yes | head -c 50000000'` from a client "
+                  "whose stdout nobody reads: head blocks in write(1) on a full pipe whose only "
+                  "reader is the shim (the general form of seed 000).",
+    "pids-exhausted": "hc-pids-exhausted runs with --pids-limit 8 and 7 background sleeps; an exec "
+                      "into it then fails and the kernel logs `fork rejected by pids controller` "
+                      "(seed 002).",
+    "oom-kill": "hc-oom-kill runs with --memory 16m and a pipeline that needs 100 MB: the OOM "
+                "killer kills tail (seeds 000 and 003 start with an OOM kill).",
+    "paused": "`docker pause hc-paused`: a deliberate freeze, which must be reported as paused, "
+              "never as a hang.",
+    "baseline": "four busy healthy containers (hc-baseline-N) and a loop of short execs: no "
+                "fault at all, for checking there are no false findings.",
+}
