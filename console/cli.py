@@ -29,7 +29,8 @@ def _common(p: argparse.ArgumentParser, sub: bool = False) -> None:
     """Options every command takes, before or after the command name."""
     d = (lambda v: argparse.SUPPRESS) if sub else (lambda v: v)
     p.add_argument("--replay", metavar="FILE", default=d(None),
-                   help="use a recording instead of the live host")
+                   help="use a recording instead of the live host: a file, or a bundled "
+                        "incident's name (seed-000 ... seed-004, lab-stuck-pipe, ...)")
     p.add_argument("--salvage", action="store_true", default=d(False),
                    help="with --replay: use the complete frames of a truncated recording")
     p.add_argument("--docker-host", metavar="URL", default=d(None),
@@ -104,8 +105,18 @@ def _live_source(args):
     return LiveSource(args.docker_host, docker=not args.no_docker)
 
 
+def _resolve(path: str) -> str:
+    """A file, or the name of a bundled incident (seed-000, lab-stuck-pipe)."""
+    if os.path.exists(path):
+        return path
+    from .incidents import find
+    inc = find(path)
+    return inc.path if inc else path
+
+
 def _open_recording(path: str, salvage: bool = False):
     from .record.fileformat import Recording, RecordingError
+    path = _resolve(path)
     try:
         return Recording(path, salvage=salvage)
     except RecordingError as e:
@@ -184,7 +195,7 @@ def cmd_diagnose(args) -> int:
         if args.replay:
             from .record.fileformat import Recording, RecordingError
             try:
-                rec = Recording(args.replay, salvage=args.salvage)
+                rec = Recording(_resolve(args.replay), salvage=args.salvage)
                 n = min(len(rec), args.samples or 10)
                 history = History([rec.frame(i) for i in range(len(rec) - n, len(rec))])
             except RecordingError as e:

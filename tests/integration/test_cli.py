@@ -116,3 +116,9 @@ def test_diagnose_as_nobody_is_unknown(root):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", timeout=60)
     assert r.returncode == 3, r.stderr
     assert r.stdout.startswith("UNKNOWN: not root")
+
+
+def test_replay_by_incident_name():
+    r = run("diagnose", "--replay", "seed-002")
+    assert r.returncode == 2 and r.stdout.startswith("CRITICAL: pids-exhausted")
+    assert run("snapshot", "--replay", "lab-stuck-pipe").stdout.startswith("host lab")
