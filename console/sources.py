@@ -9,9 +9,10 @@ class ReplaySource:
     """A recording with a cursor. snapshot() returns the frame under the cursor."""
     live = False
 
-    def __init__(self, recording: Recording):
+    def __init__(self, recording: Recording, pos: int = -1):
+        """POS: the frame to start on; -1 (default) is the last, where the evidence is."""
         self.recording = recording
-        self.pos = 0
+        self.pos = len(recording) - 1 if pos < 0 else min(pos, len(recording) - 1)
 
     def __len__(self) -> int:
         return len(self.recording)

@@ -15,16 +15,25 @@ def fmt_age(seconds: float) -> str:
     return f"{s // 86400}d{(s % 86400) // 3600}h"
 
 
-def blocked_in(p: m.Process) -> str:
-    """The most telling thread state of a process: the first thread in a syscall on an fd,
-    else the main thread's syscall/wchan."""
+IDLE_CALLS = frozenset({"futex", "epoll_wait", "epoll_pwait", "epoll_pwait2", "restart_syscall",
+                        "nanosleep", "clock_nanosleep", "pselect6", "select", "poll", "ppoll",
+                        "rt_sigsuspend", "rt_sigtimedwait", "pause", "accept", "accept4", "none"})
+
+
+def idle_wait(t: m.Thread) -> bool:
+    """A thread parked the way idle Go (or any event-loop) threads park: not evidence."""
+    return t.state != "D" and (t.syscall is None or t.syscall.name in IDLE_CALLS)
+
+
+def blocked_in(p: m.Process, interesting: bool = False) -> str:
+    """The most telling thread state of a process: a thread in D, or in a syscall on an fd
+    that is not an idle wait, else the main thread. INTERESTING: "" unless something is."""
     if p.zombie:
         return "zombie (exited, not reaped)"
-    best = None
-    for t in p.threads:
-        if t.syscall and t.syscall.fd is not None and t.state in ("S", "D"):
-            best = t
-            break
+    best = next((t for t in p.threads if t.state == "D"), None) or next(
+        (t for t in p.threads if t.syscall and not idle_wait(t) and t.state == "S"), None)
+    if best is None and interesting:
+        return ""
     t = best or (p.threads[0] if p.threads else None)
     if t is None:
         return ""
@@ -36,6 +45,18 @@ def blocked_in(p: m.Process) -> str:
     if best is not None and best.tid != p.pid:
         parts.append(f"tid {best.tid}")
     return "  ".join(parts)
+
+
+def short_cmd(p: m.Process, width: int = 40) -> str:
+    """comm and the telling part of argv: runtime argv are long and mostly flags."""
+    if not p.argv:
+        return f"[{p.comm}]"
+    if p.role in (m.SHIM_V1, m.SHIM_V2, m.SHIM_LEGACY, m.CONMON, m.DOCKERD, m.CONTAINERD):
+        return p.comm
+    if p.role == m.RUNC:
+        return f"{p.comm} {p.runtime_verb or ''}".strip()
+    text = p.cmdline
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def process_line(p: m.Process, width: int = 100) -> str:
@@ -111,3 +132,51 @@ def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
             if blk and p.state in ("S", "D") and p.role != m.SHIM_V2 or p.zombie:
                 lines.append("  " * (depth + 2) + "  " + blk)
     return "\n".join(lines)
+
+
+# --- rows for the console (plain data; the screens only style them) -----------------------
+SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+
+def gauge(queued: int | None, capacity: int | None, width: int = 10) -> str:
+    if queued is None or not capacity:
+        return "?" * width
+    filled = min(width, round(width * queued / capacity))
+    return "█" * filled + "░" * (width - filled)
+
+
+def fmt_bytes(n: int | None) -> str:
+    if n is None:
+        return "?"
+    for unit, size in (("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.0f}{unit}" if n % size == 0 else f"{n / size:.1f}{unit}"
+    return f"{n}B"
+
+
+def container_rank(c: m.Container, findings: list) -> tuple:
+    sev = min((SEVERITY_RANK.get(f.severity, 3) for f in findings if f.container == c.id), default=3)
+    return (sev, -(c.docker is not None), c.name)
+
+
+def containers_worst_first(snap: m.HostSnapshot, findings: list) -> list[m.Container]:
+    return sorted(snap.containers, key=lambda c: container_rank(c, findings))
+
+
+def pending_for(snap: m.HostSnapshot, cid: str | None, now: float | None = None) -> list[tuple[str, float]]:
+    """(call, seconds pending) of Docker calls still pending, counted to NOW (wall clock) when
+    given: the console ticks them between samples."""
+    if not snap.docker:
+        return []
+    out = []
+    for pr in snap.docker.probes:
+        if pr.status == "pending" and pr.target == cid:
+            secs = pr.seconds + (max(0.0, now - snap.taken_at) if now is not None else 0.0)
+            out.append((pr.call, secs))
+    return out
+
+
+def pipes_of(snap: m.HostSnapshot, pids: set[int]) -> list[m.Pipe]:
+    """Pipes with an end in PIDS, fullest first."""
+    out = [pp for pp in snap.pipes if any(e.pid in pids for e in pp.readers + pp.writers)]
+    return sorted(out, key=lambda pp: (-(pp.queued or 0) / (pp.capacity or 1), pp.inode))

@@ -1,53 +1,84 @@
 """The hangconsole Textual app: a source (live host or recording) shown on screens.
 
-Refresh is a timer chain: one thread worker collects a snapshot; only when it has finished
-is the next one scheduled, so polls never overlap and the UI thread never waits on /proc or
-Docker. The clock and the source are injected so tests are deterministic.
+Refresh is a timer chain: one thread worker collects a snapshot and runs the diagnosis;
+only when it has finished is the next one scheduled, so polls never overlap and the UI
+thread never waits on /proc or Docker. Counters of pending Docker calls tick once a second
+from the last snapshot (live only: a replay shows the recording's own figures). The clock
+and the source are injected so tests are deterministic.
 """
 from __future__ import annotations
 
+import os
 import time
+from collections import deque
 from collections.abc import Callable
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 
+from hangconsole.diagnose.engine import diagnose
+from hangconsole.diagnose.finding import Finding
+from hangconsole.diagnose.history import History
 from hangconsole.model import HostSnapshot
 
 from .overview import OverviewScreen
 
+KEEP = 4                    # snapshots kept for diagnosis ("stuck" needs time)
+
 
 class SnapshotReady(Message):
-    def __init__(self, snapshot: HostSnapshot) -> None:
+    def __init__(self, snapshot: HostSnapshot, findings: list[Finding]) -> None:
         super().__init__()
-        self.snapshot = snapshot
+        self.snapshot, self.findings = snapshot, findings
 
 
 class HangConsoleApp(App):
     TITLE = "hangconsole"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("r", "refresh_now", "Refresh", show=True),
-        Binding("right_square_bracket", "step(1)", "Next frame", show=False),
-        Binding("left_square_bracket", "step(-1)", "Prev frame", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("f", "findings", "Findings"),
+        Binding("g", "stacks", "Goroutines"),
+        Binding("r", "refresh_now", "Refresh"),
+        Binding("left_square_bracket", "step(-1)", "◀ frame"),
+        Binding("right_square_bracket", "step(1)", "frame ▶"),
+        Binding("left_curly_bracket", "step(-10)", "-10", show=False),
+        Binding("right_curly_bracket", "step(10)", "+10", show=False),
+        Binding("home", "seek(0)", "first", show=False),
+        Binding("end", "seek(-1)", "last", show=False),
+        Binding("space", "play", "Play/pause"),
     ]
 
-    def __init__(self, source, *, interval: float = 2.0, clock: Callable[[], float] = time.time):
+    def __init__(self, source, *, interval: float = 2.0, clock: Callable[[], float] = time.time,
+                 stack_files: list[str] | None = None):
         super().__init__()
         self.source = source
         self.interval = interval
         self.clock = clock
+        self.stack_files = stack_files or []
         self.snapshot: HostSnapshot | None = None
+        self.findings: list[Finding] = []
+        self.history: deque[HostSnapshot] = deque(maxlen=KEEP)
+        self.playing = False
         self._collecting = False
 
+    @property
+    def live(self) -> bool:
+        return bool(self.source.live)
+
+    def now(self) -> float | None:
+        """Wall clock for ticking counters; None in replay (the recording's figures stand)."""
+        return self.clock() if self.live else None
+
     def on_mount(self) -> None:
-        if self.source.live:
+        if self.live:
             self.sub_title = "live"
             self.collect()
+            self.set_interval(1.0, self._tick)
         else:
-            self.show(self.source.snapshot())
+            self._show_frame()
         self.push_screen(OverviewScreen())
 
     # --- the timer chain ------------------------------------------------------------
@@ -56,32 +87,108 @@ class HangConsoleApp(App):
         self._collecting = True
         try:
             snap = self.source.snapshot()
+            history = list(self.history) + [snap]
+            findings = diagnose(History(history))
         finally:
             self._collecting = False
-        self.post_message(SnapshotReady(snap))
+        self.post_message(SnapshotReady(snap, findings))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        self.show(message.snapshot)
+        self.history.append(message.snapshot)
+        self.show(message.snapshot, message.findings)
         self.set_timer(self.interval, self._next)
 
     def _next(self) -> None:
         if not self._collecting:
             self.collect()
 
-    def show(self, snap: HostSnapshot) -> None:
-        self.snapshot = snap
-        if not self.source.live:
-            self.sub_title = f"replay {self.source.recording.path}  frame {self.source.pos + 1}/{len(self.source)}"
+    def _tick(self) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, OverviewScreen) and screen.is_mounted:
-                screen.show(snap)
+            if hasattr(screen, "tick") and screen.is_mounted:
+                screen.tick()
+
+    # --- replay ------------------------------------------------------------------------
+    def _show_frame(self) -> None:
+        src = self.source
+        first = max(0, src.pos - (KEEP - 1))
+        frames = [src.recording.frame(i) for i in range(first, src.pos + 1)]
+        self.history = deque(frames, maxlen=KEEP)
+        self.sub_title = f"replay {os.path.basename(src.recording.path)}"
+        self.show(frames[-1], diagnose(History(frames)))
+
+    def show(self, snap: HostSnapshot, findings: list[Finding]) -> None:
+        self.snapshot, self.findings = snap, findings
+        for screen in self.screen_stack:
+            if hasattr(screen, "show") and screen.is_mounted:
+                screen.show(snap, findings)
 
     # --- actions -------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        replay_only = ("step", "seek", "play")
+        if action in replay_only:
+            return not self.live
+        if action == "refresh_now":
+            return self.live
+        if action == "stacks":
+            return bool(self.stack_files)        # no key to nowhere
+        return True
+
     def action_refresh_now(self) -> None:
-        if self.source.live:
-            self._next()
+        self._next()
 
     def action_step(self, delta: int) -> None:
-        if not self.source.live:
-            self.source.step(delta)
-            self.show(self.source.snapshot())
+        self.source.step(delta)
+        self._show_frame()
+
+    def action_seek(self, index: int) -> None:
+        self.source.seek(index if index >= 0 else len(self.source) - 1)
+        self._show_frame()
+
+    def action_play(self) -> None:
+        self.playing = not self.playing
+        if self.playing:
+            self._play_step()
+        self._show_frame()
+
+    def _play_step(self) -> None:
+        if not self.playing:
+            return
+        if self.source.pos >= len(self.source) - 1:
+            self.playing = False
+            self._show_frame()
+            return
+        gap = self.source.recording.times[self.source.pos + 1] - self.source.recording.times[self.source.pos]
+        self.set_timer(min(max(gap, 0.2), 2.0), self._play_next)
+
+    def _play_next(self) -> None:
+        if self.playing:
+            self.source.step(1)
+            self._show_frame()
+            self._play_step()
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+        self.push_screen(HelpScreen())
+
+    def action_findings(self) -> None:
+        from .findings import FindingsScreen
+        self.push_screen(FindingsScreen())
+
+    def action_stacks(self) -> None:
+        from .stacks import StacksScreen
+        self.push_screen(StacksScreen.from_files(self.stack_files))
+
+    def open_container(self, cid: str) -> None:
+        from .container import ContainerScreen
+        self.push_screen(ContainerScreen(cid))
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Findings", "Every recognised hang with its evidence", self.action_findings)
+        yield SystemCommand("Help", "Keys and what each screen shows", self.action_help)
+        if self.stack_files:
+            yield SystemCommand("Goroutine stacks", "Grouped goroutine dumps of this incident", self.action_stacks)
+        if not self.live:
+            yield SystemCommand("Play / pause replay", "Step through the recording in its own time", self.action_play)
+            yield SystemCommand("First frame", "Seek to the start of the recording", lambda: self.action_seek(0))
+            yield SystemCommand("Last frame", "Seek to the end of the recording", lambda: self.action_seek(-1))

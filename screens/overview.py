@@ -1,78 +1,92 @@
-"""First screen: the host strip, then every container with its runtime process tree."""
+"""Host overview: a host strip, then every container worst-first with its findings as
+badges and its pending runtime calls counting up."""
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets import DataTable, Footer, Header, Static
 
 from hangconsole import model as m
 from hangconsole import views
 
-
-def _proc_label(p: m.Process) -> Text:
-    t = Text()
-    style = "bold red" if p.zombie or p.state == "D" else "bold" if p.role else ""
-    t.append(f"{p.pid:>7} ", style="dim")
-    t.append(f"{p.state} ", style=style)
-    t.append(f"{views.fmt_age(p.age):>6} ", style="dim")
-    if p.role:
-        t.append(f"[{p.role}] ", style="cyan")
-    t.append(p.cmdline if not p.zombie else f"[{p.comm}] <defunct>", style=style)
-    blk = views.blocked_in(p)
-    if blk and not p.zombie:
-        t.append("   ")
-        t.append(blk, style="yellow")
-    return t
+from .style import BADGE, badge_text
+from .widgets.timeline import Timeline
 
 
 class OverviewScreen(Screen):
     CSS_PATH = "overview.tcss"
+    BINDINGS = [Binding("enter", "open", "Open container", show=True)]
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="host-strip")
-        yield Tree("containers", id="containers")
+        yield DataTable(id="containers", cursor_type="row", zebra_stripes=True)
+        yield Static(id="daemons")
+        if not self.app.live:
+            yield Timeline(id="timeline")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(Tree).show_root = False
+        t = self.query_one("#containers", DataTable)
+        t.add_columns("name", "id", "state", "pending calls", "findings", "pod", "image")
         if self.app.snapshot is not None:
-            self.show(self.app.snapshot)
+            self.show(self.app.snapshot, self.app.findings)
         else:
             self.query_one("#host-strip", Static).update("collecting the first snapshot…")
 
-    def show(self, snap: m.HostSnapshot) -> None:
-        self.query_one("#host-strip", Static).update(self._strip(snap))
-        tree = self.query_one(Tree)
-        open_ids = {n.data for n in tree.root.children if n.is_expanded} or None
-        tree.clear()
-        for d in views.daemons(snap):
-            tree.root.add_leaf(_proc_label(d), data=f"pid:{d.pid}")
-        for c in snap.containers:
-            head = Text()
-            head.append(f"{c.name} ", style="bold")
-            head.append(f"{c.short_id} ", style="dim")
-            head.append(f"{c.runtime}")
-            if c.docker:
-                head.append(f"  {c.docker.image or ''}  {c.docker.state or ''}")
-            node = tree.root.add(head, data=c.id, expand=open_ids is None or c.id in open_ids)
-            rows = views.container_tree(snap, c)
-            parents = {}
-            for i, (depth, p) in enumerate(rows):
-                parent = parents.get(depth - 1, node)
-                has_kids = i + 1 < len(rows) and rows[i + 1][0] > depth
-                if has_kids:
-                    parents[depth] = parent.add(_proc_label(p), data=f"pid:{p.pid}", expand=True)
-                else:
-                    parent.add_leaf(_proc_label(p), data=f"pid:{p.pid}")
+    def show(self, snap: m.HostSnapshot, findings: list) -> None:
+        self._snap, self._findings = snap, findings
+        self.query_one("#host-strip", Static).update(self._strip(snap, findings))
+        t = self.query_one("#containers", DataTable)
+        keep = t.cursor_row
+        t.clear()
+        now = self.app.now()
+        for c in views.containers_worst_first(snap, findings):
+            d = c.docker
+            pod = f"{d.pod_namespace}/{d.pod}" if d and d.pod else ""
+            mine = [f for f in findings if f.container == c.id]
+            t.add_row(Text(c.name[:28], style="bold" if mine else ""), c.short_id, self._state(c),
+                      self._pending(snap, c.id, now), badge_text(mine), pod[:28],
+                      (d.image or "")[:24] if d else "", key=c.id)
+        if t.row_count:
+            t.move_cursor(row=min(keep, t.row_count - 1))
+        self.query_one("#daemons", Static).update(self._daemons(snap))
+        if not self.app.live:
+            src = self.app.source
+            self.query_one(Timeline).show(src.pos, len(src), src.clock, self.app.playing)
+
+    def tick(self) -> None:
+        """Once a second: pending-call counters move between samples."""
+        if getattr(self, "_snap", None) is None:
+            return
+        t = self.query_one("#containers", DataTable)
+        now = self.app.now()
+        for c in self._snap.containers:
+            if c.id in t.rows:
+                t.update_cell(c.id, t.ordered_columns[3].key, self._pending(self._snap, c.id, now))
+        self.query_one("#host-strip", Static).update(self._strip(self._snap, self._findings))
 
     @staticmethod
-    def _strip(snap: m.HostSnapshot) -> Text:
+    def _state(c: m.Container) -> Text:
+        d = c.docker
+        state = (d.state if d else None) or ("frozen" if c.cgroup and c.cgroup.freezer == "FROZEN" else "?")
+        style = {"running": "green", "paused": "yellow", "created": "yellow", "exited": "dim"}.get(state, "red")
+        return Text(state, style=style)
+
+    @staticmethod
+    def _pending(snap: m.HostSnapshot, cid: str, now: float | None) -> Text:
+        calls = views.pending_for(snap, cid, now)
+        if not calls:
+            return Text("")
+        call, secs = max(calls, key=lambda c: c[1])
+        return Text(f"{call} stuck {secs:.0f}s", style="bold red")
+
+    def _strip(self, snap: m.HostSnapshot, findings: list) -> Text:
         t = Text()
         t.append(f"{snap.hostname} ", style="bold")
-        t.append(f"kernel {snap.kernel}  {len(snap.processes)} processes  "
-                 f"{len(snap.containers)} containers  ")
+        t.append(f"{snap.kernel}  {len(snap.processes)} procs  {len(snap.containers)} containers  ")
         d = snap.docker
         if d is None or d.reachable is None:
             t.append("docker: absent", style="dim")
@@ -80,10 +94,36 @@ class OverviewScreen(Screen):
             t.append("docker: answering", style="green")
         else:
             t.append("docker: NOT ANSWERING", style="bold red")
-        for p in (d.pending() if d else []):
-            t.append(f"\n{p.text}", style="bold yellow")
+        now = self.app.now()
+        for call, secs in views.pending_for(snap, None, now):
+            t.append(f"   {call}: timed out, pending {secs:.0f}s", style="bold red")
+        crit = sum(f.severity == "critical" for f in findings)
+        warn = sum(f.severity == "warning" for f in findings)
+        if crit or warn:
+            t.append(f"\n{crit} critical, {warn} warning: ", style="bold")
+            top = findings[0]
+            t.append(f"{top.cls} ", style=BADGE.get(top.severity, ""))
+            t.append(top.summary[:160])
+        for k in snap.kernel_log[-2:]:
+            t.append(f"\nkernel: {k.text[:150]}", style="red")
         for note in snap.degraded:
             t.append(f"\ndegraded: {note}", style="yellow")
-        for k in snap.kernel_log[-3:]:
-            t.append(f"\nkernel: {k.text}", style="red")
+        for s in snap.stuck_reads[:2]:
+            t.append(f"\nstuck read: {s.path} pending {s.seconds:.0f}s", style="yellow")
         return t
+
+    @staticmethod
+    def _daemons(snap: m.HostSnapshot) -> Text:
+        t = Text()
+        for p in views.daemons(snap):
+            t.append(f"{p.role} {p.pid} ", style="bold")
+            t.append(f"{p.state} {views.fmt_age(p.age)} {p.nthreads} threads   ")
+        return t
+
+    def action_open(self) -> None:
+        t = self.query_one("#containers", DataTable)
+        if t.row_count:
+            self.app.open_container(t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_container(event.row_key.value)

@@ -82,7 +82,10 @@ def render_evidence(ev: dict, indent: str) -> list[str]:
             out.append(f"{indent}pipe: pipe:[{val['inode']}] {val['queued']}/{val['capacity']} bytes "
                        f"queued; readers {ends(val['readers'])}; writers {ends(val['writers'])}")
             continue
-        if isinstance(val, list) and val and isinstance(val[0], dict):
+        if isinstance(val, list) and val and isinstance(val[0], str):
+            out.append(f"{indent}{label}:")
+            out.extend(f"{indent}  {x}" for x in val)
+        elif isinstance(val, list) and val and isinstance(val[0], dict):
             out.append(f"{indent}{label}:")
             for item in val:
                 out.append(f"{indent}  {_item(item)}")
@@ -101,10 +104,13 @@ def _item(d: dict) -> str:
     if "syscall" in d and "tid" in d:
         s = f"tid {d['tid']} {d['state']} {d['syscall'] or ''} wchan {d.get('wchan')}"
         return s + (f" stuck {d['stuck_for']:.0f}s" if d.get("stuck_for") is not None else "")
-    return ", ".join(f"{k} {_short(v)}" for k, v in d.items() if v not in (None, [], {}))
+    return ", ".join(f"{k.replace('_', ' ')} {_short(v, k)}" for k, v in d.items() if v not in (None, [], {}))
 
 
-def _short(v) -> str:
+def _short(v, key: str = "") -> str:
+    if isinstance(v, int) and ("mem" in key) and v >= 1024:
+        from ..views import fmt_bytes
+        return fmt_bytes(v)
     if isinstance(v, list):
         return "[" + "; ".join(_item(x) if isinstance(x, dict) else str(x) for x in v) + "]"
     if isinstance(v, dict):

@@ -1,0 +1,220 @@
+"""One container: its runtime process tree, what the selected task is blocked in, its pipes
+with both ends and how full they are, and its cgroups. Selecting a pipe jumps to the
+process at the other end."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, Tree
+
+from hangconsole import model as m
+from hangconsole import views
+from hangconsole.diagnose.history import History, thread_sig
+
+from .style import STATE, badge_text
+from .widgets.timeline import Timeline
+
+
+class ContainerScreen(Screen):
+    CSS_PATH = "container.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("tab", "focus_next", "Next panel", show=False),
+        Binding("o", "other_end", "Other pipe end"),
+    ]
+
+    def __init__(self, cid: str):
+        super().__init__()
+        self.cid = cid
+        self.selected: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="title")
+        with Grid(id="panels"):
+            yield Tree("processes", id="tree")
+            with VerticalScroll(id="task-box"):
+                yield Static(id="task")
+            yield DataTable(id="pipes", cursor_type="row")
+            yield Static(id="cgroup")
+        if not self.app.live:
+            yield Timeline(id="timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Tree).show_root = False
+        self.query_one("#pipes", DataTable).add_columns("pipe", "queued/capacity", "writers", "readers")
+        if self.app.snapshot is not None:
+            self.show(self.app.snapshot, self.app.findings)
+        self.query_one(Tree).focus()
+
+    # --- data -------------------------------------------------------------------------
+    def show(self, snap: m.HostSnapshot, findings: list) -> None:
+        self._snap = snap
+        c = snap.container(self.cid)
+        title = self.query_one("#title", Static)
+        if c is None:
+            title.update(Text(f"container {self.cid[:12]} is gone from this snapshot", style="bold red"))
+            return
+        t = Text()
+        t.append(f"{c.name} ", style="bold")
+        t.append(f"{c.short_id}  {c.runtime}  shim {c.shim_pid or '-'}  init {c.init_pid or '-'}  ")
+        if c.docker:
+            t.append(f"{c.docker.image or ''} {c.docker.state or ''}  ")
+        t.append_text(badge_text([f for f in findings if f.container == c.id]))
+        for call, secs in views.pending_for(snap, c.id, self.app.now()):
+            t.append(f"  {call} stuck {secs:.0f}s", style="bold red")
+        title.update(t)
+        self._fill_tree(snap, c)
+        self._fill_cgroup(c)
+        if not self.app.live:
+            src = self.app.source
+            self.query_one(Timeline).show(src.pos, len(src), src.clock, self.app.playing)
+        worst = next((f for f in findings if f.container == c.id and f.pids), None)
+        first = worst.pids[0] if worst and snap.proc(worst.pids[0]) else (c.shim_pid or c.init_pid)
+        self._select(self.selected if self.selected and snap.proc(self.selected) else first)
+
+    def tick(self) -> None:
+        if getattr(self, "_snap", None) is not None:
+            self.show(self._snap, self.app.findings)
+
+    def _fill_tree(self, snap: m.HostSnapshot, c: m.Container) -> None:
+        tree = self.query_one(Tree)
+        tree.clear()
+        rows = views.container_tree(snap, c)
+        parents = {}
+        self._tree_nodes = {}
+        for i, (depth, p) in enumerate(rows):
+            parent = parents.get(depth - 1, tree.root)
+            kids = i + 1 < len(rows) and rows[i + 1][0] > depth
+            label = self._label(p)
+            node = parent.add(label, data=p.pid, expand=True) if kids else parent.add_leaf(label, data=p.pid)
+            parents[depth] = node
+            self._tree_nodes[p.pid] = node
+
+    def _label(self, p: m.Process) -> Text:
+        t = Text()
+        t.append(f"{p.pid} ", style="dim")
+        t.append(p.state, style=STATE.get(p.state, ""))
+        t.append(f" {views.fmt_age(p.age):>5} ", style="dim")
+        if p.zombie:
+            t.append(f"[{p.comm}] <defunct>", style="bold red")
+            return t
+        if p.role:
+            t.append(f"{p.role} ", style="cyan")
+        t.append(views.short_cmd(p, 34))
+        blk = views.blocked_in(p, interesting=True)
+        if blk:
+            t.append("  " + blk[:70], style="yellow")
+        return t
+
+    def _select(self, pid: int | None) -> None:
+        if pid is None:
+            return
+        self.selected = pid
+        node = getattr(self, "_tree_nodes", {}).get(pid)
+        tree = self.query_one(Tree)
+        if node is not None and tree.cursor_node is not node:
+            self.call_after_refresh(tree.move_cursor, node)   # after the tree lays out its lines
+        self._fill_task(pid)
+        self._fill_pipes(pid)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data is not None and event.node.data != self.selected:
+            self.selected = event.node.data
+            self._fill_task(event.node.data)
+            self._fill_pipes(event.node.data)
+
+    # --- panels --------------------------------------------------------------------------
+    def _fill_task(self, pid: int) -> None:
+        snap = self._snap
+        p = snap.proc(pid)
+        panel = self.query_one("#task", Static)
+        if p is None:
+            panel.update(f"process {pid} is gone")
+            return
+        t = Text()
+        t.append(f"{p.comm} {p.pid}", style="bold")
+        t.append(f"  state {p.state}  age {views.fmt_age(p.age)}  uid {p.uid}  ppid {p.ppid}\n")
+        t.append(f"{p.cmdline}\n", style="dim")
+        history = History(list(self.app.history)) if self.app.history else None
+        t.append(f"threads ({p.nthreads}):\n", style="bold")
+        for th in p.threads[:12]:
+            stuck = history.steady(p, thread_sig(th.tid)) if history else 0.0
+            t.append(f"{th.tid:>7} ")
+            t.append(th.state, style=STATE.get(th.state, ""))
+            t.append(f" {(th.wchan or '-')[:16]} ", style="dim")
+            t.append(th.syscall.text if th.syscall else "")
+            if stuck >= 5:
+                if views.idle_wait(th):       # an idle Go thread in futex/epoll is not a hang
+                    t.append(f"  same {stuck:.0f}s", style="dim")
+                else:
+                    t.append(f"  stuck {stuck:.0f}s", style="bold red")
+            t.append("\n")
+            if th.stack:
+                for fr in th.stack[:6]:
+                    t.append(f"          {fr}\n", style="magenta")
+        if len(p.threads) > 12:
+            t.append(f" … {len(p.threads) - 12} more threads\n", style="dim")
+        if p.fds:
+            t.append("fds: ", style="bold")
+            t.append(", ".join(f"{f.num} {f.target}{' ' + f.mode if f.mode else ''}" for f in p.fds[:10]))
+            if len(p.fds) > 10:
+                t.append(f", … {len(p.fds) - 10} more")
+        panel.update(t)
+
+    def _fill_pipes(self, pid: int) -> None:
+        snap = self._snap
+        table = self.query_one("#pipes", DataTable)
+        table.clear()
+        ends = lambda es: ", ".join(f"{e.pid} {e.comm[:10]} fd{e.fd}" for e in es) or "-"
+        for pp in views.pipes_of(snap, {pid}):
+            full = pp.full
+            q = Text(f"{views.gauge(pp.queued, pp.capacity, 8)} {views.fmt_bytes(pp.queued)}/"
+                     f"{views.fmt_bytes(pp.capacity)}", style="bold red" if full else "")
+            table.add_row(f"{pp.kind}:[{pp.inode}]", q, ends(pp.writers)[:40], ends(pp.readers)[:40],
+                          key=str(pp.inode))
+
+    def _fill_cgroup(self, c: m.Container) -> None:
+        panel = self.query_one("#cgroup", Static)
+        cg = c.cgroup
+        if cg is None:
+            panel.update(Text("no cgroup state", style="dim"))
+            return
+        t = Text()
+        t.append(f"cgroup v{cg.version}  freezer {cg.freezer or '-'}\n", style="bold")
+        for lv in cg.levels:
+            name = lv.path if len(lv.path) < 30 else "…" + lv.path[-29:]
+            pids = f"{lv.pids_current if lv.pids_current is not None else '-'}/{lv.pids_max or 'max'}"
+            full = lv.pids_max is not None and lv.pids_current is not None and lv.pids_current >= lv.pids_max - 2
+            t.append(f"{name:<30} pids {pids:<11}", style="bold red" if full else "")
+            if lv.pids_events_max:
+                t.append(f" refused {lv.pids_events_max}", style="bold red")
+            if lv.mem_usage is not None:
+                t.append(f" mem {views.fmt_bytes(lv.mem_usage)}/{views.fmt_bytes(lv.mem_limit) if lv.mem_limit else 'max'}")
+            if lv.mem_oom_kill:
+                t.append(f" oom_kill {lv.mem_oom_kill}", style="bold red")
+            t.append("\n")
+        panel.update(t)
+
+    # --- jumping along a pipe --------------------------------------------------------------
+    def action_other_end(self) -> None:
+        table = self.query_one("#pipes", DataTable)
+        if table.row_count:
+            self._jump(int(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self._jump(int(event.row_key.value))
+
+    def _jump(self, inode: int) -> None:
+        pp = self._snap.pipe(inode)
+        if pp is None or self.selected is None:
+            return
+        mine = {e.pid for e in pp.writers} if self.selected in {e.pid for e in pp.writers} else set()
+        others = [e.pid for e in (pp.readers if mine else pp.writers) if e.pid != self.selected]
+        if others:
+            self._select(others[0])
+            self.query_one(Tree).focus()

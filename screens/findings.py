@@ -1,0 +1,74 @@
+"""Every recognised hang with its evidence. Enter opens the container it concerns."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from hangconsole.diagnose.report import render_evidence
+
+from .style import BADGE
+
+
+class FindingsScreen(Screen):
+    CSS_PATH = "findings.tcss"
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"),
+                Binding("enter", "open", "Open container")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield OptionList(id="list")
+        yield Static(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show(self.app.snapshot, self.app.findings)
+        self.query_one(OptionList).focus()
+
+    def show(self, snap, findings) -> None:
+        self._snap, self._findings = snap, findings
+        ol = self.query_one(OptionList)
+        keep = ol.highlighted or 0
+        ol.clear_options()
+        if not findings:
+            self.query_one("#detail", Static).update("No hang recognised in the samples so far.")
+            return
+        for f in findings:
+            t = Text()
+            t.append(f" {f.severity[:4].upper()} ", style=BADGE.get(f.severity, ""))
+            t.append(f" {f.cls} ", style="bold")
+            c = snap.container(f.container) if f.container and snap else None
+            t.append(c.name[:30] if c else "host", style="dim")
+            ol.add_option(Option(t, id=f.id))
+        ol.highlighted = min(keep, len(findings) - 1)
+        self._detail(ol.highlighted)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._detail(event.option_index)
+
+    def _detail(self, i: int | None) -> None:
+        if i is None or i >= len(self._findings):
+            return
+        f = self._findings[i]
+        t = Text()
+        t.append(f"{f.cls}", style="bold")
+        t.append(f"  {f.severity}", style=BADGE.get(f.severity, ""))
+        if f.container:
+            t.append(f"  container {f.container[:12]}")
+        if f.stuck_for:
+            t.append(f"  unchanged {f.stuck_for:.0f}s", style="bold red")
+        t.append(f"\n\n{f.summary}\n\n")
+        if f.root_cause:
+            t.append(f"root cause: {f.root_cause}\n", style="bold")
+        if f.playbook:
+            t.append(f"playbook: {f.playbook}\n", style="cyan")
+        t.append("\n".join(render_evidence(f.evidence, "")))
+        self.query_one("#detail", Static).update(t)
+
+    def action_open(self) -> None:
+        i = self.query_one(OptionList).highlighted
+        if i is not None and i < len(self._findings) and self._findings[i].container:
+            self.app.open_container(self._findings[i].container)
