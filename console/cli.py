@@ -82,6 +82,14 @@ def _parser() -> argparse.ArgumentParser:
                     help="samples to take (default 3; with --replay: the last N frames, default up to 10)")
     dg.add_argument("--interval", type=float, default=5.0, metavar="S",
                     help="seconds between samples (default 5: a verdict in about 11 s)")
+    st = sub.add_parser("stacks", help="group and browse a Go goroutine dump",
+                        description="Parse a goroutine dump (dockerd goroutine-stacks-*.log, "
+                                    "containerd stacks.log, a shim's dump as logged to the journal, "
+                                    "or a pprof debug=1 profile), group identical stacks and browse "
+                                    "them; --text prints the summary instead.")
+    st.add_argument("files", nargs="+", metavar="FILE")
+    st.add_argument("--text", action="store_true", help="print the grouped summary and hints")
+
     from .lab.catalog import FAULTS
     lab = sub.add_parser(
         "lab", help="a private Docker engine to break on purpose (root)",
@@ -256,6 +264,36 @@ def cmd_lab(args) -> int:
     return 0
 
 
+def cmd_stacks(args) -> int:
+    from . import stacks
+    loaded = []
+    for path in args.files:
+        try:
+            with open(path, errors="replace") as f:
+                loaded.append((path, stacks.load(f.read())))
+        except OSError as e:
+            raise CliError(f"cannot read {path}: {e.strerror}", EXIT_DATA) from None
+        except stacks.StackError as e:
+            raise CliError(f"{path}: {e}", EXIT_DATA) from None
+    if args.text or not sys.stdout.isatty():
+        for path, groups in loaded:
+            print(f"== {path}\n{stacks.summary(groups)}")
+        return 0
+    from .screens.stacks import StacksApp
+    StacksApp([p for p, _ in loaded]).run()
+    return 0
+
+
+def _stack_files(source) -> list[str]:
+    """Goroutine dumps that belong to a bundled incident (seed-000-dockerd-goroutines.txt...)."""
+    name = (getattr(source, "recording", None) and source.recording.header.get("incident")) or ""
+    if not name:
+        return []
+    from .incidents import HERE
+    return sorted(os.path.join(HERE, f) for f in os.listdir(HERE)
+                  if f.startswith(name + "-") and f.endswith((".txt", ".log")))
+
+
 def cmd_console(args) -> int:
     if args.replay:
         from .sources import ReplaySource
@@ -267,7 +305,7 @@ def cmd_console(args) -> int:
         raise CliError("the console needs a terminal; use `hangconsole snapshot` for text output",
                        EXIT_USAGE)
     from .screens.app import HangConsoleApp
-    HangConsoleApp(source, interval=args.interval).run()
+    HangConsoleApp(source, interval=args.interval, stack_files=_stack_files(source)).run()
     source.close()
     return 0
 
@@ -283,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_diagnose(args)
         if args.command == "lab":
             return cmd_lab(args)
+        if args.command == "stacks":
+            return cmd_stacks(args)
         return cmd_console(args)
     except CliError as e:
         print(f"hangconsole: {e}", file=sys.stderr)

@@ -126,10 +126,20 @@ def _parse_pprof(body: str) -> list[Group]:
     return [g for g in groups if g.funcs]
 
 
+_IDLE_STATES = ("IO wait", "select", "chan receive", "sleep", "syscall", "select (no cases)", "running")
+
+
+def _order(g: Group) -> tuple:
+    """Biggest first; among equals, stacks stuck in the program's own code before goroutines
+    idling in the runtime, blocking states (chan send, semacquire) before the ones servers
+    idle in (IO wait, select, chan receive), then the longest wait."""
+    return (-g.count, g.top.startswith(_BORING), g.state in _IDLE_STATES, -g.max_wait)
+
+
 def group(goroutines: list[Goroutine] | list[Group]) -> list[Group]:
-    """Identical stacks together, biggest first (ties: longest wait)."""
+    """Identical stacks together, in _order."""
     if goroutines and isinstance(goroutines[0], Group):
-        return sorted(goroutines, key=lambda g: (-g.count, -g.max_wait))
+        return sorted(goroutines, key=_order)
     by: dict[tuple, Group] = {}
     for g in goroutines:
         key = (g.state, tuple(f.func for f in g.frames))
@@ -140,7 +150,7 @@ def group(goroutines: list[Goroutine] | list[Group]) -> list[Group]:
         grp.max_wait = max(grp.max_wait, g.wait_minutes)
         if len(grp.ids) < 20:
             grp.ids.append(g.id)
-    return sorted(by.values(), key=lambda g: (-g.count, -g.max_wait))
+    return sorted(by.values(), key=_order)
 
 
 def load(text: str) -> list[Group]:

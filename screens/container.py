@@ -22,7 +22,6 @@ class ContainerScreen(Screen):
     CSS_PATH = "container.tcss"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("tab", "focus_next", "Next panel", show=False),
         Binding("o", "other_end", "Other pipe end"),
     ]
 

@@ -16,21 +16,25 @@ HELP = """\
   r  refresh now (live)
   [ ]  step a frame   { }  ten frames   home/end  first/last   space  play/pause (replay)
 
-[b]Overview[/b]  containers worst first: findings as badges, Docker calls pending on each
+[b]Overview[/b]
+  containers worst first: findings as badges, Docker calls pending on each
   with a live "stuck N s" counter; the strip: daemon health, kernel log, degraded notes.
   enter  open the container
 
-[b]Container[/b]  runtime process tree (shim, runc exec, runc init, the container's
+[b]Container[/b]
+  runtime process tree (shim, runc exec, runc init, the container's
   processes, zombies); the selected task's threads with state, wchan, decoded syscall
   (fd resolved), kernel stack and "stuck N s"; its pipes with both ends and queued /
   capacity; the cgroup levels (pids, memory, OOM kills, freezer).
   tab  next panel    enter on a pipe (or o)  jump to the process at the other end
   escape  back
 
-[b]Findings[/b]  each recognised hang, its evidence, root cause and playbook.
+[b]Findings[/b]
+  each recognised hang, its evidence, root cause and playbook.
   enter  open the container      escape  back
 
-[b]Goroutine stacks[/b]  identical stacks grouped, biggest first, with the longest wait.
+[b]Goroutine stacks[/b]
+  identical stacks grouped, biggest first, with the longest wait.
   /  filter      up/down  a group's frames      escape  back
 
 Nothing here waits on Docker or /proc: calls that hang are shown as evidence.

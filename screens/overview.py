@@ -91,7 +91,7 @@ class OverviewScreen(Screen):
         if d is None or d.reachable is None:
             t.append("docker: absent", style="dim")
         elif d.reachable:
-            t.append("docker: answering", style="green")
+            t.append("docker: ping ok", style="green")
         else:
             t.append("docker: NOT ANSWERING", style="bold red")
         now = self.app.now()
@@ -104,8 +104,8 @@ class OverviewScreen(Screen):
             top = findings[0]
             t.append(f"{top.cls} ", style=BADGE.get(top.severity, ""))
             t.append(top.summary[:160])
-        for k in snap.kernel_log[-2:]:
-            t.append(f"\nkernel: {k.text[:150]}", style="red")
+        for k in [k for k in snap.kernel_log if snap.uptime - k.uptime < 3600][-2:]:
+            t.append(f"\nkernel: {k.text[:150]}", style="red")      # the last hour's; older ones live in findings
         for note in snap.degraded:
             t.append(f"\ndegraded: {note}", style="yellow")
         for s in snap.stuck_reads[:2]:

@@ -48,6 +48,7 @@ class StacksScreen(Screen):
         for h in self.hints:
             t.append(f"hint: {h}\n", style="yellow")
         self.query_one("#hints", Static).update(t)
+        self.query_one("#filter", Input).cursor_blink = False     # steady for snapshots and ssh
         self.query_one("#groups", DataTable).add_columns("count", "state", "max wait", "stuck in", "dump")
         self._fill("")
         self.query_one("#groups", DataTable).focus()

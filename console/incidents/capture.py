@@ -31,6 +31,8 @@ def trim(snap: m.HostSnapshot, lab: Lab) -> m.HostSnapshot:
                 keep.add(p.pid)
                 grew = True
     snap.processes = [p for p in snap.processes if p.pid in keep]
+    ids = [c.id for c in snap.containers]        # kernel lines of this capture's containers only
+    snap.kernel_log = [k for k in snap.kernel_log if any(i in k.text for i in ids)]
     snap.pipes = [pp for pp in snap.pipes if {e.pid for e in pp.readers + pp.writers} & keep]
     snap.hostname = "lab"
     snap.degraded = []

@@ -1,7 +1,7 @@
 """Seed 001: "pod terminating 排查之旅(二)" — a v1 shim that stopped reaping (Docker 18.06,
 containerd#2709). Class: shim-unresponsive (with zombies-under-shim).
 
-From the report, exactly: shim 119820 (ppid 3608) and its argv; all 41 zombie children with
+From the report, exactly: shim 119820 (ppid 3608) and its argv; all 43 zombie children with
 their pid, uid and start date from `ps -ef` (the container's own /dockerinit 119886 among
 them); the shim's fds 0-2 on /dev/null and its cwd (lsof); the container id 60f253d5...;
 `docker ps` answers and shows the container "Up 6 weeks" with its k8s name;
@@ -14,7 +14,7 @@ from __future__ import annotations
 from .. import model as m
 from ._build import Host, epoch, fd, sc, thread
 
-TITLE = "shim stopped reaping: 41 zombies, docker inspect hangs (Docker 18.06)"
+TITLE = "shim stopped reaping: 43 zombies, docker inspect hangs (Docker 18.06)"
 EXPECT = "shim-unresponsive"
 CID = "60f253d59f26e1c573d4ba5f824e73b3a4b1bb1629edace85caba4c620755d4d"
 DAY = 86400.0
