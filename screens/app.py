@@ -46,8 +46,8 @@ class HangConsoleApp(App):
         Binding("right_square_bracket", "step(1)", "frame ▶"),
         Binding("left_curly_bracket", "step(-10)", "-10", show=False),
         Binding("right_curly_bracket", "step(10)", "+10", show=False),
-        Binding("home", "seek(0)", "first", show=False),
-        Binding("end", "seek(-1)", "last", show=False),
+        Binding("less_than_sign", "seek(0)", "first", show=False),
+        Binding("greater_than_sign", "seek(-1)", "last", show=False),
         Binding("space", "play", "Play/pause"),
     ]
 

@@ -68,6 +68,9 @@ class FindingsScreen(Screen):
         t.append("\n".join(render_evidence(f.evidence, "")))
         self.query_one("#detail", Static).update(t)
 
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_open()
+
     def action_open(self) -> None:
         i = self.query_one(OptionList).highlighted
         if i is not None and i < len(self._findings) and self._findings[i].container:

@@ -14,7 +14,7 @@ HELP = """\
   q  quit            ?  this help        f  findings      ctrl+p  command palette
   g  goroutine stacks (when a dump of this incident exists)
   r  refresh now (live)
-  [ ]  step a frame   { }  ten frames   home/end  first/last   space  play/pause (replay)
+  [ ]  step a frame   { }  ten frames   < >  first/last   space  play/pause (replay)
 
 [b]Overview[/b]
   containers worst first: findings as badges, Docker calls pending on each

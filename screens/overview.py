@@ -96,7 +96,8 @@ class OverviewScreen(Screen):
             t.append("docker: NOT ANSWERING", style="bold red")
         now = self.app.now()
         for call, secs in views.pending_for(snap, None, now):
-            t.append(f"   {call}: timed out, pending {secs:.0f}s", style="bold red")
+            t.append("  ·  ")
+            t.append(f"{call}: timed out, pending {secs:.0f}s", style="bold red")
         crit = sum(f.severity == "critical" for f in findings)
         warn = sum(f.severity == "warning" for f in findings)
         if crit or warn:

@@ -21,5 +21,5 @@ class Timeline(Static):
         t.append(f"frame {pos + 1}/{count}  ")
         t.append(time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock)), style="cyan")
         t.append(f"  {bar}  ")
-        t.append("[ ] step  { } ±10  space play  home/end", style="dim")
+        t.append("[ ] step  { } ±10  space play  < > first/last", style="dim")
         self.update(t)

@@ -1,0 +1,105 @@
+"""Behaviour of the console on recorded hosts and on a live host whose Docker hangs."""
+from __future__ import annotations
+
+import time
+
+from textual.widgets import DataTable, Input, Tree
+
+from hangconsole.collect.live import LiveSource
+from hangconsole.incidents import HERE, find
+from hangconsole.record.fileformat import Recording
+from hangconsole.screens.app import HangConsoleApp
+from hangconsole.screens.container import ContainerScreen
+from hangconsole.screens.findings import FindingsScreen
+from hangconsole.screens.stacks import StacksScreen
+from hangconsole.sources import ReplaySource
+from tests.helpers.hung_docker import HungDocker
+
+
+def replay(name: str, **kw) -> HangConsoleApp:
+    return HangConsoleApp(ReplaySource(Recording(find(name).path)), **kw)
+
+
+async def test_replay_opens_on_the_last_frame_and_steps():
+    app = replay("seed-000")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.source.pos == 2 and app.findings[0].cls == "exec-pipe-deadlock"
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert app.source.pos == 0
+        assert "exec-pipe-deadlock" not in {f.cls for f in app.findings}   # one frame: not stuck yet
+        await pilot.press("greater_than_sign")
+        assert app.source.pos == 2 and app.findings[0].cls == "exec-pipe-deadlock"
+
+
+async def test_container_view_opens_on_the_stuck_task_and_follows_a_pipe():
+    app = replay("lab-stuck-pipe")
+    async with app.run_test(size=(140, 36)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ContainerScreen)
+        head = screen.selected
+        assert app.snapshot.proc(head).comm == "head"
+        await pilot.press("tab", "tab", "enter")            # the pipe panel: jump along the full pipe
+        await pilot.pause()
+        shim = app.snapshot.container(screen.cid).shim_pid
+        assert screen.selected == shim and screen.query_one(Tree).cursor_node.data == shim
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ContainerScreen)
+
+
+async def test_findings_open_their_container():
+    app = replay("seed-004")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f")
+        assert isinstance(app.screen, FindingsScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ContainerScreen) and app.screen.cid.startswith("a46c18158270")
+
+
+async def test_goroutines_key_only_where_a_dump_exists():
+    app = replay("seed-002")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("g")
+        assert not isinstance(app.screen, StacksScreen)          # no key to nowhere
+    app = replay("seed-001", stack_files=[f"{HERE}/seed-001-shim-stacks.log"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("g")
+        assert isinstance(app.screen, StacksScreen)
+        table = app.screen.query_one("#groups", DataTable)
+        assert table.row_count == 13
+        app.screen.query_one(Input).value = "reaper.Reap"
+        await pilot.pause()
+        assert table.row_count == 1 and app.screen.shown[0][1].state == "chan send"
+
+
+async def test_a_hung_docker_never_freezes_the_console(tmp_path):
+    hung = HungDocker(str(tmp_path / "docker.sock"))
+    src = LiveSource(hung.url, docker_wait=0.3)
+    app = HangConsoleApp(src, interval=0.5)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(100):                 # the first snapshot arrives despite the hung daemon
+                await pilot.pause(0.05)
+                if app.snapshot is not None:
+                    break
+            assert app.snapshot is not None and app.snapshot.docker.reachable is False
+            first = app.snapshot.docker.pending()[0].seconds
+            t0 = time.monotonic()
+            await pilot.press("question_mark")   # keys answer at once while calls hang
+            assert time.monotonic() - t0 < 0.5 and app.screen.__class__.__name__ == "HelpScreen"
+            await pilot.press("escape")
+            await pilot.pause(1.6)
+            strip = str(app.screen.query_one("#host-strip").render())
+            assert "NOT ANSWERING" in strip and "timed out, pending" in strip
+            later = app.snapshot.docker.pending()[0].seconds
+            assert later > first, "pending calls count up across samples"
+            t1 = time.monotonic()
+            await pilot.press("q")
+        assert time.monotonic() - t1 < 1.0, "quitting is instant"
+    finally:
+        src.close()
+        hung.close()
