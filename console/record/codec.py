@@ -20,12 +20,29 @@ class FormatError(ValueError):
 
 def encode(obj):
     if dataclasses.is_dataclass(obj):
-        return {f.name: encode(getattr(obj, f.name)) for f in _fields(type(obj))}
+        return _encoder(type(obj))(obj)
     if isinstance(obj, (list, tuple)):
         return [encode(x) for x in obj]
     if isinstance(obj, dict):
         return {k: encode(v) for k, v in obj.items()}
     return obj
+
+
+@cache
+def _encoder(tp):
+    """A generated encoder for dataclass TP: primitive fields copied as they are, nested
+    values (dataclasses, lists, dicts) through encode()."""
+    hints = _hints(tp)
+    parts = []
+    for f in _fields(tp):
+        h = hints[f.name]
+        base = next((a for a in typing.get_args(h) if a is not type(None)), h) \
+            if typing.get_origin(h) in (typing.Union, types.UnionType) else h
+        simple = base in (int, str, bool, float)
+        parts.append(f"{f.name!r}: o.{f.name}" if simple else f"{f.name!r}: enc(o.{f.name})")
+    env = {"enc": encode}
+    exec("def e(o):\n    return {" + ", ".join(parts) + "}", env)
+    return env["e"]
 
 
 @cache
@@ -40,44 +57,102 @@ def _hints(cls) -> dict:
 
 def decode(cls, data):
     """Build CLS (a model dataclass) from encode()'s output."""
-    return _decode(cls, data)
+    return _decoder(cls)(data)
 
 
-def _decode(tp, data):
+# Decoders are compiled once per type: a replayed 3,000-process frame decodes in tens of ms.
+def _check(tp: type, name: str):
+    def dec(v):
+        if type(v) is not tp:
+            raise FormatError(f"expected {name}, got {type(v).__name__}")
+        return v
+    return dec
+
+
+def _number(v):
+    if type(v) is float:
+        return v
+    if type(v) is int:
+        return float(v)
+    raise FormatError(f"expected a number, got {type(v).__name__}")
+
+
+_PRIMS = {int: _check(int, "int"), str: _check(str, "str"), bool: _check(bool, "bool"), float: _number}
+
+
+@cache
+def _decoder(tp):
+    if tp in _PRIMS:
+        return _PRIMS[tp]
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in typing.get_args(tp):
-            return None
-        inner = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _decode(inner[0], data)
+        inner = _decoder(next(a for a in typing.get_args(tp) if a is not type(None)))
+        return lambda v: None if v is None else inner(v)
     if origin is list:
-        if not isinstance(data, list):
-            raise FormatError(f"expected a list, got {type(data).__name__}")
-        (item,) = typing.get_args(tp)
-        return [_decode(item, x) for x in data]
+        item = _decoder(typing.get_args(tp)[0])
+
+        def dec_list(v):
+            if type(v) is not list:
+                raise FormatError(f"expected a list, got {type(v).__name__}")
+            return [item(x) for x in v]
+        return dec_list
     if origin is dict:
-        if not isinstance(data, dict):
-            raise FormatError(f"expected an object, got {type(data).__name__}")
-        _, val = typing.get_args(tp)
-        return {str(k): _decode(val, v) for k, v in data.items()}
+        val = _decoder(typing.get_args(tp)[1])
+
+        def dec_dict(v):
+            if type(v) is not dict:
+                raise FormatError(f"expected an object, got {type(v).__name__}")
+            return {str(k): val(x) for k, x in v.items()}
+        return dec_dict
     if dataclasses.is_dataclass(tp):
-        if not isinstance(data, dict):
-            raise FormatError(f"expected {tp.__name__}, got {type(data).__name__}")
-        hints = _hints(tp)
-        kwargs = {}
-        for f in _fields(tp):
-            if f.name in data:
-                kwargs[f.name] = _decode(hints[f.name], data[f.name])
+        return _compile(tp)
+    return lambda v: v
+
+
+_SIMPLE = {int: "type({x}) is int", str: "type({x}) is str", bool: "type({x}) is bool",
+           float: "type({x}) in (float, int)"}
+
+
+def _compile(tp):
+    """Generate a straight-line decoder for dataclass TP: inline type checks for primitive
+    fields, one call per nested value, one constructor call. A frame whose keys are not all
+    present takes the general path (defaults apply)."""
+    hints = _hints(tp)
+    fields = _fields(tp)
+    env = {"tp": tp, "FormatError": FormatError}
+    lines = [f"def dec(v):",
+             f"    if type(v) is not dict:",
+             f"        raise FormatError('expected {tp.__name__}, got ' + type(v).__name__)",
+             f"    try:"]
+    args = []
+    for i, f in enumerate(fields):
+        h = hints[f.name]
+        opt = typing.get_origin(h) in (typing.Union, types.UnionType) and type(None) in typing.get_args(h)
+        base = next((a for a in typing.get_args(h) if a is not type(None)), h) if opt else h
+        x = f"a{i}"
+        lines.append(f"        {x} = v[{f.name!r}]")
+        if base in _SIMPLE:
+            cond = _SIMPLE[base].format(x=x)
+            if opt:
+                cond = f"{x} is None or {cond}"
+            lines.append(f"        if not ({cond}):")
+            lines.append(f"            raise FormatError('{tp.__name__}.{f.name}: expected {base.__name__}, got ' + type({x}).__name__)")
+            if base is float:
+                lines.append(f"        {x} = None if {x} is None else float({x})" if opt else f"        {x} = float({x})")
+        else:
+            env[f"d{i}"] = _decoder(h)
+            lines.append(f"        {x} = d{i}({x})")
+        args.append(x)
+    lines += [f"    except KeyError:",
+              f"        return slow(v)",
+              f"    return tp({', '.join(args)})"]
+    plan = [(f.name, _decoder(hints[f.name])) for f in fields]
+
+    def slow(v):
         try:
-            return tp(**kwargs)
+            return tp(**{k: fn(v[k]) for k, fn in plan if k in v})
         except TypeError as e:
             raise FormatError(f"{tp.__name__}: {e}") from None
-    if tp is float:
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            raise FormatError(f"expected a number, got {type(data).__name__}")
-        return float(data)
-    if tp in (int, str, bool):
-        if not isinstance(data, tp) or (tp is int and isinstance(data, bool)):
-            raise FormatError(f"expected {tp.__name__}, got {type(data).__name__}")
-        return data
-    return data
+    env["slow"] = slow
+    exec("\n".join(lines), env)
+    return env["dec"]
