@@ -29,9 +29,10 @@ KEEP = 4                    # snapshots kept for diagnosis ("stuck" needs time)
 
 
 class SnapshotReady(Message):
-    def __init__(self, snapshot: HostSnapshot, findings: list[Finding]) -> None:
+    def __init__(self, snapshot: HostSnapshot, findings: list[Finding],
+                 history: list[HostSnapshot] | None = None) -> None:
         super().__init__()
-        self.snapshot, self.findings = snapshot, findings
+        self.snapshot, self.findings, self.history = snapshot, findings, history
 
 
 class HangConsoleApp(App):
@@ -94,6 +95,11 @@ class HangConsoleApp(App):
         self.post_message(SnapshotReady(snap, findings))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        if not self.live:
+            if message.history is not None:
+                self.history = deque(message.history, maxlen=KEEP)
+            self.show(message.snapshot, message.findings)
+            return
         self.history.append(message.snapshot)
         self.show(message.snapshot, message.findings)
         self.set_timer(self.interval, self._next)
@@ -107,14 +113,24 @@ class HangConsoleApp(App):
             if hasattr(screen, "tick") and screen.is_mounted:
                 screen.tick()
 
-    # --- replay ------------------------------------------------------------------------
+    # --- replay: frames load on a worker, so a key never waits on decoding -----------------
     def _show_frame(self) -> None:
         src = self.source
-        first = max(0, src.pos - (KEEP - 1))
-        frames = [src.recording.frame(i) for i in range(first, src.pos + 1)]
-        self.history = deque(frames, maxlen=KEEP)
         self.sub_title = f"replay {os.path.basename(src.recording.path)}"
-        self.show(frames[-1], diagnose(History(frames)))
+        for screen in self.screen_stack:       # the timeline moves at once
+            if hasattr(screen, "moved") and screen.is_mounted:
+                screen.moved()
+        self._load_frame(src.pos)
+
+    @work(thread=True, exclusive=True, group="replay", exit_on_error=False)
+    def _load_frame(self, pos: int) -> None:
+        rec = self.source.recording
+        snap = rec.frame(pos)
+        if self.snapshot is None:                # first paint: the frame itself, findings next
+            self.post_message(SnapshotReady(snap, []))
+        frames = [rec.frame(i) for i in range(max(0, pos - (KEEP - 1)), pos)] + [snap]
+        if pos == self.source.pos:
+            self.post_message(SnapshotReady(snap, diagnose(History(frames)), frames))
 
     def show(self, snap: HostSnapshot, findings: list[Finding]) -> None:
         self.snapshot, self.findings = snap, findings
@@ -148,14 +164,19 @@ class HangConsoleApp(App):
         self.playing = not self.playing
         if self.playing:
             self._play_step()
-        self._show_frame()
+        self._refresh_timeline()
+
+    def _refresh_timeline(self) -> None:
+        for screen in self.screen_stack:
+            if hasattr(screen, "moved") and screen.is_mounted:
+                screen.moved()
 
     def _play_step(self) -> None:
         if not self.playing:
             return
         if self.source.pos >= len(self.source) - 1:
             self.playing = False
-            self._show_frame()
+            self._refresh_timeline()
             return
         gap = self.source.recording.times[self.source.pos + 1] - self.source.recording.times[self.source.pos]
         self.set_timer(min(max(gap, 0.2), 2.0), self._play_next)
@@ -168,7 +189,9 @@ class HangConsoleApp(App):
 
     def action_help(self) -> None:
         from .help import HelpScreen
-        self.push_screen(HelpScreen())
+        if not self.is_screen_installed("help"):
+            self.install_screen(HelpScreen(), name="help")     # built once, shown many times
+        self.push_screen("help")
 
     def action_findings(self) -> None:
         from .findings import FindingsScreen

@@ -76,6 +76,11 @@ class ContainerScreen(Screen):
         first = worst.pids[0] if worst and snap.proc(worst.pids[0]) else (c.shim_pid or c.init_pid)
         self._select(self.selected if self.selected and snap.proc(self.selected) else first)
 
+    def moved(self) -> None:
+        """The replay cursor moved: the timeline follows at once, the data when loaded."""
+        src = self.app.source
+        self.query_one(Timeline).show(src.pos, len(src), src.clock, self.app.playing)
+
     def tick(self) -> None:
         if getattr(self, "_snap", None) is not None:
             self.show(self._snap, self.app.findings)

@@ -57,6 +57,11 @@ class OverviewScreen(Screen):
             src = self.app.source
             self.query_one(Timeline).show(src.pos, len(src), src.clock, self.app.playing)
 
+    def moved(self) -> None:
+        """The replay cursor moved: the timeline follows at once, the data when loaded."""
+        src = self.app.source
+        self.query_one(Timeline).show(src.pos, len(src), src.clock, self.app.playing)
+
     def tick(self) -> None:
         """Once a second: pending-call counters move between samples."""
         if getattr(self, "_snap", None) is None:

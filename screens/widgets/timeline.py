@@ -12,14 +12,17 @@ class Timeline(Static):
     Timeline { height: 1; background: $panel; padding: 0 1; }
     """
 
+    HINT = "[ ] step  { } ±10  space play  < > first/last"
+
     def show(self, pos: int, count: int, clock: float, playing: bool) -> None:
-        width = max(10, self.size.width - 60) if self.size.width else 30
+        head = Text()
+        head.append("▶ playing " if playing else "⏸ paused  ", style="bold")
+        head.append(f"frame {pos + 1}/{count}  ")
+        head.append(time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock)), style="cyan")
+        room = (self.size.width or 80) - 2 - len(head.plain) - 4
+        hint = self.HINT if room - len(self.HINT) >= 10 else ""
+        width = max(5, room - len(hint))
         mark = round((width - 1) * pos / max(1, count - 1))
-        bar = "─" * mark + "●" + "─" * (width - 1 - mark)
-        t = Text()
-        t.append("▶ playing " if playing else "⏸ paused  ", style="bold")
-        t.append(f"frame {pos + 1}/{count}  ")
-        t.append(time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(clock)), style="cyan")
-        t.append(f"  {bar}  ")
-        t.append("[ ] step  { } ±10  space play  < > first/last", style="dim")
-        self.update(t)
+        head.append("  " + "─" * mark + "●" + "─" * (width - 1 - mark) + "  ")
+        head.append(hint, style="dim")
+        self.update(head)

@@ -20,22 +20,29 @@ def replay(name: str, **kw) -> HangConsoleApp:
     return HangConsoleApp(ReplaySource(Recording(find(name).path)), **kw)
 
 
+async def settle(pilot, *presses):
+    for k in presses:
+        await pilot.press(k)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_replay_opens_on_the_last_frame_and_steps():
     app = replay("seed-000")
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert app.source.pos == 2 and app.findings[0].cls == "exec-pipe-deadlock"
-        await pilot.press("left_square_bracket", "left_square_bracket")
+        await settle(pilot, "left_square_bracket", "left_square_bracket")
         assert app.source.pos == 0
         assert "exec-pipe-deadlock" not in {f.cls for f in app.findings}   # one frame: not stuck yet
-        await pilot.press("greater_than_sign")
+        await settle(pilot, "greater_than_sign")
         assert app.source.pos == 2 and app.findings[0].cls == "exec-pipe-deadlock"
 
 
 async def test_container_view_opens_on_the_stuck_task_and_follows_a_pipe():
     app = replay("lab-stuck-pipe")
     async with app.run_test(size=(140, 36)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")
         await pilot.pause()
         screen = app.screen
@@ -53,6 +60,7 @@ async def test_container_view_opens_on_the_stuck_task_and_follows_a_pipe():
 async def test_findings_open_their_container():
     app = replay("seed-004")
     async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
         await pilot.press("f")
         assert isinstance(app.screen, FindingsScreen)
         await pilot.press("enter")
@@ -67,6 +75,7 @@ async def test_goroutines_key_only_where_a_dump_exists():
         assert not isinstance(app.screen, StacksScreen)          # no key to nowhere
     app = replay("seed-001", stack_files=[f"{HERE}/seed-001-shim-stacks.log"])
     async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
         await pilot.press("g")
         assert isinstance(app.screen, StacksScreen)
         table = app.screen.query_one("#groups", DataTable)

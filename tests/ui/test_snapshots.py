@@ -13,6 +13,18 @@ from hangconsole.screens.stacks import StacksApp
 from hangconsole.sources import ReplaySource
 
 
+def keys(*presses: str):
+    """run_before: press each key, letting the frame loader finish after each one."""
+    async def run(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        for k in presses:
+            await pilot.press(k)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+    return run
+
+
 def replay(name: str, stacks: list[str] | None = None) -> HangConsoleApp:
     files = [os.path.join(HERE, f) for f in stacks or []]
     return HangConsoleApp(ReplaySource(Recording(find(name).path)), stack_files=files)
@@ -21,44 +33,44 @@ def replay(name: str, stacks: list[str] | None = None) -> HangConsoleApp:
 @pytest.mark.parametrize("name", ["seed-000", "seed-001", "seed-002", "seed-003", "seed-004",
                                   "lab-stuck-pipe", "lab-stopped-shim", "lab-paused"])
 def test_overview(snap_compare, name):
-    assert snap_compare(replay(name), terminal_size=(120, 30))
+    assert snap_compare(replay(name), terminal_size=(120, 30), run_before=keys())
 
 
 @pytest.mark.parametrize("name", ["seed-000", "seed-001", "seed-002", "seed-004", "lab-stuck-pipe",
                                   "lab-pids-exhausted", "lab-oom-kill"])
 def test_container_view(snap_compare, name):
-    assert snap_compare(replay(name), press=["enter"], terminal_size=(140, 36))
+    assert snap_compare(replay(name), run_before=keys("enter"), terminal_size=(140, 36))
 
 
 def test_container_view_80x24(snap_compare):
-    assert snap_compare(replay("seed-000"), press=["enter"], terminal_size=(80, 24))
+    assert snap_compare(replay("seed-000"), run_before=keys("enter"), terminal_size=(80, 24))
 
 
 def test_pipe_jumps_to_the_other_end(snap_compare):
     # lab-stuck-pipe opens on head, blocked writing; the pipe panel's row jumps to the shim
-    assert snap_compare(replay("lab-stuck-pipe"), press=["enter", "tab", "tab", "enter"],
+    assert snap_compare(replay("lab-stuck-pipe"), run_before=keys("enter", "tab", "tab", "enter"),
                         terminal_size=(140, 36))
 
 
 @pytest.mark.parametrize("name", ["seed-003", "lab-stopped-shim"])
 def test_findings(snap_compare, name):
-    assert snap_compare(replay(name), press=["f"], terminal_size=(120, 36))
+    assert snap_compare(replay(name), run_before=keys("f"), terminal_size=(120, 36))
 
 
 def test_stacks_in_the_app(snap_compare):
     app = replay("seed-001", stacks=["seed-001-shim-stacks.log"])
-    assert snap_compare(app, press=["g"], terminal_size=(120, 36))
+    assert snap_compare(app, run_before=keys("g"), terminal_size=(120, 36))
 
 
 def test_stacks_filter_and_pprof_profile(snap_compare):
     app = StacksApp([os.path.join(HERE, "seed-000-dockerd-goroutines.txt")])
-    assert snap_compare(app, press=["slash", *"Stats", "tab"], terminal_size=(120, 30))
+    assert snap_compare(app, run_before=keys("slash", *"Stats", "tab"), terminal_size=(120, 30))
 
 
 def test_replay_stepped_back(snap_compare):
-    assert snap_compare(replay("seed-001"), press=["left_square_bracket", "left_square_bracket"],
+    assert snap_compare(replay("seed-001"), run_before=keys("left_square_bracket", "left_square_bracket"),
                         terminal_size=(120, 30))
 
 
 def test_help(snap_compare):
-    assert snap_compare(replay("seed-000"), press=["question_mark"], terminal_size=(100, 36))
+    assert snap_compare(replay("seed-000"), run_before=keys("question_mark"), terminal_size=(100, 36))
