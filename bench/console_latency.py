@@ -102,9 +102,12 @@ def main() -> int:
     args = ap.parse_args()
     exe = shutil.which("hangconsole")
     out = {}
+    # calibration: a trivial Textual app pushing and popping a modal, same harness, same machine
+    trivial = os.path.join(os.path.dirname(__file__), "trivial_textual.py")
+    out["calibration_trivial_app_screen_switch"] = run([sys.executable, trivial], "ready", ["?", "?"], args.keys)
     with Crowd(args.procs), tempfile.TemporaryDirectory() as d:
         # live: the refresh interval is long so a key's burst is the key's own frame
-        out["live"] = run([exe, "--no-docker", "--interval", "60"], "procs", ["?", "?"], args.keys)
+        out["live_screen_switch"] = run([exe, "--no-docker", "--interval", "60"], "procs", ["?", "?"], args.keys)
         path = os.path.join(d, "crowd.hcrec")
         src = LiveSource(docker=False)
         with RecordingWriter(path) as w:
@@ -112,7 +115,8 @@ def main() -> int:
                 w.write(src.snapshot())
         src.close()
         out["recording"] = {"frames": 5, "bytes": os.path.getsize(path)}
-        out["replay"] = run([exe, "--replay", path], "frame 5/5", ["[", "]", "?", "?"], args.keys)
+        out["replay_frame_step"] = run([exe, "--replay", path], "frame 5/5", ["[", "[", "]", "]"], args.keys)
+        out["replay_screen_switch"] = run([exe, "--replay", path], "frame 5/5", ["?", "?"], args.keys)
     print(json.dumps(out, indent=1))
     return 0
 

@@ -299,8 +299,12 @@ def cmd_console(args) -> int:
         from .sources import ReplaySource
         source = ReplaySource(_open_recording(args.replay, args.salvage))
     else:
+        if not sys.stdout.isatty():
+            raise CliError("the console needs a terminal; use `hangconsole snapshot` for text output",
+                           EXIT_USAGE)
         _warn_degraded()
         source = _live_source(args)
+        source.prefetch()          # the first snapshot overlaps the UI's import
     if not sys.stdout.isatty():
         raise CliError("the console needs a terminal; use `hangconsole snapshot` for text output",
                        EXIT_USAGE)

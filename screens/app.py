@@ -131,6 +131,9 @@ class HangConsoleApp(App):
         frames = [rec.frame(i) for i in range(max(0, pos - (KEEP - 1)), pos)] + [snap]
         if pos == self.source.pos:
             self.post_message(SnapshotReady(snap, diagnose(History(frames)), frames))
+        for i in (pos + 1, pos - KEEP):          # prefetch: the next step is a cache hit
+            if 0 <= i < len(rec):
+                rec.frame(i)
 
     def show(self, snap: HostSnapshot, findings: list[Finding]) -> None:
         self.snapshot, self.findings = snap, findings

@@ -50,6 +50,7 @@ class LiveSource:
         self.kernel = platform.release()
         self.reads = GuardedReader(per_read)
         self.pool = ScanPool(per_read=per_read, argv_reader=self.reads)
+        self.pool.warm()           # the helpers boot while the caller does other work
         self.stats = GuardedReader(per_read, reader=procfs.stat_kind)
         self.kernel_log = kmsg.KernelLog()
         self.prober = DockerProber(docker_host, clock=clock) if docker else None
@@ -61,8 +62,25 @@ class LiveSource:
         self.kernel_log.close()
         self.pool.close()
 
+    def prefetch(self) -> None:
+        """Start the first snapshot now, on a thread (while the console is still importing
+        its UI); the next snapshot() call returns it."""
+        box: list = []
+        t = threading.Thread(target=lambda: box.append(self._take()), daemon=True,
+                             name="hangconsole-prefetch")
+        t.start()
+        self._prefetched = (t, box)
+
     # ------------------------------------------------------------------------------
     def snapshot(self) -> m.HostSnapshot:
+        pre, self._prefetched = getattr(self, "_prefetched", None), None
+        if pre is not None:
+            pre[0].join()
+            if pre[1]:
+                return pre[1][0]
+        return self._take()
+
+    def _take(self) -> m.HostSnapshot:
         t0 = time.monotonic()
         snap = m.HostSnapshot(taken_at=self.clock(), uptime=procfs.uptime(self.proc),
                               hostname=self.hostname, kernel=self.kernel, arch=self.arch,

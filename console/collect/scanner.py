@@ -224,6 +224,14 @@ class ScanPool:
     def close(self) -> None:
         _close_all(self.helpers)
 
+    def warm(self) -> None:
+        """Start the helpers now (they take ~0.1 s to boot), so the first scan need not wait."""
+        try:
+            while len(self.helpers) < self.workers:
+                self.helpers.append(_Helper())
+        except OSError as e:
+            self.fallback = f"helper processes unavailable ({e.strerror or e}): scanning in-process"
+
     def stuck(self) -> dict[str, float]:
         now = time.monotonic()
         return {p: now - first for p, (first, _) in self._stuck.items()}

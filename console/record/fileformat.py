@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import zlib
 from collections import OrderedDict
 
@@ -164,22 +165,25 @@ class Recording:
         if not self._raw:
             raise RecordingError(f"{path}: recording holds no frames")
         self._cache: OrderedDict[int, HostSnapshot] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._raw)
 
     def frame(self, i: int) -> HostSnapshot:
-        if i in self._cache:
-            self._cache.move_to_end(i)
-            return self._cache[i]
+        with self._lock:                     # the console's loader threads share the cache
+            if i in self._cache:
+                self._cache.move_to_end(i)
+                return self._cache[i]
         try:
             obj = json.loads(zlib.decompress(self._raw[i]))
             snap = codec.decode(HostSnapshot, obj["snapshot"])
         except (ValueError, KeyError, TypeError, codec.FormatError) as e:
             raise RecordingError(f"{self.path}: frame {i} is damaged: {e}") from None
-        self._cache[i] = snap
-        if len(self._cache) > 8:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[i] = snap
+            if len(self._cache) > 8:
+                self._cache.popitem(last=False)
         return snap
 
     def frames(self):
