@@ -160,6 +160,7 @@ class HangConsoleApp(App):
         self._show_frame()
 
     def action_seek(self, index: int) -> None:
+        """Frame INDEX (-1: the last)."""
         self.source.seek(index if index >= 0 else len(self.source) - 1)
         self._show_frame()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 
@@ -23,6 +24,14 @@ class Timeline(Static):
         hint = self.HINT if room - len(self.HINT) >= 10 else ""
         width = max(5, room - len(hint))
         mark = round((width - 1) * pos / max(1, count - 1))
+        self._bar = (1 + len(head.plain) + 2, width, count)      # for clicks: x, width, frames
         head.append("  " + "─" * mark + "●" + "─" * (width - 1 - mark) + "  ")
         head.append(hint, style="dim")
         self.update(head)
+
+    def on_click(self, event: events.Click) -> None:
+        """Seek: a click on the bar jumps to that point of the recording."""
+        start, width, count = getattr(self, "_bar", (0, 0, 0))
+        if width and start <= event.x < start + width:
+            frame = round((event.x - start) / max(1, width - 1) * (count - 1))
+            self.app.action_seek(frame)

@@ -39,6 +39,19 @@ async def test_replay_opens_on_the_last_frame_and_steps():
         assert app.source.pos == 2 and app.findings[0].cls == "exec-pipe-deadlock"
 
 
+async def test_clicking_the_timeline_seeks():
+    app = replay("seed-001")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        start, width, count = app.screen.query_one("Timeline")._bar
+        await pilot.click("Timeline", offset=(start, 0))
+        await settle(pilot)
+        assert app.source.pos == 0
+        await pilot.click("Timeline", offset=(start + width - 1, 0))
+        await settle(pilot)
+        assert app.source.pos == count - 1
+
+
 async def test_container_view_opens_on_the_stuck_task_and_follows_a_pipe():
     app = replay("lab-stuck-pipe")
     async with app.run_test(size=(140, 36)) as pilot:
