@@ -30,10 +30,11 @@ def read_fd(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_file(path: str) -> bytes | None:
-    """Read a small /proc file in one go; None when it vanished or is not readable."""
+def read_file(path: str, dir_fd: int | None = None) -> bytes | None:
+    """Read a /proc or cgroup file (PATH relative to DIR_FD when given); None when it
+    vanished or is not readable."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError:
         return None
     try:

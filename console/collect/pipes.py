@@ -17,10 +17,11 @@ from ..model import Pipe, PipeEnd, Process
 F_GETPIPE_SZ = 1032
 
 
-def measure(link: str) -> tuple[int, int] | None:
-    """(queued, capacity) of the anonymous pipe behind /proc/PID/fd/N."""
+def measure(link: str, dir_fd: int | None = None) -> tuple[int, int] | None:
+    """(queued, capacity) of the anonymous pipe behind /proc/PID/fd/N (LINK relative to
+    DIR_FD when given). Callers make sure it is an anonymous pipe, never a named FIFO."""
     try:
-        fd = os.open(link, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(link, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
     except OSError:
         return None
     try:

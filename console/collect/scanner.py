@@ -12,7 +12,6 @@ the parent can tell which read a silent helper is stuck in.
 """
 from __future__ import annotations
 
-import array
 import fcntl
 import marshal
 import mmap
@@ -21,15 +20,14 @@ import select
 import struct
 import subprocess
 import sys
-import termios
 import time
 import weakref
 
-from .guarded import read_fd
+from .guarded import read_file
+from .pipes import measure
 from .procfs import fd_kind, parse_argv, parse_stat
 from .runtime import classify
 
-F_GETPIPE_SZ = 1032
 _O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _O_RD = os.O_RDONLY | os.O_CLOEXEC
 
@@ -40,49 +38,20 @@ _O_RD = os.O_RDONLY | os.O_CLOEXEC
 # Parsing happens here, in parallel, so the parent only builds model objects.
 
 
-def _read_at(d: int, name: str) -> bytes | None:
-    try:
-        fd = os.open(name, _O_RD, dir_fd=d)
-    except OSError:
-        return None
-    try:
-        return read_fd(fd)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def _measure(fdd: int, name: str) -> tuple[int, int] | None:
-    """Bytes queued and capacity of an anonymous pipe, through its /proc fd link."""
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=fdd)
-    except OSError:
-        return None
-    try:
-        buf = array.array("i", [0])
-        fcntl.ioctl(fd, termios.FIONREAD, buf)
-        return buf[0], fcntl.fcntl(fd, F_GETPIPE_SZ)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def scan_one(pid: int, proc: str, read_argv: bool, measured: set[int]):
     try:
         d = os.open(f"{proc}/{pid}", _O_DIR)
     except OSError:
         return None                                   # gone: normal
     try:
-        raw = _read_at(d, "stat")
+        raw = read_file("stat", d)
         st = parse_stat(raw) if raw else None
         if st is None:
             return None
         uid = os.fstat(d).st_uid
         zombie = st.state == "Z"
         fds = [] if zombie else _fds(d, measured)
-        argv = parse_argv(_read_at(d, "cmdline")) if read_argv and not zombie else None
+        argv = parse_argv(read_file("cmdline", d)) if read_argv and not zombie else None
     except OSError:
         return None
     finally:
@@ -114,7 +83,7 @@ def _fds(d: int, measured: set[int]):
                 mode = "rw" if lm & 0o600 == 0o600 else "r" if lm & 0o400 else "w" if lm & 0o200 else None
                 if inode not in measured:             # measure each pipe once
                     measured.add(inode)
-                    got = _measure(fdd, n)
+                    got = measure(n, fdd)
                     if got:
                         q, cap = got
             out.append((int(n), target, kind, inode, mode, q, cap))
