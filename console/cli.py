@@ -90,6 +90,30 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("files", nargs="+", metavar="FILE")
     st.add_argument("--text", action="store_true", help="print the grouped summary and hints")
 
+    pb = sub.add_parser("playbooks", help="list or validate playbook files",
+                        description="list: the bundled playbooks and the hang classes they address. "
+                                    "check: validate playbook files (default: the bundled ones); one "
+                                    "line per problem, exit 65 if any.")
+    pb.add_argument("action", choices=["list", "check"])
+    pb.add_argument("files", nargs="*", metavar="FILE")
+
+    fx = sub.add_parser("fix", help="run a playbook against a finding, non-interactively",
+                        description="Sample the host, find the PLAYBOOK's hang on --container, and run "
+                                    "its steps: evidence is saved first, every action is audited, "
+                                    "destructive steps refuse without --yes. Exit status as diagnose: "
+                                    "0 fixed or nothing to fix, 2 still broken, 3 could not act.")
+    _common(fx, sub=True)
+    fx.add_argument("playbook", metavar="PLAYBOOK", help="a bundled playbook id or a .toml file")
+    fx.add_argument("--container", required=True, metavar="ID", help="container id (or prefix) or name")
+    fx.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
+    fx.add_argument("--yes", action="store_true", help="allow destructive steps")
+    fx.add_argument("--incident-dir", metavar="DIR", help="where evidence, data and the audit log go")
+    fx.add_argument("--samples", type=int, default=3, metavar="N")
+    fx.add_argument("--interval", type=float, default=5.0, metavar="S")
+
+    rp = sub.add_parser("report", help="write the Markdown report of an incident directory")
+    rp.add_argument("--incident-dir", required=True, metavar="DIR")
+
     from .lab.catalog import FAULTS
     lab = sub.add_parser(
         "lab", help="a private Docker engine to break on purpose (root)",
@@ -294,6 +318,91 @@ def _stack_files(source) -> list[str]:
                   if f.startswith(name + "-") and f.endswith((".txt", ".log")))
 
 
+def cmd_playbooks(args) -> int:
+    from .playbook.schema import PlaybookError, load, load_all
+    if args.action == "list":
+        books, errors = load_all()
+        for b in books.values():
+            print(f"{b.id:<22} {', '.join(b.classes):<40} {b.title}")
+        for e in errors:
+            print(f"broken: {e}", file=sys.stderr)
+        return 65 if errors else 0
+    errors = []
+    if args.files:
+        for f in args.files:
+            try:
+                load(f)
+            except PlaybookError as e:
+                errors.append(str(e))
+        count = len(args.files)
+    else:
+        books, errors = load_all()
+        count = len(books) + len(errors)
+    for e in errors:
+        print(e, file=sys.stderr)
+    print(f"{count - len(errors)} of {count} playbook(s) valid")
+    return EXIT_DATA if errors else 0
+
+
+def cmd_fix(args) -> int:
+    import json
+
+    from . import report
+    from .actions.incident import Incident
+    from .diagnose import report as dreport
+    from .playbook.context import RunContext
+    from .playbook.runner import run
+    from .playbook.schema import PlaybookError, load, load_all
+    try:
+        if args.playbook.endswith(".toml"):
+            pb = load(args.playbook)
+        else:
+            books, _ = load_all()
+            if args.playbook not in books:
+                raise CliError(f"UNKNOWN: no playbook {args.playbook!r} (see `hangconsole playbooks list`)", 3)
+            pb = books[args.playbook]
+    except PlaybookError as e:
+        raise CliError(f"UNKNOWN: {e}", 3) from None
+    if os.geteuid() != 0 and not args.dry_run:
+        raise CliError("UNKNOWN: fixing needs root (use --dry-run to see the steps)", 3)
+    src = _live_source(args)
+    try:
+        history = dreport.sample_live(src, max(1, args.samples), args.interval)
+        findings = dreport.diagnose(history)
+        snap = history.latest
+        c = snap.container(args.container) or next(
+            (x for x in snap.containers if x.name == args.container), None)
+        if c is None:
+            raise CliError(f"UNKNOWN: no container {args.container!r} on this host", 3)
+        finding = next((f for f in findings if f.container == c.id and f.cls in pb.classes), None)
+        if finding is None:
+            print(f"OK: no {'/'.join(pb.classes)} finding on {c.name} ({c.short_id}): nothing to fix")
+            return 0
+        incident = Incident(args.incident_dir)
+        with open(incident.file("findings.json"), "w") as f:
+            json.dump({"findings": [x.to_json() for x in findings]}, f, indent=1)
+        incident.save_evidence(snap, "initial")
+        ctx = RunContext(finding=finding, snapshot=snap, incident=incident, take_snapshot=src.snapshot,
+                         dry_run=args.dry_run, yes=args.yes, docker_host=args.docker_host,
+                         say=lambda line: print(line, flush=True))
+        print(f"{pb.title}: {finding.summary}", flush=True)
+        result = run(pb, ctx)
+        path = report.write(incident)
+        print(f"fix {pb.id}: {result.outcome}; incident directory {incident.path} (report {os.path.basename(path)})")
+        return result.exit_code
+    finally:
+        src.close()
+
+
+def cmd_report(args) -> int:
+    from . import report
+    from .actions.incident import Incident
+    if not os.path.isdir(args.incident_dir):
+        raise CliError(f"no incident directory {args.incident_dir}", EXIT_DATA)
+    print(report.write(Incident(args.incident_dir)))
+    return 0
+
+
 def cmd_console(args) -> int:
     if args.replay:
         from .sources import ReplaySource
@@ -327,6 +436,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_lab(args)
         if args.command == "stacks":
             return cmd_stacks(args)
+        if args.command == "playbooks":
+            return cmd_playbooks(args)
+        if args.command == "fix":
+            return cmd_fix(args)
+        if args.command == "report":
+            return cmd_report(args)
         return cmd_console(args)
     except CliError as e:
         print(f"hangconsole: {e}", file=sys.stderr)

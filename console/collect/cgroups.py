@@ -54,6 +54,11 @@ def pid_cgroups(mnt: dict[str, tuple[str, str]]) -> dict[int, str] | None:
     return out
 
 
+def dir_of(controller: str, path: str, mnt: dict | None = None) -> str | None:
+    """The directory of cgroup PATH in CONTROLLER's hierarchy ('' for v2) on this host."""
+    return _dir(mnt if mnt is not None else mounts(), controller, path)
+
+
 def _dir(mnt: dict[str, tuple[str, str]], ctl: str, path: str) -> str | None:
     if ctl not in mnt:
         return None

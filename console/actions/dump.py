@@ -1,0 +1,148 @@
+"""Goroutine dumps: SIGUSR1 to dockerd, containerd or a shim (never runc or a container
+process), then find where the dump went and save it to the incident directory.
+
+dockerd writes <exec-root>/goroutine-stacks-<timestamp>.log; containerd >= 1.3 writes
+/tmp/containerd.<pid>.stacks.log; a v2 shim logs one logrus line to its stderr, the bundle's
+log FIFO, which containerd copies to its own stderr (and that may be a pipe to dockerd, which
+writes it to its log file or the journal). A v1 shim's stderr is usually /dev/null: the dump
+is lost (seed 001 needed a kprobe) and we say so. A stopped process cannot dump until it
+runs again: we say that too instead of waiting.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+
+from .. import model as m
+from .. import stacks
+from .guard import Refused, Target, send
+from .incident import Incident
+
+
+@dataclass
+class Dump:
+    target: Target
+    path: str | None = None          # the saved dump in the incident directory
+    source: str | None = None        # where the daemon wrote it
+    groups: list = field(default_factory=list)
+    note: str | None = None
+
+
+def _opt(argv: list[str], name: str) -> str | None:
+    for i, a in enumerate(argv):
+        if a == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith(name + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def _stderr_files(pid: int, snap: m.HostSnapshot, depth: int = 0) -> list[str]:
+    """Regular files the process's stderr ends up in, following pipes to their reader."""
+    try:
+        target = os.readlink(f"/proc/{pid}/fd/2")
+    except OSError:
+        return []
+    if target.startswith("/") and os.path.isfile(target):
+        return [target]
+    if target.startswith("pipe:[") and depth < 3:
+        pp = snap.pipe(int(target[6:-1]))
+        for end in (pp.readers if pp else []):
+            if end.pid != pid:
+                return _stderr_files(end.pid, snap, depth + 1)
+    return []
+
+
+def _sizes(paths: list[str]) -> dict[str, int]:
+    out = {}
+    for p in paths:
+        try:
+            out[p] = os.path.getsize(p)
+        except OSError:
+            out[p] = 0
+    return out
+
+
+def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_run: bool = False,
+                wait: float = 10.0) -> Dump:
+    t = Target.of(p)
+    d = Dump(t)
+    if p.role not in (m.DOCKERD, m.CONTAINERD) and p.role not in m.SHIM_ROLES:
+        raise Refused(f"{p.comm} {p.pid} is not dockerd, containerd or a shim: no stack dump")
+    if p.state in ("T", "t"):
+        d.note = f"{p.comm} {p.pid} is stopped (state {p.state}): it cannot dump until it runs again"
+        incident.audit("SIGUSR1", t.as_dict(), "skipped: process stopped", dry_run=dry_run)
+        return d
+    argv = p.argv or []
+    watch_glob, follow = None, []
+    if p.role == m.DOCKERD:
+        watch_glob = os.path.join(_opt(argv, "--exec-root") or "/var/run/docker", "goroutine-stacks-*.log")
+    elif p.role == m.CONTAINERD:
+        watch_glob = f"/tmp/containerd.{p.pid}.stacks.log"
+        follow = _stderr_files(p.pid, snap)
+    elif p.role == m.SHIM_V2:
+        ctr = next((q for q in snap.processes if q.role == m.CONTAINERD), None)
+        follow = _stderr_files(ctr.pid, snap) if ctr else []
+    else:
+        follow = _stderr_files(p.pid, snap)
+        if not follow:
+            d.note = (f"{p.comm} {p.pid} ({p.role}) writes its dump to {_where(p.pid)}: it would be "
+                      f"lost, so no signal was sent (shim_debug, or a kprobe on write_null, recovers it)")
+            incident.audit("SIGUSR1", t.as_dict(), "skipped: dump would be lost", dry_run=dry_run)
+            return d
+    before_files = set(glob.glob(watch_glob)) if watch_glob else set()
+    before_mtime = {f: os.path.getmtime(f) for f in before_files}
+    before = _sizes(follow)
+    msg = send(t, signal.SIGUSR1, incident, dry_run=dry_run, why="goroutine dump")
+    if dry_run:
+        d.note = msg
+        return d
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
+        time.sleep(0.2)
+        if watch_glob:
+            fresh = [f for f in glob.glob(watch_glob)
+                     if f not in before_files or os.path.getmtime(f) > before_mtime.get(f, 0)]
+            if fresh:
+                time.sleep(0.3)                       # let the writer finish
+                d.source = max(fresh, key=os.path.getmtime)
+                with open(d.source, errors="replace") as f:
+                    text = f.read()
+                return _save(d, text, incident)
+        for path, size in before.items():
+            try:
+                with open(path, errors="replace") as f:
+                    f.seek(size)
+                    text = f.read()
+            except OSError:
+                continue
+            if "=== END goroutine stack dump ===" in text or (p.role == m.CONTAINERD and "goroutine " in text):
+                d.source = path
+                return _save(d, text, incident)
+    d.note = f"sent SIGUSR1 but found no dump within {wait:.0f}s (looked at {watch_glob or ''} {' '.join(follow)})"
+    return d
+
+
+def _where(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/fd/2")
+    except OSError:
+        return "an unreadable stderr"
+
+
+def _save(d: Dump, text: str, incident: Incident) -> Dump:
+    d.path = incident.file(f"stacks-{d.target.comm.replace('/', '_')}-{d.target.pid}.log")
+    with open(d.path, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    try:
+        d.groups = stacks.load(text)
+    except stacks.StackError as e:
+        d.note = f"saved, but could not parse it: {e}"
+    incident.audit("stack-dump", d.target.as_dict(), f"saved {len(text)} bytes from {d.source}",
+                   detail={"path": d.path})
+    return d

@@ -1,0 +1,237 @@
+"""The acts a playbook step can take, each bound to its targets from the finding. The
+operator sees the bound targets (pid, start time, what) before confirming."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+from .. import model as m
+from ..actions import drain as drain_mod
+from ..actions import dump as dump_mod
+from ..actions.guard import Refused, Target, send
+from ..collect import cgroups
+from .context import RunContext
+
+
+@dataclass
+class Bound:
+    text: str                          # what will be done, to show before confirming
+    targets: list[Target]
+    params: dict
+
+
+class Action:
+    destructive = False
+
+    def bind(self, ctx: RunContext, params: dict) -> Bound:
+        raise NotImplementedError
+
+    def run(self, ctx: RunContext, b: Bound) -> str:
+        raise NotImplementedError
+
+
+def _main_process(ctx: RunContext) -> int | None:
+    c = ctx.container
+    return c.init_pid if c else None
+
+
+class DrainPipe(Action):
+    def bind(self, ctx, params):
+        ev = ctx.finding.evidence
+        pid, fd = (ev.get("fd") or {}).get("pid"), (ev.get("fd") or {}).get("fd")
+        inode = (ev.get("pipe") or {}).get("inode")
+        p = ctx.proc(pid)
+        if p is None or fd is None or inode is None:
+            raise Refused("the finding names no pipe writer that still exists")
+        return Bound(f"read pipe:[{inode}] through /proc/{pid}/fd/{fd} ({p.comm}), saving every byte",
+                     [Target.of(p)], {"fd": fd, "inode": inode, **params})
+
+    def run(self, ctx, b):
+        last = [0.0]
+
+        def progress(n: int) -> None:            # a live counter, at most once a second
+            now = time.monotonic()
+            if now - last[0] >= 1.0:
+                last[0] = now
+                ctx.say(f"  drained {n} bytes so far")
+        r = drain_mod.drain(b.targets[0], b.params["fd"], b.params["inode"], ctx.incident,
+                            dry_run=ctx.dry_run, max_bytes=int(b.params.get("max_bytes", 256 << 20)),
+                            max_seconds=float(b.params.get("max_seconds", 120)), progress=progress)
+        ctx.notes["drained"] = r
+        return f"drained {r.bytes} bytes to {r.path} ({r.stopped})"
+
+
+class KillExec(Action):
+    """SIGKILL the blocked runc init and its runc exec: the exec fails, the container stays."""
+    destructive = True
+
+    def bind(self, ctx, params):
+        init = next((ctx.proc(p) for p in ctx.finding.pids if (q := ctx.proc(p)) and q.role == m.RUNC_INIT), None)
+        runc = ctx.proc(init.ppid) if init else None
+        if init is None or runc is None or runc.role != m.RUNC or runc.runtime_verb != "exec":
+            raise Refused("no runc init under a runc exec is left to kill")
+        if init.pid == _main_process(ctx):
+            raise Refused("refusing: that pid is the container's main process")
+        return Bound(f"SIGKILL runc init {init.pid} and runc exec {runc.pid} (the exec fails, the "
+                     f"container is untouched)", [Target.of(init), Target.of(runc)], params)
+
+    def run(self, ctx, b):
+        return "; ".join(send(t, signal.SIGKILL, ctx.incident, dry_run=ctx.dry_run, why="exec pipe deadlock")
+                         for t in b.targets)
+
+
+class DumpStacks(Action):
+    def bind(self, ctx, params):
+        which = params.get("which", "shim")
+        roles = {"shim": m.SHIM_ROLES, "dockerd": (m.DOCKERD,), "containerd": (m.CONTAINERD,),
+                 "daemons": (m.DOCKERD, m.CONTAINERD)}[which]
+        c = ctx.container
+        procs = [p for p in ctx.snapshot.processes if p.role in roles and
+                 (which != "shim" or (c and p.pid == c.shim_pid))]
+        if not procs:
+            raise Refused(f"no {which} process to dump")
+        return Bound(f"SIGUSR1 to {', '.join(f'{p.comm} {p.pid}' for p in procs)} and collect the dump",
+                     [Target.of(p) for p in procs], params)
+
+    def run(self, ctx, b):
+        out = []
+        for t in b.targets:
+            p = ctx.proc(t.pid)
+            if p is None:
+                out.append(f"{t.comm} {t.pid} is gone")
+                continue
+            d = dump_mod.dump_stacks(p, ctx.snapshot, ctx.incident, dry_run=ctx.dry_run)
+            ctx.notes.setdefault("dumps", []).append(d)
+            if d.path:
+                from .. import stacks
+                top = d.groups[0] if d.groups else None
+                out.append(f"{t.comm} {t.pid}: {sum(g.count for g in d.groups)} goroutines saved to {d.path}"
+                           + (f"; top: {top.count} x [{top.state}] {top.top}" if top else "")
+                           + "".join(f"; hint: {h}" for h in stacks.hints(d.groups)[:2]))
+            else:
+                out.append(d.note or f"{t.comm} {t.pid}: no dump")
+        return "\n".join(out)
+
+
+class KillShim(Action):
+    """SIGKILL the shim: containerd cleans up, the container exits 137 and its restart policy
+    applies; orphans are reparented and reaped."""
+    destructive = True
+
+    def bind(self, ctx, params):
+        c = ctx.container
+        shim = ctx.proc(c.shim_pid) if c else None
+        if shim is None or shim.role not in m.SHIM_ROLES:
+            raise Refused("the container's shim is gone already")
+        ctx.notes["shim_pid"] = shim.pid
+        pod = [x for x in ctx.snapshot.containers if x.shim_pid == shim.pid and x.id != c.id]
+        extra = f"; it also serves {len(pod)} other container(s) of the pod" if pod else ""
+        return Bound(f"SIGKILL shim {shim.pid} of {c.name}: the container stops (exit 137) and its "
+                     f"restart policy applies{extra}", [Target.of(shim)], params)
+
+    def run(self, ctx, b):
+        t = b.targets[0]
+        return send(t, signal.SIGKILL, ctx.incident, dry_run=ctx.dry_run, why="shim not answering")
+
+
+class KillRuncStart(Action):
+    destructive = True
+
+    def bind(self, ctx, params):
+        starts = [ctx.proc(p) for p in ctx.finding.pids if (q := ctx.proc(p)) and q.role == m.RUNC]
+        if not starts:
+            raise Refused("the blocked runc start is gone already")
+        return Bound(f"SIGKILL runc start {starts[0].pid}: the start fails, the daemon lock is released",
+                     [Target.of(starts[0])], params)
+
+    def run(self, ctx, b):
+        return send(b.targets[0], signal.SIGKILL, ctx.incident, dry_run=ctx.dry_run, why="runc start blocked")
+
+
+def _pids_level(ctx):
+    c = ctx.container
+    for lv in (c.cgroup.levels if c and c.cgroup else []):
+        if lv.pids_max is not None and lv.pids_current is not None and lv.pids_current >= lv.pids_max - 2:
+            return c, lv
+    raise Refused("no pids level is at its limit any more")
+
+
+class RaisePidsMax(Action):
+    """A stopgap: a higher pids.max at the level that is full, while the runaway is found."""
+
+    def bind(self, ctx, params):
+        c, lv = _pids_level(ctx)
+        new = lv.pids_max + max(int(params.get("increase", 0)), lv.pids_max // 4, 16)
+        ctl = "pids" if c.cgroup.version == 1 else ""
+        path = cgroups.dir_of(ctl, lv.path)
+        if not path:
+            raise Refused(f"cannot find the cgroup directory of {lv.path}")
+        return Bound(f"write pids.max {lv.pids_max} -> {new} at {lv.path}", [],
+                     {"file": os.path.join(path, "pids.max"), "old": lv.pids_max, "new": new})
+
+    def run(self, ctx, b):
+        if ctx.dry_run:
+            ctx.incident.audit("raise-pids-max", None, "dry-run: would write", dry_run=True, detail=b.params)
+            return f"dry run: would write {b.params['new']} to {b.params['file']}"
+        with open(b.params["file"], "w") as f:
+            f.write(str(b.params["new"]))
+        ctx.incident.audit("raise-pids-max", None, "written", detail=b.params)
+        return f"pids.max {b.params['old']} -> {b.params['new']} ({b.params['file']})"
+
+
+class KillLeftovers(Action):
+    """SIGKILL what is left in this container's cgroup, never by pid namespace (that would hit
+    the pod's pause process and its siblings)."""
+    destructive = True
+
+    def bind(self, ctx, params):
+        c = ctx.container
+        procs = [ctx.proc(p) for p in (c.cgroup.procs or [])] if c and c.cgroup else []
+        procs = [p for p in procs if p is not None and not p.zombie and p.container_id == c.id]
+        if not procs:
+            raise Refused("the container's cgroup is empty already")
+        return Bound(f"SIGKILL {len(procs)} leftover(s) in {c.name}'s cgroup: "
+                     + ", ".join(f"{p.pid} {p.comm}" for p in procs), [Target.of(p) for p in procs], params)
+
+    def run(self, ctx, b):
+        c = ctx.container
+        still = set(c.cgroup.procs or []) if c and c.cgroup else set()
+        out = []
+        for t in b.targets:
+            if t.pid not in still:
+                out.append(f"{t.pid} left the cgroup: not signalled")
+                continue
+            out.append(send(t, signal.SIGKILL, ctx.incident, dry_run=ctx.dry_run, why="pid namespace leftover"))
+        return "; ".join(out)
+
+
+class Thaw(Action):
+    def bind(self, ctx, params):
+        c = ctx.container
+        if c is None or not c.cgroup:
+            raise Refused("no cgroup to thaw")
+        if c.docker and (c.docker.paused or c.docker.state == "paused"):
+            raise Refused(f"{c.name} is paused by Docker on purpose: use docker unpause if that is meant")
+        if c.cgroup.version == 1:
+            path, value = os.path.join(cgroups.dir_of("freezer", c.cgroup_paths.get("freezer", c.cgroup.path)) or "", "freezer.state"), "THAWED"
+        else:
+            path, value = os.path.join(cgroups.dir_of("", c.cgroup.path) or "", "cgroup.freeze"), "0"
+        return Bound(f"write {value} to {path}", [], {"file": path, "value": value})
+
+    def run(self, ctx, b):
+        if ctx.dry_run:
+            ctx.incident.audit("thaw", None, "dry-run: would write", dry_run=True, detail=b.params)
+            return f"dry run: would write {b.params['value']} to {b.params['file']}"
+        with open(b.params["file"], "w") as f:
+            f.write(b.params["value"])
+        ctx.incident.audit("thaw", None, "written", detail=b.params)
+        return f"thawed ({b.params['file']})"
+
+
+ACTIONS: dict[str, Action] = {
+    "drain-pipe": DrainPipe(), "kill-exec": KillExec(), "dump-stacks": DumpStacks(),
+    "kill-shim": KillShim(), "kill-runc-start": KillRuncStart(), "raise-pids-max": RaisePidsMax(),
+    "kill-leftovers": KillLeftovers(), "thaw": Thaw(),
+}

@@ -1,0 +1,142 @@
+"""Named conditions for check and verify steps, evaluated on the host as it is now.
+Each returns (holds, one line saying what was seen)."""
+from __future__ import annotations
+
+from .. import model as m
+from .context import RunContext
+
+
+def _writer(ctx: RunContext) -> tuple[m.Process | None, int | None, int | None]:
+    ev = ctx.finding.evidence
+    fd = (ev.get("fd") or {}).get("fd")
+    pid = (ev.get("fd") or {}).get("pid")
+    inode = (ev.get("pipe") or {}).get("inode")
+    return ctx.proc(pid), fd, inode
+
+
+def pipe_full(ctx):
+    _, _, inode = _writer(ctx)
+    pp = ctx.snapshot.pipe(inode) if inode else None
+    if pp is None:
+        return False, f"pipe:[{inode}] is gone"
+    return pp.full, f"pipe:[{inode}] holds {pp.queued}/{pp.capacity} bytes"
+
+
+def writer_moved_on(ctx):
+    p, fd, inode = _writer(ctx)
+    if p is None:
+        return True, "the writer has exited"
+    busy = [t for t in p.threads if t.syscall and t.syscall.name in ("write", "writev") and t.syscall.fd == fd]
+    pp = ctx.snapshot.pipe(inode) if inode else None
+    if busy and pp is not None and pp.full:
+        return False, f"{p.comm} {p.pid} is still in write({fd}) on a full pipe"
+    return True, f"{p.comm} {p.pid} is no longer blocked writing fd {fd}"
+
+
+def _shim(ctx) -> m.Process | None:
+    c = ctx.container
+    pid = c.shim_pid if c else next((p for p in ctx.finding.pids if (q := ctx.proc(p)) and q.role in m.SHIM_ROLES), None)
+    p = ctx.proc(pid)
+    return p if p is not None and p.role in m.SHIM_ROLES else None
+
+
+def zombies_present(ctx):
+    shim = _shim(ctx)
+    n = len([c for c in ctx.snapshot.children(shim.pid) if c.zombie]) if shim else 0
+    return n > 0, f"{n} zombies under shim {shim.pid}" if shim else "the shim is gone"
+
+
+def zombies_gone(ctx):
+    held, text = zombies_present(ctx)
+    return not held, text
+
+
+def shim_gone(ctx):
+    shim_pid = ctx.notes.get("shim_pid") or next(iter(ctx.finding.pids), None)
+    p = ctx.proc(shim_pid)
+    gone = p is None or p.zombie or p.role not in m.SHIM_ROLES
+    return gone, f"shim {shim_pid} {'is gone' if gone else 'still runs'}"
+
+
+def runtime_answers(ctx):
+    """`docker inspect` of the container answers within 5 s, asked right now."""
+    import docker
+    from ..collect.docker_probe import resolve_host
+    api = docker.APIClient(base_url=resolve_host(ctx.docker_host), version="1.24", timeout=5)
+    try:
+        r = api.get(api.base_url + f"/containers/{ctx.finding.container}/json")
+        return r.status_code in (200, 404), f"docker inspect answered ({r.status_code})"
+    except Exception as e:                       # a timeout is the answer we are testing for
+        return False, f"docker inspect did not answer: {str(e).splitlines()[0][:80]}"
+    finally:
+        api.close()
+
+
+def pids_at_limit(ctx):
+    c = ctx.container
+    for lv in (c.cgroup.levels if c and c.cgroup else []):
+        if lv.pids_max is not None and lv.pids_current is not None and lv.pids_current >= lv.pids_max - 2:
+            return True, f"{lv.pids_current}/{lv.pids_max} at {lv.path}"
+    return False, "no level is at its pids limit"
+
+
+def pids_below_limit(ctx):
+    held, text = pids_at_limit(ctx)
+    return not held, text
+
+
+def not_paused(ctx):
+    c = ctx.container
+    paused = bool(c and c.docker and (c.docker.paused or c.docker.state == "paused"))
+    return not paused, "Docker says it is paused: deliberate" if paused else "Docker does not say paused"
+
+
+def thawed(ctx):
+    c = ctx.container
+    st = c.cgroup.freezer if c and c.cgroup else None
+    return st in (None, "THAWED"), f"freezer {st}"
+
+
+def leftovers_gone(ctx):
+    c = ctx.container
+    procs = [p for p in (c.cgroup.procs or []) if (q := ctx.proc(p)) and not q.zombie] if c and c.cgroup else []
+    return not procs, f"{len(procs)} process(es) left in the container's cgroup"
+
+
+def leftovers_present(ctx):
+    gone, text = leftovers_gone(ctx)
+    return not gone, text
+
+
+def runc_start_gone(ctx):
+    alive = [p for p in ctx.finding.pids if (q := ctx.proc(p)) and not q.zombie and q.role == m.RUNC]
+    return not alive, "runc start is gone" if not alive else f"runc start {alive[0]} still waits"
+
+
+def tasks_in_d(ctx):
+    n = sum(1 for pid in ctx.finding.pids if (q := ctx.proc(pid)) and q.state == "D")
+    return n > 0, f"{n} task(s) still in D state"
+
+
+def daemon_answers(ctx):
+    import docker
+    from ..collect.docker_probe import resolve_host
+    api = docker.APIClient(base_url=resolve_host(ctx.docker_host), version="1.24", timeout=5)
+    try:
+        api.get(api.base_url + "/containers/json").raise_for_status()
+        return True, "docker ps answered"
+    except Exception as e:
+        return False, f"docker ps did not answer: {str(e).splitlines()[0][:80]}"
+    finally:
+        api.close()
+
+
+CONDITIONS = {
+    "pipe-full": pipe_full, "writer-moved-on": writer_moved_on,
+    "zombies-present": zombies_present, "zombies-gone": zombies_gone, "shim-gone": shim_gone,
+    "runtime-answers": runtime_answers, "daemon-answers": daemon_answers,
+    "pids-at-limit": pids_at_limit, "pids-below-limit": pids_below_limit,
+    "not-paused": not_paused, "thawed": thawed, "leftovers-gone": leftovers_gone,
+    "leftovers-present": leftovers_present,
+    "runc-start-gone": runc_start_gone, "tasks-in-d": tasks_in_d,
+}
