@@ -20,3 +20,29 @@ def need(condition: bool, reason: str) -> None:
 @pytest.fixture
 def root():
     need(os.geteuid() == 0, "needs root (run as root, as CI does)")
+
+
+LAB_DIR = "/run/hangconsole-lab-test"
+TIMINGS: dict[str, float] = {}          # time to verdict per lab fault, written for the record
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """One private engine for the session's real-engine tests (root + Debian docker.io)."""
+    import json
+    import shutil
+
+    from hangconsole.lab.engine import Lab
+    need(os.geteuid() == 0, "the lab needs root")
+    need(bool(shutil.which("dockerd", path=os.environ["PATH"] + ":/usr/sbin")), "needs Debian's docker.io")
+    need(os.path.exists("/bin/busybox"), "needs busybox-static")
+    lab = Lab(LAB_DIR)
+    lab.down()
+    lab.up()
+    yield lab
+    if TIMINGS:
+        os.makedirs("bench/results", exist_ok=True)
+        with open("bench/results/lab-verdicts.json", "w") as f:
+            json.dump(TIMINGS, f, indent=1)
+    lab.down()
+    assert lab.leftovers() == [], "lab down left something behind"

@@ -12,27 +12,9 @@ import time
 import pytest
 
 from hangconsole.lab.engine import Lab
-from tests.conftest import need
+from tests.conftest import TIMINGS
 
-LAB_DIR = "/run/hangconsole-lab-test"
 EXE = shutil.which("hangconsole") or "hangconsole"
-TIMINGS: dict[str, float] = {}
-
-
-@pytest.fixture(scope="module")
-def lab():
-    need(os.geteuid() == 0, "the lab needs root")
-    need(bool(shutil.which("dockerd", path=os.environ["PATH"] + ":/usr/sbin")), "needs Debian's docker.io")
-    need(os.path.exists("/bin/busybox"), "needs busybox-static")
-    lab = Lab(LAB_DIR)
-    lab.down()
-    lab.up()
-    yield lab
-    os.makedirs("bench/results", exist_ok=True)     # time to verdict per fault, for the record
-    with open("bench/results/lab-verdicts.json", "w") as f:
-        json.dump(TIMINGS, f, indent=1)
-    lab.down()
-    assert lab.leftovers() == [], "lab down left something behind"
 
 
 def hc(*args, env_host: str | None = None, timeout: float = 120):
