@@ -111,6 +111,15 @@ def _parser() -> argparse.ArgumentParser:
     fx.add_argument("--samples", type=int, default=3, metavar="N")
     fx.add_argument("--interval", type=float, default=5.0, metavar="S")
 
+    tr = sub.add_parser("train", help="work a recorded incident in training mode",
+                        description="Open a bundled recorded incident (the five field reports and the "
+                                    "lab captures) in the console. Diagnose it, open its playbook from "
+                                    "the findings (p) and walk it: actions are simulated on the recording, "
+                                    "never on this machine. A debrief compares what you did with the "
+                                    "expected path. Without INCIDENT: choose from the list (or, without "
+                                    "a terminal, print it).")
+    tr.add_argument("incident", nargs="?", metavar="INCIDENT", help="e.g. seed-000, lab-stuck-pipe")
+
     rp = sub.add_parser("report", help="write the Markdown report of an incident directory")
     rp.add_argument("--incident-dir", required=True, metavar="DIR")
 
@@ -394,6 +403,27 @@ def cmd_fix(args) -> int:
         src.close()
 
 
+def cmd_train(args) -> int:
+    from .incidents import catalog, find
+    if args.incident:
+        inc = find(args.incident)
+        if inc is None:
+            raise CliError(f"no incident {args.incident!r}: `hangconsole train` lists them", EXIT_USAGE)
+    if not sys.stdout.isatty():
+        for i in ([inc] if args.incident else catalog()):
+            print(f"{i.name:<20} {i.expect:<20} {i.title}")
+        return 0
+    from .screens.app import HangConsoleApp, _incident_dumps
+    if not args.incident:
+        HangConsoleApp(None, pick_incident=True).run()
+        return 0
+    from .sources import ReplaySource
+    from .training import TrainingSession
+    src = ReplaySource(_open_recording(inc.path))
+    HangConsoleApp(src, training=TrainingSession(inc), stack_files=_incident_dumps(inc.name)).run()
+    return 0
+
+
 def cmd_report(args) -> int:
     from . import report
     from .actions.incident import Incident
@@ -442,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_fix(args)
         if args.command == "report":
             return cmd_report(args)
+        if args.command == "train":
+            return cmd_train(args)
         return cmd_console(args)
     except CliError as e:
         print(f"hangconsole: {e}", file=sys.stderr)

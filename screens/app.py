@@ -53,9 +53,11 @@ class HangConsoleApp(App):
     ]
 
     def __init__(self, source, *, interval: float = 2.0, clock: Callable[[], float] = time.time,
-                 stack_files: list[str] | None = None):
+                 stack_files: list[str] | None = None, training=None, pick_incident: bool = False):
         super().__init__()
         self.source = source
+        self.training = training            # a TrainingSession when training
+        self.pick_incident = pick_incident
         self.interval = interval
         self.clock = clock
         self.stack_files = stack_files or []
@@ -67,13 +69,32 @@ class HangConsoleApp(App):
 
     @property
     def live(self) -> bool:
-        return bool(self.source.live)
+        return bool(self.source is not None and self.source.live)
 
     def now(self) -> float | None:
         """Wall clock for ticking counters; None in replay (the recording's figures stand)."""
         return self.clock() if self.live else None
 
     def on_mount(self) -> None:
+        if self.pick_incident:
+            from .training import TrainingListScreen
+            self.push_screen(TrainingListScreen())
+            return
+        self._start()
+
+    def start_training(self, incident) -> None:
+        """From the incident list: replay it, in training."""
+        from hangconsole.record.fileformat import Recording
+        from hangconsole.sources import ReplaySource
+        from hangconsole.training import TrainingSession
+        self.source = ReplaySource(Recording(incident.path))
+        self.training = TrainingSession(incident)
+        self.stack_files = _incident_dumps(incident.name)
+        self.pick_incident = False
+        self.pop_screen()
+        self._start()
+
+    def _start(self) -> None:
         if self.live:
             self.sub_title = "live"
             self.collect()
@@ -150,6 +171,8 @@ class HangConsoleApp(App):
             return self.live
         if action == "stacks":
             return bool(self.stack_files)        # no key to nowhere
+        if self.source is None:
+            return action in ("quit", "help")
         return True
 
     def action_refresh_now(self) -> None:
@@ -199,11 +222,39 @@ class HangConsoleApp(App):
 
     def action_findings(self) -> None:
         from .findings import FindingsScreen
+        if self.training:
+            self.training.note("opened-findings", ", ".join(f.cls for f in self.findings))
         self.push_screen(FindingsScreen())
 
     def action_stacks(self) -> None:
         from .stacks import StacksScreen
         self.push_screen(StacksScreen.from_files(self.stack_files))
+
+    def open_playbook(self, finding) -> None:
+        """The playbook of FINDING: for real on a live host, simulated on a recording."""
+        import tempfile
+
+        from hangconsole.actions.incident import Incident
+        from hangconsole.playbook.context import RunContext
+        from hangconsole.playbook.schema import load_all
+
+        from .playbook import PlaybookScreen
+        books, errors = load_all()
+        for e in errors:                         # a broken file never takes the console down
+            self.notify(f"broken playbook: {e}", severity="error", timeout=8)
+        pb = books.get(finding.playbook or "")
+        if pb is None:
+            self.notify(f"no playbook for {finding.cls}", severity="warning")
+            return
+        simulate = not self.live
+        incident = Incident(tempfile.mkdtemp(prefix="hangconsole-training-")) if simulate else Incident()
+        name = self.training.incident.name if self.training else ""
+        ctx = RunContext(finding=finding, snapshot=self.snapshot, incident=incident,
+                         take_snapshot=self.source.snapshot, simulate=simulate,
+                         notes={"incident_name": name})
+        if self.training:
+            self.training.note("started-playbook", pb.id)
+        self.push_screen(PlaybookScreen(pb, ctx, training=simulate))
 
     def open_container(self, cid: str) -> None:
         from .container import ContainerScreen
@@ -219,3 +270,9 @@ class HangConsoleApp(App):
             yield SystemCommand("Play / pause replay", "Step through the recording in its own time", self.action_play)
             yield SystemCommand("First frame", "Seek to the start of the recording", lambda: self.action_seek(0))
             yield SystemCommand("Last frame", "Seek to the end of the recording", lambda: self.action_seek(-1))
+
+
+def _incident_dumps(name: str) -> list[str]:
+    from hangconsole.incidents import HERE
+    return sorted(os.path.join(HERE, f) for f in os.listdir(HERE)
+                  if f.startswith(name + "-") and f.endswith((".txt", ".log")))

@@ -16,7 +16,8 @@ from .style import BADGE
 class FindingsScreen(Screen):
     CSS_PATH = "findings.tcss"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"),
-                Binding("enter", "open", "Open container")]
+                Binding("enter", "open", "Open container"),
+                Binding("p", "playbook", "Playbook")]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -48,6 +49,7 @@ class FindingsScreen(Screen):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._detail(event.option_index)
+        self.refresh_bindings()
 
     def _detail(self, i: int | None) -> None:
         if i is None or i >= len(self._findings):
@@ -67,6 +69,22 @@ class FindingsScreen(Screen):
             t.append(f"playbook: {f.playbook}\n", style="cyan")
         t.append("\n".join(render_evidence(f.evidence, "")))
         self.query_one("#detail", Static).update(t)
+
+    def _selected(self):
+        i = self.query_one(OptionList).highlighted
+        return self._findings[i] if i is not None and i < len(getattr(self, "_findings", [])) else None
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "playbook":                 # only where a playbook exists: no key to nowhere
+            from hangconsole.playbook.schema import load_all
+            f = self._selected()
+            return bool(f and f.playbook and f.playbook in load_all()[0])
+        return True
+
+    def action_playbook(self) -> None:
+        f = self._selected()
+        if f is not None:
+            self.app.open_playbook(f)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_open()

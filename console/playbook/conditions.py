@@ -58,8 +58,16 @@ def shim_gone(ctx):
     return gone, f"shim {shim_pid} {'is gone' if gone else 'still runs'}"
 
 
+def _probe_answers(ctx, target):
+    d = ctx.snapshot.docker
+    pending = [p for p in (d.probes if d else []) if p.status == "pending" and p.target == target]
+    return not pending, ("no call pending" if not pending else f"{pending[0].call} still pending")
+
+
 def runtime_answers(ctx):
     """`docker inspect` of the container answers within 5 s, asked right now."""
+    if ctx.simulate:
+        return _probe_answers(ctx, ctx.finding.container)
     import docker
     from ..collect.docker_probe import resolve_host
     api = docker.APIClient(base_url=resolve_host(ctx.docker_host), version="1.24", timeout=5)
@@ -119,6 +127,8 @@ def tasks_in_d(ctx):
 
 
 def daemon_answers(ctx):
+    if ctx.simulate:
+        return _probe_answers(ctx, None)
     import docker
     from ..collect.docker_probe import resolve_host
     api = docker.APIClient(base_url=resolve_host(ctx.docker_host), version="1.24", timeout=5)

@@ -22,9 +22,11 @@ class RunContext:
     say: Callable[[str], None] = print
     docker_host: str | None = None
     notes: dict = field(default_factory=dict)                   # what earlier steps found
+    simulate: bool = False           # training: actions change a copy of the recorded host
 
     def fresh(self) -> m.HostSnapshot:
-        self.snapshot = self.take_snapshot()
+        if not self.simulate:                # in training the simulated host is the fresh one
+            self.snapshot = self.take_snapshot()
         return self.snapshot
 
     @property

@@ -72,7 +72,7 @@ def _step(step: Step, ctx: RunContext) -> StepResult:
     if step.kind == "verify":
         if ctx.dry_run:
             return StepResult(step, "dry-run", f"{step.text}: not checked in a dry run")
-        end = time.monotonic() + step.wait
+        end = time.monotonic() + (0 if ctx.simulate else step.wait)
         while True:
             ctx.fresh()
             ok, seen = CONDITIONS[step.condition](ctx)
@@ -103,7 +103,11 @@ def _act(step: Step, ctx: RunContext) -> StepResult:
         evidence = ctx.incident.save_evidence(ctx.snapshot, step.action)   # evidence first
         ctx.say(f"  evidence saved: {evidence}")
     try:
-        text = action.run(ctx, bound)
+        if ctx.simulate:
+            from .simulate import apply
+            text = apply(step.action, ctx, bound)
+        else:
+            text = action.run(ctx, bound)
     except Refused as e:
         return StepResult(step, "failed", f"{question}: {e}")
     except OSError as e:

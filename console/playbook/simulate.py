@@ -1,0 +1,116 @@
+"""Training: what each action does to a recorded host, simulated on a copy of the snapshot
+(the real machine is never touched). The effects are the documented outcomes of each fix:
+
+- drain-pipe: the pipe empties, the writer finishes and exits; a placeholder of the bytes
+  the recording says were queued is "saved".
+- kill-exec: runc init and its runc exec exit; the pending calls on the container return.
+- dump-stacks: the goroutine dump bundled with the incident (if any) is "collected"; a
+  stopped process still cannot dump.
+- kill-shim: the shim exits, its zombies go to init and are reaped, the container's pending
+  calls return, the container is exited (137).
+- kill-runc-start: runc start exits, `docker ps` answers.
+- raise-pids-max: pids.max at the full level goes up.
+- kill-leftovers: the container's leftover processes exit, its cgroup empties.
+- thaw: the freezer goes THAWED.
+"""
+from __future__ import annotations
+
+import copy
+import glob
+import os
+import shutil
+
+from .. import model as m
+from .actions import Bound
+from .context import RunContext
+
+
+def _drop(snap: m.HostSnapshot, pids: set[int]) -> None:
+    snap.processes = [p for p in snap.processes if p.pid not in pids]
+    for pp in snap.pipes:
+        pp.readers = [e for e in pp.readers if e.pid not in pids]
+        pp.writers = [e for e in pp.writers if e.pid not in pids]
+    snap._index = None
+
+
+def _answer_calls(snap: m.HostSnapshot, cid: str | None) -> None:
+    if snap.docker:
+        for pr in snap.docker.probes:
+            if pr.status == "pending" and (cid is None or pr.target == cid or pr.target is None):
+                pr.status, pr.seconds = "ok", 0.01
+        snap.docker.reachable = True
+
+
+def apply(action: str, ctx: RunContext, b: Bound) -> str:
+    snap = copy.deepcopy(ctx.snapshot)
+    snap._index = None
+    cid = ctx.finding.container
+    if action == "drain-pipe":
+        pp = snap.pipe(b.params["inode"])
+        queued = pp.queued if pp else 0
+        if pp:
+            pp.queued = 0
+        path = ctx.incident.file(f"drained-pid{b.targets[0].pid}-fd{b.params['fd']}-pipe{b.params['inode']}.bin")
+        with open(path, "w") as f:
+            f.write(f"(training: the recording shows {queued} bytes queued in this pipe; on a real host "
+                    f"they would be saved here, every byte)\n")
+        _drop(snap, {b.targets[0].pid})
+        if ctx.finding.cls == "exec-pipe-deadlock":      # runc init done: runc exec returns
+            _drop(snap, {p.pid for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "exec"})
+            _answer_calls(snap, cid)
+        text = f"simulated: drained {queued} bytes to {path}; the writer finished"
+    elif action == "kill-exec":
+        _drop(snap, {t.pid for t in b.targets})
+        _answer_calls(snap, cid)
+        text = "simulated: SIGKILL runc init and runc exec; the exec failed, the container is untouched"
+    elif action == "dump-stacks":
+        out = []
+        for t in b.targets:
+            p = snap.proc(t.pid)
+            if p is not None and p.state in ("T", "t"):
+                out.append(f"{t.comm} {t.pid} is stopped: it cannot dump until it runs again")
+                continue
+            name = ctx.notes.get("incident_name") or ""
+            files = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "incidents", f"{name}-*")))
+            for f in files:
+                shutil.copy(f, ctx.incident.file(f"stacks-{os.path.basename(f)}"))
+            out.append(f"simulated: SIGUSR1 to {t.comm} {t.pid}; "
+                       + (f"the incident's dump collected ({', '.join(map(os.path.basename, files))})"
+                          if files else "this recording has no dump to show"))
+        text = "\n".join(out)
+    elif action == "kill-shim":
+        shim = b.targets[0].pid
+        zombies = {p.pid for p in snap.processes if p.ppid == shim and p.zombie}
+        _drop(snap, {shim} | zombies)
+        c = snap.container(cid)
+        if c and c.docker:
+            c.docker.state, c.docker.status = "exited", "Exited (137)"
+        _answer_calls(snap, cid)
+        text = f"simulated: SIGKILL shim {shim}; {len(zombies)} zombies reaped by init, the container exited (137)"
+    elif action == "kill-runc-start":
+        _drop(snap, {b.targets[0].pid})
+        _answer_calls(snap, None)
+        text = "simulated: SIGKILL runc start; the start failed and docker ps answers again"
+    elif action == "raise-pids-max":
+        c = snap.container(cid)
+        for lv in (c.cgroup.levels if c and c.cgroup else []):
+            if lv.pids_max == b.params["old"]:
+                lv.pids_max, lv.pids_events_max = b.params["new"], 0
+        text = f"simulated: pids.max {b.params['old']} -> {b.params['new']}"
+    elif action == "kill-leftovers":
+        _drop(snap, {t.pid for t in b.targets})
+        c = snap.container(cid)
+        if c and c.cgroup:
+            c.cgroup.procs = []
+        _answer_calls(snap, cid)
+        text = f"simulated: SIGKILL {len(b.targets)} leftover(s); the cgroup is empty"
+    elif action == "thaw":
+        c = snap.container(cid)
+        if c and c.cgroup:
+            c.cgroup.freezer = "THAWED"
+        text = "simulated: thawed"
+    else:
+        text = f"simulated: {action}"
+    ctx.snapshot = snap
+    ctx.incident.audit(action, b.targets[0].as_dict() if b.targets else None, text, detail={"training": True})
+    return text

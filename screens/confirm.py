@@ -1,0 +1,52 @@
+"""Confirmation of a destructive step: the operator reads what will be done to which pid,
+and for kills types the container's short id."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: 90; max-width: 100%; height: auto; border: thick $error;
+                               background: $surface; padding: 1 2; }
+    ConfirmScreen Button { margin: 1 1 0 0; }
+    """
+
+    def __init__(self, question: str, typed: str | None):
+        super().__init__()
+        self.question, self.typed = question, typed
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"[b]Destructive step[/b]\n\n{self.question}")
+            if self.typed:
+                yield Static(f"\nType the container's short id [b]{self.typed}[/b] to confirm:")
+                yield Input(placeholder=self.typed, id="typed")
+            yield Button("Do it", variant="error", id="yes", disabled=bool(self.typed))
+            yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        if self.typed:
+            self.query_one(Input).cursor_blink = False
+            self.query_one(Input).focus()
+        else:
+            self.query_one("#no", Button).focus()        # the safe choice has the focus
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#yes", Button).disabled = event.value.strip() != self.typed
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.typed:
+            self.dismiss(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,110 @@
+"""Training mode and playbook runs in the console: confirmations for destructive steps,
+simulation only (the machine is never signalled), and the debrief."""
+from __future__ import annotations
+
+import os
+
+from textual.widgets import Input
+
+from hangconsole.incidents import find
+from hangconsole.record.fileformat import Recording
+from hangconsole.screens.app import HangConsoleApp
+from hangconsole.screens.confirm import ConfirmScreen
+from hangconsole.screens.playbook import PlaybookScreen
+from hangconsole.screens.training import DebriefScreen, TrainingListScreen
+from hangconsole.sources import ReplaySource
+from hangconsole.training import TrainingSession
+
+
+def training(name: str) -> HangConsoleApp:
+    inc = find(name)
+    return HangConsoleApp(ReplaySource(Recording(inc.path)), training=TrainingSession(inc))
+
+
+async def settle(pilot):
+    for _ in range(40):
+        await pilot.pause(0.05)
+        if not [w for w in pilot.app.workers if w.is_running and w.group != "playbook"]:
+            break
+
+
+async def wait_screen(pilot, cls, tries: int = 100):
+    for _ in range(tries):
+        if isinstance(pilot.app.screen, cls):
+            return pilot.app.screen
+        await pilot.pause(0.05)
+    raise AssertionError(f"{cls.__name__} never came; screen is {pilot.app.screen}")
+
+
+async def test_training_walk_with_a_typed_confirmation(monkeypatch):
+    sent = []                                     # the one place hangconsole sends signals
+    monkeypatch.setattr("hangconsole.playbook.actions.send", lambda *a, **k: sent.append(a))
+    app = training("seed-001")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "p")
+        confirm = await wait_screen(pilot, ConfirmScreen)        # kill the shim: destructive
+        assert any(isinstance(s, PlaybookScreen) for s in app.screen_stack)
+        assert confirm.typed == "60f253d59f26"
+        assert confirm.query_one("#yes").disabled
+        confirm.query_one(Input).value = "60f253d59f2"           # one character short
+        await pilot.pause()
+        assert confirm.query_one("#yes").disabled
+        confirm.query_one(Input).value = "60f253d59f26"
+        await pilot.pause()
+        await pilot.press("enter")
+        debrief = await wait_screen(pilot, DebriefScreen, 200)
+        text = "\n".join(debrief.lines)
+        assert "Right playbook: shim-unresponsive." in text and "outcome done" in text
+        assert "ok act kill-shim" in text
+        run = next(s for s in app.screen_stack if isinstance(s, PlaybookScreen))
+        assert run.result.outcome == "done"
+        files = os.listdir(run.ctx.incident.path)
+        assert "stacks-seed-001-shim-stacks.log" in files and "report.md" in files
+        assert all(a["detail"].get("training") for a in run.ctx.incident.audit_lines()
+                   if a["action"] in ("kill-shim", "dump-stacks"))
+    assert sent == [], "training never signals a real process"
+
+
+async def test_quitting_during_a_confirmation_is_instant():
+    import time
+    app = training("seed-001")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "p")
+        await wait_screen(pilot, ConfirmScreen)
+        t0 = time.monotonic()
+        app.exit()
+    assert time.monotonic() - t0 < 2.0
+
+
+async def test_declining_refuses_the_step_and_the_debrief_says_so():
+    app = training("seed-004")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "p")
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("escape")
+        debrief = await wait_screen(pilot, DebriefScreen, 200)
+        assert "Declined 1 confirmation(s)." in "\n".join(debrief.lines)
+        run = next(s for s in app.screen_stack if isinstance(s, PlaybookScreen))
+        assert run.result.outcome == "refused"
+
+
+async def test_the_incident_list_starts_training():
+    app = HangConsoleApp(None, pick_incident=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert isinstance(app.screen, TrainingListScreen)
+        await pilot.press("down", "down", "enter")                # seed-002
+        await settle(pilot)
+        assert app.training.incident.name == "seed-002" and app.source is not None
+        assert app.findings and app.findings[0].cls == "pids-exhausted"
+
+
+async def test_no_playbook_key_where_there_is_no_playbook():
+    app = training("lab-oom-kill")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "p")
+        await pilot.pause()
+        assert not isinstance(app.screen, PlaybookScreen)         # oom-kill has no remedy playbook
