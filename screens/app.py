@@ -164,6 +164,8 @@ class HangConsoleApp(App):
 
     # --- actions -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.source is None:                  # the incident list: nothing to step or show yet
+            return action in ("quit", "help")
         replay_only = ("step", "seek", "play")
         if action in replay_only:
             return not self.live
@@ -171,8 +173,6 @@ class HangConsoleApp(App):
             return self.live
         if action == "stacks":
             return bool(self.stack_files)        # no key to nowhere
-        if self.source is None:
-            return action in ("quit", "help")
         return True
 
     def action_refresh_now(self) -> None:

@@ -31,7 +31,7 @@ HELP = """\
 
 [b]Findings[/b]
   each recognised hang, its evidence, root cause and playbook.
-  enter  open the container      escape  back
+  enter  open the container   p  run its playbook (simulated on a recording)   escape  back
 
 [b]Goroutine stacks[/b]
   identical stacks grouped, biggest first, with the longest wait.

@@ -103,7 +103,7 @@ class PlaybookScreen(Screen):
         return (s.action or "") if s else ""
 
     def _log(self, line: str) -> None:
-        self.query_one("#log", RichLog).write(line)
+        self.query_one("#log", RichLog).write(line.replace(self.ctx.incident.path, "<incident>"))
 
     def _finished(self) -> None:
         from hangconsole import report

@@ -74,3 +74,38 @@ def test_replay_stepped_back(snap_compare):
 
 def test_help(snap_compare):
     assert snap_compare(replay("seed-000"), run_before=keys("question_mark"), terminal_size=(100, 36))
+
+
+def training_app(name: str) -> HangConsoleApp:
+    from hangconsole.training import TrainingSession
+    inc = find(name)
+    return HangConsoleApp(ReplaySource(Recording(inc.path)), training=TrainingSession(inc, clock=lambda: 0.0))
+
+
+def until(screen_name: str, *presses: str):
+    """run_before: press keys, then wait until SCREEN_NAME is on top (the playbook worker)."""
+    async def run(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        for k in presses:
+            await pilot.press(k)
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if type(pilot.app.screen).__name__ == screen_name:
+                break
+        await pilot.pause(0.2)
+    return run
+
+
+def test_training_list(snap_compare):
+    assert snap_compare(HangConsoleApp(None, pick_incident=True), terminal_size=(120, 30))
+
+
+def test_playbook_asks_before_killing_the_shim(snap_compare):
+    assert snap_compare(training_app("seed-001"), terminal_size=(140, 40),
+                        run_before=until("ConfirmScreen", "f", "p"))
+
+
+def test_training_debrief(snap_compare):
+    assert snap_compare(training_app("seed-000"), terminal_size=(140, 40),
+                        run_before=until("DebriefScreen", "f", "p"))
