@@ -94,7 +94,14 @@ class PlaybookScreen(Screen):
                 if worker.is_cancelled:          # the app is quitting: the answer is no
                     return False
             return box[0]
-        ctx.say, ctx.confirm = say, confirm
+        def terminal(argv: list[str], title: str) -> None:
+            from .terminal import TerminalScreen
+            done = threading.Event()
+            self.app.call_from_thread(self.app.push_screen, TerminalScreen(argv, title), lambda _: done.set())
+            while not done.wait(0.2):
+                if worker.is_cancelled:
+                    return
+        ctx.say, ctx.confirm, ctx.terminal = say, confirm, terminal
         self.result = run(self.playbook, ctx)
         self.app.call_from_thread(self._finished)
 

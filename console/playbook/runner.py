@@ -68,7 +68,15 @@ def _step(step: Step, ctx: RunContext) -> StepResult:
         path = ctx.incident.save_evidence(ctx.snapshot, "manual")
         return StepResult(step, "ok", f"{step.text}: saved {path}")
     if step.kind == "terminal":
-        return StepResult(step, "skipped", f"{step.text} (interactive only: open it from the console)")
+        if ctx.simulate:
+            return StepResult(step, "skipped", f"{step.text} (not in training: it needs the live process)")
+        argv = terminal_argv(step.command, ctx)
+        if ctx.terminal is None or argv is None:
+            return StepResult(step, "skipped", f"{step.text} (interactive only: open it from the console)"
+                              if argv else f"{step.text}: no live process to attach to")
+        ctx.incident.audit("terminal", None, "opened", detail={"argv": argv})
+        ctx.terminal(argv, step.text)
+        return StepResult(step, "ok", f"{step.text}: {' '.join(argv)} (closed)")
     if step.kind == "verify":
         if ctx.dry_run:
             return StepResult(step, "dry-run", f"{step.text}: not checked in a dry run")
@@ -80,6 +88,17 @@ def _step(step: Step, ctx: RunContext) -> StepResult:
                 return StepResult(step, "ok" if ok else "failed", f"{step.text}: {seen}")
             time.sleep(min(1.0, max(0.1, end - time.monotonic())))
     return _act(step, ctx)
+
+
+def terminal_argv(command: str, ctx: RunContext) -> list[str] | None:
+    """strace on the finding's stuck task, or a shell in the container's namespaces."""
+    if command == "strace":
+        ev = ctx.finding.evidence
+        pid = (ev.get("fd") or {}).get("pid") or next(iter(ctx.finding.pids), None)
+        return ["strace", "-f", "-tt", "-p", str(pid)] if pid and ctx.proc(pid) else None
+    c = ctx.container
+    pid = c.init_pid if c else None
+    return ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-n", "-p", "sh"] if pid and ctx.proc(pid) else None
 
 
 def _act(step: Step, ctx: RunContext) -> StepResult:

@@ -108,3 +108,31 @@ async def test_no_playbook_key_where_there_is_no_playbook():
         await pilot.press("f", "p")
         await pilot.pause()
         assert not isinstance(app.screen, PlaybookScreen)         # oom-kill has no remedy playbook
+
+
+async def test_the_embedded_terminal_runs_a_real_process():
+    from textual.app import App
+
+    from hangconsole.screens.terminal import TerminalScreen
+
+    class Host(App):
+        def on_mount(self):
+            self.push_screen(TerminalScreen(["sh", "-c", "echo ready; read x; echo got:$x"], "a test terminal"))
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        log = screen.query_one("#out")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if any("ready" in str(line.text) for line in log.lines):
+                break
+        screen.query_one("#in").value = "hello"
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if any("got:hello" in str(line.text) for line in log.lines):
+                break
+        assert any("got:hello" in str(line.text) for line in log.lines)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, TerminalScreen)
