@@ -7,10 +7,10 @@ exec, and `docker exec`, then `docker inspect` of that container (container lock
 from __future__ import annotations
 
 from .. import model as m
-from . import evidence as ev
 from .finding import CRITICAL, Finding
 from .history import History
 from .pipes_common import blocked_writes
+from .pipes_common import evidence as pipe_evidence
 
 CLASS = "exec-pipe-deadlock"
 
@@ -40,13 +40,6 @@ def detect(h: History) -> list[Finding]:
                          f"{bw.fd.num} (pipe:[{bw.pipe.inode}] full, {bw.pipe.queued}/"
                          f"{bw.pipe.capacity} bytes); its only reader is shim {shim.pid}, which "
                          f"waits for runc exec {runc.pid}: exec and inspect of {short} hang"),
-                evidence={
-                    "chain": ev.chain(snap, p),
-                    "blocked_thread": ev.thread(bw.thread, bw.stuck_for),
-                    "fd": {"pid": p.pid, "fd": bw.fd.num, "target": bw.fd.target},
-                    "pipe": ev.pipe(bw.pipe),
-                    "exec_id": runc.exec_id,
-                    "pending_calls": ev.probes(snap, cid),
-                }))
+                evidence=pipe_evidence(snap, bw, cid, exec_id=runc.exec_id)))
             break
     return out

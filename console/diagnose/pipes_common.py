@@ -37,3 +37,11 @@ def blocked_writes(h: History, p: m.Process) -> list[BlockedWrite]:
         if stuck >= STUCK_AFTER:
             out.append(BlockedWrite(p, t, f, pp, stuck))
     return out
+
+
+def evidence(snap: m.HostSnapshot, bw: BlockedWrite, cid: str | None, **extra) -> dict:
+    """What an operator needs to believe a blocked pipe write (and the drain binds to)."""
+    from . import evidence as ev
+    return {"chain": ev.chain(snap, bw.proc), "blocked_thread": ev.thread(bw.thread, bw.stuck_for),
+            "fd": {"pid": bw.proc.pid, "fd": bw.fd.num, "target": bw.fd.target},
+            "pipe": ev.pipe(bw.pipe), **extra, "pending_calls": ev.probes(snap, cid)}

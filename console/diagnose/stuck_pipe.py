@@ -3,10 +3,10 @@ shim that is not reading (a stalled `docker exec` or `docker logs -f` client doe
 from __future__ import annotations
 
 from .. import model as m
-from . import evidence as ev
 from .finding import WARNING, Finding
 from .history import History
 from .pipes_common import blocked_writes
+from .pipes_common import evidence as pipe_evidence
 
 CLASS = "stuck-pipe"
 
@@ -33,13 +33,7 @@ def detect(h: History) -> list[Finding]:
             summary=(f"{p.comm} {p.pid} has been blocked {bw.stuck_for:.0f}s writing fd {bw.fd.num}: "
                      f"pipe:[{bw.pipe.inode}] is full ({bw.pipe.queued}/{bw.pipe.capacity}) and "
                      f"its only reader, shim {reader}, is not reading (stalled exec/logs client?)"),
-            evidence={
-                "chain": ev.chain(snap, p),
-                "blocked_thread": ev.thread(bw.thread, bw.stuck_for),
-                "fd": {"pid": p.pid, "fd": bw.fd.num, "target": bw.fd.target},
-                "pipe": ev.pipe(bw.pipe),
-                "also_blocked": [{"pid": b.proc.pid, "comm": b.proc.comm, "fd": b.fd.num,
-                                  "inode": b.pipe.inode} for b in bws[1:]],
-                "pending_calls": ev.probes(snap, cid),
-            }))
+            evidence=pipe_evidence(snap, bw, cid, also_blocked=[
+                {"pid": b.proc.pid, "comm": b.proc.comm, "fd": b.fd.num, "inode": b.pipe.inode}
+                for b in bws[1:]])))
     return out

@@ -16,6 +16,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from ..actions.guard import start_ticks as _start_ticks
+
 DEFAULT_DIR = os.environ.get("HANGCONSOLE_LAB_DIR", "/run/hangconsole-lab")
 CGROUP_PARENT = "hangconsole-lab"
 IMAGE = "hc-busybox:lab"
@@ -247,15 +249,6 @@ def _state(pid: int) -> str | None:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read()
         return data[data.rindex(b")") + 2:].split()[0].decode()
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _start_ticks(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-        return int(data[data.rindex(b")") + 2:].split()[19])
     except (OSError, ValueError, IndexError):
         return None
 
