@@ -116,6 +116,11 @@ class PlaybookScreen(Screen):
         from hangconsole import report
         path = report.write(self.ctx.incident)
         self._log(f"— {self.playbook.id}: {self.result.outcome}; report {path}")
+        dumps = [self.ctx.incident.file(f) for f in self.ctx.incident.list("stacks-")]
+        if dumps:                                 # `g` opens the dumps this run collected
+            self.app.stack_files = sorted(set(self.app.stack_files) | set(dumps))
+            self.app.refresh_bindings()
+            self._log("goroutine dumps collected: press g to browse them")
         if getattr(self.app, "training", None):
             self.app.training.note("finished", self.result.outcome)
             from .training import DebriefScreen

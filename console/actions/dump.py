@@ -4,7 +4,7 @@ process), then find where the dump went and save it to the incident directory.
 dockerd writes <exec-root>/goroutine-stacks-<timestamp>.log; containerd >= 1.3 writes
 /tmp/containerd.<pid>.stacks.log; a v2 shim logs one logrus line to its stderr, the bundle's
 log FIFO, which containerd copies to its own stderr (and that may be a pipe to dockerd, which
-writes it to its log file or the journal). A v1 shim's stderr is usually /dev/null: the dump
+writes it to its log file; under systemd it is a journald stream, read back with journalctl). A v1 shim's stderr is usually /dev/null: the dump
 is lost (seed 001 needed a kprobe) and we say so. A stopped process cannot dump until it
 runs again: we say that too instead of waiting.
 """
@@ -56,6 +56,37 @@ def _stderr_files(pid: int, snap: m.HostSnapshot, depth: int = 0) -> list[str]:
     return []
 
 
+def _journal_pid(pid: int, snap: m.HostSnapshot) -> int | None:
+    """The pid whose stderr is a journald stream (systemd hosts), following pipes."""
+    seen = 0
+    while pid and seen < 4:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/2")
+        except OSError:
+            return None
+        if target.startswith("socket:["):
+            return pid
+        if not target.startswith("pipe:["):
+            return None
+        pp = snap.pipe(int(target[6:-1]))
+        pid = next((e.pid for e in (pp.readers if pp else []) if e.pid != pid), None)
+        seen += 1
+    return None
+
+
+def _from_journal(pid: int, since: float, timeout: float = 5.0) -> str | None:
+    import shutil
+    import subprocess
+    if not shutil.which("journalctl"):
+        return None
+    try:
+        r = subprocess.run(["journalctl", f"_PID={pid}", "--since", f"@{int(since) - 1}", "-o", "cat",
+                            "--no-pager"], capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return r.stdout if "goroutine " in r.stdout else None
+
+
 def _sizes(paths: list[str]) -> dict[str, int]:
     out = {}
     for p in paths:
@@ -93,6 +124,11 @@ def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_r
                       f"lost, so no signal was sent (shim_debug, or a kprobe on write_null, recovers it)")
             incident.audit("SIGUSR1", t.as_dict(), "skipped: dump would be lost", dry_run=dry_run)
             return d
+    journal = None
+    if p.role in (m.CONTAINERD, m.SHIM_V2) or (p.role == m.SHIM_V1 and not follow):
+        ctr = p if p.role == m.CONTAINERD else next((q for q in snap.processes if q.role == m.CONTAINERD), None)
+        journal = _journal_pid(ctr.pid, snap) if ctr else None
+    sent_at = time.time()
     before_files = set(glob.glob(watch_glob)) if watch_glob else set()
     before_mtime = {f: os.path.getmtime(f) for f in before_files}
     before = _sizes(follow)
@@ -122,7 +158,12 @@ def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_r
             if "=== END goroutine stack dump ===" in text or (p.role == m.CONTAINERD and "goroutine " in text):
                 d.source = path
                 return _save(d, text, incident)
-    d.note = f"sent SIGUSR1 but found no dump within {wait:.0f}s (looked at {watch_glob or ''} {' '.join(follow)})"
+        if journal and (text := _from_journal(journal, sent_at)) and (
+                "=== END goroutine stack dump ===" in text or p.role == m.CONTAINERD):
+            d.source = f"journal (_PID={journal})"
+            return _save(d, text, incident)
+    where = " ".join(x for x in [watch_glob or "", *follow, f"journal _PID={journal}" if journal else ""] if x)
+    d.note = f"sent SIGUSR1 but found no dump within {wait:.0f}s (looked at {where})"
     return d
 
 
