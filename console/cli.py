@@ -444,8 +444,8 @@ def cmd_console(args) -> int:
         _warn_degraded()
         source = _live_source(args)
         source.prefetch()          # the first snapshot overlaps the UI's import
-    if not sys.stdout.isatty():
-        raise CliError("the console needs a terminal; use `hangconsole snapshot` for text output",
+    if not sys.stdout.isatty():    # a replay needs a terminal too
+        raise CliError("the console needs a terminal; use `hangconsole snapshot --replay` for text output",
                        EXIT_USAGE)
     from .screens.app import HangConsoleApp
     HangConsoleApp(source, interval=args.interval, stack_files=_stack_files(source)).run()
