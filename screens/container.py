@@ -15,6 +15,7 @@ from hangconsole import views
 from hangconsole.diagnose.history import History, thread_sig
 
 from .style import STATE, badge_text
+from .widgets.table import remeasure
 from .widgets.timeline import Timeline
 
 
@@ -181,6 +182,7 @@ class ContainerScreen(Screen):
                      f"{views.fmt_bytes(pp.capacity)}", style="bold red" if full else "")
             table.add_row(f"{pp.kind}:[{pp.inode}]", q, ends(pp.writers)[:40], ends(pp.readers)[:40],
                           key=str(pp.inode))
+        remeasure(table)
 
     def _fill_cgroup(self, c: m.Container) -> None:
         panel = self.query_one("#cgroup", Static)

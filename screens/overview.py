@@ -12,6 +12,7 @@ from hangconsole import model as m
 from hangconsole import views
 
 from .style import BADGE, badge_text
+from .widgets.table import remeasure
 from .widgets.timeline import Timeline
 
 
@@ -52,6 +53,7 @@ class OverviewScreen(Screen):
                       (d.image or "")[:24] if d else "", key=c.id)
         if t.row_count:
             t.move_cursor(row=min(keep, t.row_count - 1))
+        remeasure(t)
         self.query_one("#daemons", Static).update(self._daemons(snap))
         if not self.app.live:
             src = self.app.source

@@ -13,6 +13,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from hangconsole import stacks
 
+from .widgets.table import remeasure
+
 
 class StacksScreen(Screen):
     CSS_PATH = "stacks.tcss"
@@ -60,6 +62,7 @@ class StacksScreen(Screen):
         for i, (name, g) in enumerate(self.shown):
             table.add_row(Text(str(g.count), style="bold" if g.count > 1 else ""), g.state,
                           f"{g.max_wait} min" if g.max_wait else "", g.top[-70:], name, key=str(i))
+        remeasure(table)
         self._frames(0 if self.shown else None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
