@@ -44,10 +44,10 @@ class TerminalScreen(Screen):
         threading.Thread(target=self._pump, daemon=True, name="hangconsole-terminal").start()
 
     def _pump(self) -> None:
-        buf = b""
-        while self.proc is not None and self.proc.isalive():
-            try:
-                data = self.proc.read(4096)
+        proc, buf = self.proc, b""
+        while True:                        # until EOF, not until exit: the last output is
+            try:                           # still buffered when the process has exited
+                data = proc.read(4096)
             except EOFError:
                 break
             buf += data

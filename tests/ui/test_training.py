@@ -133,6 +133,6 @@ async def test_the_embedded_terminal_runs_a_real_process():
             await pilot.pause(0.05)
             if any("got:hello" in str(line.text) for line in log.lines):
                 break
-        assert any("got:hello" in str(line.text) for line in log.lines)
+        assert any("got:hello" in str(line.text) for line in log.lines), [str(x.text) for x in log.lines]
         await pilot.press("escape")
         assert not isinstance(app.screen, TerminalScreen)
