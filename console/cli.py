@@ -455,26 +455,11 @@ def cmd_console(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    commands = {"record": cmd_record, "snapshot": cmd_snapshot, "diagnose": cmd_diagnose,
+                "lab": cmd_lab, "stacks": cmd_stacks, "playbooks": cmd_playbooks, "fix": cmd_fix,
+                "report": cmd_report, "train": cmd_train}
     try:
-        if args.command == "record":
-            return cmd_record(args)
-        if args.command == "snapshot":
-            return cmd_snapshot(args)
-        if args.command == "diagnose":
-            return cmd_diagnose(args)
-        if args.command == "lab":
-            return cmd_lab(args)
-        if args.command == "stacks":
-            return cmd_stacks(args)
-        if args.command == "playbooks":
-            return cmd_playbooks(args)
-        if args.command == "fix":
-            return cmd_fix(args)
-        if args.command == "report":
-            return cmd_report(args)
-        if args.command == "train":
-            return cmd_train(args)
-        return cmd_console(args)
+        return commands.get(args.command, cmd_console)(args)
     except CliError as e:
         print(f"hangconsole: {e}", file=sys.stderr)
         return e.code

@@ -129,18 +129,20 @@ class HangConsoleApp(App):
         if not self._collecting:
             self.collect()
 
-    def _tick(self) -> None:
+    def _each_screen(self, method: str, *args) -> None:
+        """Call METHOD on every mounted screen that has it (screens update themselves)."""
         for screen in self.screen_stack:
-            if hasattr(screen, "tick") and screen.is_mounted:
-                screen.tick()
+            if hasattr(screen, method) and screen.is_mounted:
+                getattr(screen, method)(*args)
+
+    def _tick(self) -> None:
+        self._each_screen("tick")
 
     # --- replay: frames load on a worker, so a key never waits on decoding -----------------
     def _show_frame(self) -> None:
         src = self.source
         self.sub_title = f"replay {os.path.basename(src.recording.path)}"
-        for screen in self.screen_stack:       # the timeline moves at once
-            if hasattr(screen, "moved") and screen.is_mounted:
-                screen.moved()
+        self._refresh_timeline()               # the timeline moves at once, the data follows
         self._load_frame(src.pos)
 
     @work(thread=True, exclusive=True, group="replay", exit_on_error=False)
@@ -158,9 +160,7 @@ class HangConsoleApp(App):
 
     def show(self, snap: HostSnapshot, findings: list[Finding]) -> None:
         self.snapshot, self.findings = snap, findings
-        for screen in self.screen_stack:
-            if hasattr(screen, "show") and screen.is_mounted:
-                screen.show(snap, findings)
+        self._each_screen("show", snap, findings)
 
     # --- actions -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -194,9 +194,7 @@ class HangConsoleApp(App):
         self._refresh_timeline()
 
     def _refresh_timeline(self) -> None:
-        for screen in self.screen_stack:
-            if hasattr(screen, "moved") and screen.is_mounted:
-                screen.moved()
+        self._each_screen("moved")
 
     def _play_step(self) -> None:
         if not self.playing:
