@@ -22,7 +22,8 @@ def root():
     need(os.geteuid() == 0, "needs root (run as root, as CI does)")
 
 
-LAB_DIR = "/run/hangconsole-lab-test"
+# a separate directory (and so cgroup parent) lets parallel test runs keep their own engines
+LAB_DIR = os.environ.get("HANGCONSOLE_TEST_LAB_DIR", "/run/hangconsole-lab-test")
 TIMINGS: dict[str, float] = {}          # time to verdict per lab fault, written for the record
 
 

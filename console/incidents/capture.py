@@ -13,7 +13,7 @@ import time
 
 from .. import model as m
 from ..collect.live import LiveSource
-from ..lab.engine import CGROUP_PARENT, Lab
+from ..lab.engine import Lab
 from ..lab.faults import inject
 from ..record.fileformat import RecordingWriter
 from . import HERE, LAB
@@ -21,7 +21,7 @@ from . import HERE, LAB
 
 def trim(snap: m.HostSnapshot, lab: Lab) -> m.HostSnapshot:
     keep = {p.pid for p in snap.processes
-            if lab.dir in " ".join(p.argv or []) or f"/{CGROUP_PARENT}/" in (p.cgroup or "")
+            if lab.dir in " ".join(p.argv or []) or f"/{lab.cgroup_parent}/" in (p.cgroup or "")
             or "docker exec" in " ".join(p.argv or [])}
     grew = True
     while grew:                                  # and everything under them

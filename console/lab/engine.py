@@ -52,6 +52,11 @@ class Lab:
         return os.path.join(self.dir, "docker.sock")
 
     @property
+    def cgroup_parent(self) -> str:
+        """Named after the lab's directory, so two labs on one host never share cgroups."""
+        return os.path.basename(self.dir.rstrip("/")) or CGROUP_PARENT
+
+    @property
     def docker_host(self) -> str:
         return f"unix://{self.sock}"
 
@@ -129,7 +134,7 @@ class Lab:
                 "--iptables=false", "--ip-masq=false", "--bridge=none", "--userland-proxy=false",
                 "--data-root", self.path("root"), "--exec-root", self.path("exec"),
                 "--pidfile", self.path("docker.pid"), "-H", self.docker_host,
-                "--cgroup-parent", f"/{CGROUP_PARENT}", "--log-level", "info"]
+                "--cgroup-parent", f"/{self.cgroup_parent}", "--log-level", "info"]
         log = open(self.path("dockerd.log"), "ab")
         subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                          start_new_session=True, close_fds=True)
@@ -196,7 +201,7 @@ class Lab:
             _wait_gone(p, 5)
         for mnt in reversed(_mounts_under(self.dir)):
             subprocess.run(["umount", "-l", mnt], capture_output=True)
-        _remove_cgroups()
+        _remove_cgroups(self.cgroup_parent)
         shutil.rmtree(self.dir, ignore_errors=True)
         if os.path.exists(self.dir):
             forced.append(f"could not remove {self.dir}")
@@ -217,7 +222,7 @@ class Lab:
                     cg = f.read()
             except OSError:
                 continue
-            if (needle in argv or f"/{CGROUP_PARENT}/".encode() in cg) and _state(int(name)) != "Z":
+            if (needle in argv or f"/{self.cgroup_parent}/".encode() in cg) and _state(int(name)) != "Z":
                 out.append(int(name))
         return out
 
@@ -225,7 +230,7 @@ class Lab:
         """What of the lab still exists (for tests of `down`)."""
         out = [f"process {p} ({_comm(p)})" for p in self._lab_processes()]
         out += [f"mount {m}" for m in _mounts_under(self.dir)]
-        out += [f"cgroup {d}" for d in _lab_cgroups()]
+        out += [f"cgroup {d}" for d in _lab_cgroups(self.cgroup_parent)]
         if os.path.exists(self.dir):
             out.append(f"directory {self.dir}")
         return out
@@ -283,12 +288,12 @@ def _mounts_under(d: str) -> list[str]:
     return out
 
 
-def _lab_cgroups() -> list[str]:
+def _lab_cgroups(parent: str) -> list[str]:
     out = []
     base = "/sys/fs/cgroup"
-    candidates = [os.path.join(base, CGROUP_PARENT)]
+    candidates = [os.path.join(base, parent)]
     try:
-        candidates += [os.path.join(base, d, CGROUP_PARENT) for d in os.listdir(base)]
+        candidates += [os.path.join(base, d, parent) for d in os.listdir(base)]
     except OSError:
         pass
     for c in candidates:
@@ -297,8 +302,8 @@ def _lab_cgroups() -> list[str]:
     return out
 
 
-def _remove_cgroups() -> None:
-    for top in _lab_cgroups():
+def _remove_cgroups(parent: str) -> None:
+    for top in _lab_cgroups(parent):
         for root, dirs, _ in os.walk(top, topdown=False):
             for d in dirs:
                 try:

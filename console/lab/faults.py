@@ -102,7 +102,7 @@ def _oom_kill(lab: Lab) -> str:
     name = "hc-oom-kill"
     cid = _run(lab, name, "--memory", "16m", "--memory-swap", "16m",
                cmd=["sh", "-c", "head -c 100000000 /dev/zero | tail; sleep 1000000"])
-    _wait(lambda: _oom_kills(cid), 30, "an OOM kill in hc-oom-kill")
+    _wait(lambda: _oom_kills(lab, cid), 30, "an OOM kill in hc-oom-kill")
     return cid
 
 
@@ -136,8 +136,8 @@ def _container_pids(cid: str) -> list[int]:
     return out
 
 
-def _oom_kills(cid: str) -> int:
-    for base in ("/sys/fs/cgroup/memory/hangconsole-lab", "/sys/fs/cgroup/hangconsole-lab"):
+def _oom_kills(lab: Lab, cid: str) -> int:
+    for base in (f"/sys/fs/cgroup/memory/{lab.cgroup_parent}", f"/sys/fs/cgroup/{lab.cgroup_parent}"):
         for fname in ("memory.oom_control", "memory.events"):
             try:
                 with open(f"{base}/{cid}/{fname}") as f:

@@ -89,7 +89,7 @@ def test_pids_limit_raised(lab, tmp_path):
     assert r.returncode == 3 and "refused without --yes" in r.stdout
     r = hc(lab, "fix", "pids-exhausted", "--container", cid[:12], "--incident-dir", str(tmp_path / "b"), "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
-    with open(f"/sys/fs/cgroup/pids/hangconsole-lab/{cid}/pids.max") as f:
+    with open(f"/sys/fs/cgroup/pids/{lab.cgroup_parent}/{cid}/pids.max") as f:
         assert int(f.read()) > 8
     assert lab.docker("exec", "hc-pids-exhausted", "sh", "-c", "sleep 1 & wait", timeout=30).returncode == 0
 
