@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up everything the tests need on a fresh Debian machine, then run the whole suite.
-# Needs root for the apt step (and for the root/engine tests, which skip outside CI otherwise).
-# Extra arguments go to pytest, e.g.  bash tests/run.sh -k pipe
+# Set up everything the tests need on a fresh Debian machine, then run the whole suite
+# against what users install: a wheel built from this checkout, installed (not editable)
+# in a fresh virtualenv. Needs root for the apt step (and for the root/engine tests, which
+# skip outside CI otherwise). Extra arguments go to pytest, e.g.  bash tests/run.sh -k pipe
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,17 @@ if ((${#missing[@]})); then
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test]' </dev/null
-export TZ=UTC TEXTUAL_ANIMATIONS=none
-exec python3 -m pytest -p no:cacheprovider "$@"
+# The wheel, built from a copy of the checkout's sources (never a stale build/ folder).
+venv=${HANGCONSOLE_TEST_VENV:-/tmp/hangconsole-test-venv}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/src"
+cp -r pyproject.toml setup.py README.md console screens playbooks "$work/src/"
+find "$work/src" -name __pycache__ -prune -exec rm -rf {} +
+python3 -m pip wheel -q --disable-pip-version-check --no-deps -w "$work" "$work/src" </dev/null
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check "$(ls "$work"/hangconsole-*.whl)[test]" </dev/null
+
+export PATH="$venv/bin:$PATH" TZ=UTC TEXTUAL_ANIMATIONS=none HANGCONSOLE_TEST_INSTALLED=1
+"$venv/bin/python" -m pytest -p no:cacheprovider "$@"
