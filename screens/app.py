@@ -247,8 +247,10 @@ class HangConsoleApp(App):
         simulate = not self.live
         incident = Incident(tempfile.mkdtemp(prefix="hangconsole-training-")) if simulate else Incident()
         name = self.training.incident.name if self.training else ""
+        prober = getattr(self.source, "prober", None)       # the Docker host this console watches
         ctx = RunContext(finding=finding, snapshot=self.snapshot, incident=incident,
                          take_snapshot=self.source.snapshot, simulate=simulate,
+                         docker_host=prober.host if prober else None,
                          notes={"incident_name": name})
         if self.training:
             self.training.note("started-playbook", pb.id)

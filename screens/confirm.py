@@ -1,7 +1,8 @@
-"""Confirmation of a destructive step: the operator reads what will be done to which pid,
-and for kills types the container's short id."""
+"""Confirmation of a step that changes the host: the operator reads what will be done to
+which pid (or file), answers yes/no, and for kills types the container's short id."""
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,7 +11,8 @@ from textual.widgets import Button, Input, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("n", "cancel", "No", show=False),
+                Binding("y", "yes", "Yes", show=False)]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical { width: 90; max-width: 100%; height: auto; border: thick $error;
@@ -24,10 +26,13 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"[b]Destructive step[/b]\n\n{self.question}")
+            head = "Destructive step" if self.typed else "This step changes the host"
+            yield Static(f"[b]{head}[/b]\n\n{escape(self.question)}")
             if self.typed:
                 yield Static(f"\nType the container's short id [b]{self.typed}[/b] to confirm:")
                 yield Input(placeholder=self.typed, id="typed")
+            else:
+                yield Static("\n[b]y[/b] does it, [b]n[/b] or Esc does not.")
             yield Button("Do it", variant="error", id="yes", disabled=bool(self.typed))
             yield Button("Cancel", id="no")
 
@@ -47,6 +52,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+    def action_yes(self) -> None:
+        if not self.typed:                  # a kill needs the typed id, never a single key
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

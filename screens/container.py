@@ -19,6 +19,10 @@ from .widgets.table import remeasure
 from .widgets.timeline import Timeline
 
 
+# readers first: who should be reading is the column that matters
+PIPE_COLUMNS = ("pipe", "queued/capacity", "readers", "writers")
+
+
 class ContainerScreen(Screen):
     CSS_PATH = "container.tcss"
     BINDINGS = [
@@ -38,17 +42,17 @@ class ContainerScreen(Screen):
             yield Tree("processes", id="tree")
             with VerticalScroll(id="task-box"):
                 yield Static(id="task")
-            yield DataTable(id="pipes", cursor_type="row")
             yield Static(id="cgroup")
+            yield DataTable(id="pipes", cursor_type="row")
         if not self.app.live:
             yield Timeline(id="timeline")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(Tree).show_root = False
-        self.query_one("#pipes", DataTable).add_columns("pipe", "queued/capacity", "writers", "readers")
         if self.app.snapshot is not None:
             self.show(self.app.snapshot, self.app.findings)
+            self.call_after_refresh(self._refit)      # again once the panels have their sizes
         self.query_one(Tree).focus()
 
     # --- data -------------------------------------------------------------------------
@@ -92,15 +96,19 @@ class ContainerScreen(Screen):
         rows = views.container_tree(snap, c)
         parents = {}
         self._tree_nodes = {}
+        self._tree_width = tree.size.width
         for i, (depth, p) in enumerate(rows):
             parent = parents.get(depth - 1, tree.root)
             kids = i + 1 < len(rows) and rows[i + 1][0] > depth
-            label = self._label(p)
+            label = self._label(p, max(24, tree.size.width - 2 - 4 * (depth + 1)) if tree.size.width else 80)
             node = parent.add(label, data=p.pid, expand=True) if kids else parent.add_leaf(label, data=p.pid)
             parents[depth] = node
             self._tree_nodes[p.pid] = node
 
-    def _label(self, p: m.Process) -> Text:
+    def _label(self, p: m.Process, width: int) -> Text:
+        """pid, state, age and the command, fitted to the tree's width: the command first
+        (what the process is), then what it is blocked in with what room is left (the task
+        panel shows it whole)."""
         t = Text()
         t.append(f"{p.pid} ", style="dim")
         t.append(p.state, style=STATE.get(p.state, ""))
@@ -108,13 +116,27 @@ class ContainerScreen(Screen):
         if p.zombie:
             t.append(f"[{p.comm}] <defunct>", style="bold red")
             return t
-        if p.role:
-            t.append(f"{p.role} ", style="cyan")
-        t.append(views.short_cmd(p, 34))
+        room = width - len(t.plain)
+        cmd = views.short_cmd(p, max(12, room))
+        t.append(cmd, style="cyan" if p.role else "")
         blk = views.blocked_in(p, interesting=True)
-        if blk:
-            t.append("  " + blk[:70], style="yellow")
+        left = width - len(t.plain) - 2
+        if blk and left >= 8:
+            t.append("  " + (blk if len(blk) <= left else blk[:left - 1] + "…"), style="yellow")
         return t
+
+    def on_resize(self) -> None:
+        snap = getattr(self, "_snap", None)
+        c = snap.container(self.cid) if snap else None
+        if c is not None and self.query_one(Tree).size.width != getattr(self, "_tree_width", None):
+            self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        snap = getattr(self, "_snap", None)
+        c = snap.container(self.cid) if snap else None
+        if c is not None:
+            self._fill_tree(snap, c)
+            self._select(self.selected)
 
     def _select(self, pid: int | None) -> None:
         if pid is None:
@@ -174,14 +196,28 @@ class ContainerScreen(Screen):
     def _fill_pipes(self, pid: int) -> None:
         snap = self._snap
         table = self.query_one("#pipes", DataTable)
-        table.clear()
-        ends = lambda es: ", ".join(f"{e.pid} {e.comm[:10]} fd{e.fd}" for e in es) or "-"
+        table.clear(columns=True)                # column widths only ever grow otherwise
+        table.add_columns(*PIPE_COLUMNS)
+        # what is left of the width after the pipe and queue columns (and cell padding)
+        room = max(20, (table.size.width or 120) - 50)
+
+        def ends(es, width: int) -> str:         # whole ends while they fit, then a count
+            out = ""
+            for i, e in enumerate(es):
+                more = f" +{len(es) - i} more"
+                item = (", " if out else "") + f"{e.pid} {e.comm} fd{e.fd}"
+                if not out and len(item) > width:  # a narrow terminal: the first end, cut
+                    item = item[:width - 1] + "…"
+                if out and len(out) + len(item) + (len(more) if i + 1 < len(es) else 0) > width:
+                    return out + more
+                out += item
+            return out or "-"
         for pp in views.pipes_of(snap, {pid}):
             full = pp.full
-            q = Text(f"{views.gauge(pp.queued, pp.capacity, 8)} {views.fmt_bytes(pp.queued)}/"
+            q = Text(f"{views.gauge(pp.queued, pp.capacity, 6)} {views.fmt_bytes(pp.queued)}/"
                      f"{views.fmt_bytes(pp.capacity)}", style="bold red" if full else "")
-            table.add_row(f"{pp.kind}:[{pp.inode}]", q, ends(pp.writers)[:40], ends(pp.readers)[:40],
-                          key=str(pp.inode))
+            table.add_row(f"{pp.kind}:[{pp.inode}]", q, ends(pp.readers, room * 11 // 20),
+                          ends(pp.writers, room * 9 // 20), key=str(pp.inode))
         remeasure(table)
 
     def _fill_cgroup(self, c: m.Container) -> None:

@@ -1,45 +1,58 @@
-"""A playbook run: its steps with their status, a live log (the drain's byte counter among
-it), confirmations for destructive steps. Live hosts are acted on for real; recordings
-(training) are acted on in simulation."""
+"""A playbook as a walkthrough. Each step shows what it will do and to which targets before
+it runs; read-only steps (explain, check, evidence, verify) run on their own, every step that
+changes the host waits for the operator (Enter) and then asks (yes/no, or the typed short id
+for kills). `a` runs the rest, still asking at each act; Esc leaves and nothing runs after
+it. Live hosts are acted on for real; recordings (training) in simulation."""
 from __future__ import annotations
 
 import threading
 
 from rich.text import Text
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, RichLog, Static
+from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
 
 from hangconsole.playbook.context import RunContext
-from hangconsole.playbook.runner import run
+from hangconsole.playbook.runner import StepResult, Walk
 from hangconsole.playbook.schema import Playbook
 
 from .confirm import ConfirmScreen
+from .widgets.wraplog import WrapLog
 
 MARK = {"ok": ("✔", "green"), "failed": ("✘", "red"), "refused": ("⊘", "yellow"),
-        "skipped": ("–", "dim"), "dry-run": ("·", "cyan")}
+        "skipped": ("–", "dim"), "dry-run": ("·", "cyan"), "running": ("▶", "bold cyan"),
+        "next": ("›", "bold")}
 
 
 class PlaybookScreen(Screen):
     CSS_PATH = "playbook.tcss"
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+r", "report", "Report")]
+    BINDINGS = [Binding("enter", "advance", "Run this step"),
+                Binding("a", "run_rest", "Run the rest"),
+                Binding("escape", "back", "Leave"), Binding("ctrl+r", "report", "Report")]
 
     def __init__(self, playbook: Playbook, ctx: RunContext, training: bool):
         super().__init__()
         self.playbook, self.ctx, self.training = playbook, ctx, training
+        self.walk = Walk(playbook, ctx)
         self.status: dict[int, str] = {}
         self.result = None
+        self.waiting = False                  # a host-changing step waits for the operator
+        self.run_all = False
+        self.left = False
+        self._advance = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="pb-title")
         with Horizontal():
             yield Static(id="steps")
-            yield RichLog(id="log", wrap=True, markup=False)
+            with Vertical(id="right"):
+                yield Static(id="next")
+                yield WrapLog(id="log")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -50,7 +63,9 @@ class PlaybookScreen(Screen):
             t.append("\n")
         t.append(self.playbook.title, style="bold")
         t.append(f"\n{self.ctx.finding.summary}", style="yellow")
+        t.append(f"\nincident directory: {self.ctx.incident.path}", style="dim")
         self.query_one("#pb-title", Static).update(t)
+        self.ctx.cancelled = lambda: self.left
         self._draw_steps()
         self.execute()
 
@@ -58,33 +73,39 @@ class PlaybookScreen(Screen):
         t = Text()
         for i, s in enumerate(self.playbook.steps):
             mark, style = MARK.get(self.status.get(i, ""), ("○", "dim"))
-            t.append(f" {mark} ", style=style)
+            t.append(f" {mark} {i + 1}. ", style=style)
             t.append(f"{s.kind:<8}", style="bold" if s.kind == "act" else "")
-            t.append(f" {s.text}" + ("  [destructive]" if s.destructive else "") + "\n",
+            text = "what is going on (in the log)" if s.kind == "explain" else s.text
+            t.append(f" {text}" + ("  [destructive]" if s.destructive else "") + "\n",
                      style="red" if s.destructive else "")
         self.query_one("#steps", Static).update(t)
 
-    # --- the run, on a worker; questions come back to the UI thread ------------------------
+    def _show_next(self, index: int, preview: str, waiting: bool) -> None:
+        if not self.is_attached:
+            return
+        self.waiting = waiting
+        self.status[index] = "next" if waiting else "running"
+        step = self.playbook.steps[index]
+        t = Text()
+        t.append(f"Step {index + 1} of {len(self.playbook.steps)} ({step.kind})", style="bold")
+        t.append(": waiting for you\n" if waiting else ": running\n", style="bold yellow" if waiting else "cyan")
+        t.append(preview)
+        if waiting:
+            t.append("\nEnter runs this step (it asks first); a runs the rest, still asking at each act; "
+                     "Esc leaves.", style="dim")
+        self.query_one("#next", Static).update(t)
+        self._draw_steps()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("advance", "run_rest"):
+            return self.result is None and not self.left
+        return True
+
+    # --- the walk, on a worker; questions come back to the UI thread -------------------
     @work(thread=True, exclusive=True, group="playbook", exit_on_error=False)
     def execute(self) -> None:
-        ctx = self.ctx
-        step_no = {"i": 0}
-
-        def say(line: str) -> None:
-            self.app.call_from_thread(self._log, line)
-            if line.startswith("["):
-                status = line[1:line.index("]")]
-                kind = line[line.index("]") + 2:].split(":", 1)[0]
-                while step_no["i"] < len(self.playbook.steps) and self.playbook.steps[step_no["i"]].kind != kind:
-                    step_no["i"] += 1
-                self.status[step_no["i"]] = status
-                step_no["i"] += 1
-                self.app.call_from_thread(self._draw_steps)
-                if getattr(self.app, "training", None):
-                    action = self._action_of(step_no["i"] - 1)
-                    self.app.training.note("step", f"{status} {kind}" + (f" {action}" if action else ""))
-
-        worker = get_current_worker()
+        ctx, walk, worker = self.ctx, self.walk, get_current_worker()
 
         def confirm(question: str, typed: str | None) -> bool:
             done, box = threading.Event(), []
@@ -93,7 +114,8 @@ class PlaybookScreen(Screen):
             while not done.wait(0.2):
                 if worker.is_cancelled:          # the app is quitting: the answer is no
                     return False
-            return box[0]
+            return box[0] and not self.left
+
         def terminal(argv: list[str], title: str) -> None:
             from .terminal import TerminalScreen
             done = threading.Event()
@@ -101,16 +123,45 @@ class PlaybookScreen(Screen):
             while not done.wait(0.2):
                 if worker.is_cancelled:
                     return
-        ctx.say, ctx.confirm, ctx.terminal = say, confirm, terminal
-        self.result = run(self.playbook, ctx)
+        ctx.say = lambda line: self.app.call_from_thread(self._log, line)
+        ctx.confirm, ctx.terminal = confirm, terminal
+        while walk.step is not None:
+            index, step = walk.index, walk.step
+            operator = not self.run_all and walk.needs_operator()
+            self.app.call_from_thread(self._show_next, index, walk.preview(), operator)
+            if operator:
+                self._advance.clear()
+                while not self._advance.wait(0.2) and not worker.is_cancelled:
+                    pass
+            if self.left or worker.is_cancelled:
+                walk.leave()
+                break
+            if operator:
+                self.app.call_from_thread(self._show_next, index, walk.preview(), False)
+            r = walk.next()
+            self.app.call_from_thread(self._step_done, index, r)
+            if self.left:
+                walk.leave()
+                break
+        self.result = walk.result
         self.app.call_from_thread(self._finished)
 
-    def _action_of(self, i: int) -> str:
-        s = self.playbook.steps[i] if 0 <= i < len(self.playbook.steps) else None
-        return (s.action or "") if s else ""
+    def _step_done(self, index: int, r: StepResult) -> None:
+        self.status[index] = r.status
+        if getattr(self.app, "training", None):
+            s = self.playbook.steps[index]
+            self.app.training.note("step", f"{r.status} {s.kind}" + (f" {s.action}" if s.action else ""))
+        if self.is_attached:
+            self._draw_steps()
 
     def _log(self, line: str) -> None:
-        self.query_one("#log", RichLog).write(line.replace(self.ctx.incident.path, "<incident>"))
+        if not self.is_attached:
+            return
+        t = Text(line)
+        if line.startswith("["):
+            status = line[1:line.index("]")]
+            t.stylize(MARK.get(status, ("", ""))[1], 0, line.index("]") + 1)
+        self.query_one("#log", WrapLog).add(t)
 
     def _finished(self) -> None:
         from hangconsole import report
@@ -121,14 +172,33 @@ class PlaybookScreen(Screen):
             self.app.stack_files = sorted(set(self.app.stack_files) | set(dumps))
             self.app.refresh_bindings()
             self._log("goroutine dumps collected: press g to browse them")
-        if getattr(self.app, "training", None):
+        if self.is_attached:
+            self.waiting = False
+            self.query_one("#next", Static).update(Text(
+                f"Finished: {self.result.outcome}. Report: {path}\nEsc goes back.", style="bold"))
+            self.refresh_bindings()
+        if getattr(self.app, "training", None) and not self.left:
             self.app.training.note("finished", self.result.outcome)
             from .training import DebriefScreen
             self.app.push_screen(DebriefScreen(self.app.training.debrief()))
+
+    def action_advance(self) -> None:
+        if self.waiting:
+            self._advance.set()
+
+    def action_run_rest(self) -> None:
+        self.run_all = True
+        self._advance.set()
 
     def action_report(self) -> None:
         from hangconsole import report
         self._log(f"report written: {report.write(self.ctx.incident)}")
 
     def action_back(self) -> None:
+        """Leave: nothing runs after this. A step already running finishes or is stopped
+        (a drain stops reading); the audit log and the report keep what ran."""
+        self.left = True
+        self._advance.set()
+        if self.result is None and getattr(self.app, "training", None):
+            self.app.training.note("left", f"before step {self.walk.index + 1}")
         self.app.pop_screen()

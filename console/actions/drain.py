@@ -43,7 +43,8 @@ def _writer_blocked(t: Target, fd: int) -> bool:
 
 def drain(writer: Target, fd: int, inode: int, incident: Incident, *, dry_run: bool = False,
           max_bytes: int = 256 << 20, max_seconds: float = 120.0, idle_seconds: float = 2.0,
-          progress: Callable[[int], None] | None = None) -> DrainResult:
+          progress: Callable[[int], None] | None = None,
+          cancelled: Callable[[], bool] = lambda: False) -> DrainResult:
     link = f"/proc/{writer.pid}/fd/{fd}"
     try:
         target = os.readlink(link)
@@ -66,6 +67,9 @@ def drain(writer: Target, fd: int, inode: int, incident: Incident, *, dry_run: b
     stopped = "?"
     try:
         while True:
+            if cancelled():                                   # checked between reads only
+                stopped = "stopped: the operator left"
+                break
             try:
                 data = os.read(src, CHUNK)
             except BlockingIOError:
@@ -100,3 +104,27 @@ def drain(writer: Target, fd: int, inode: int, incident: Incident, *, dry_run: b
     incident.audit("drain-pipe", writer.as_dict(), f"drained {total} bytes ({stopped})",
                    detail={"fd": fd, "inode": inode, "to": out})
     return DrainResult(out, total, stopped)
+
+
+def preview(path: str, lines: int = 3, edge: int = 4096, width: int = 160) -> tuple[list[str], list[str]]:
+    """The first and last few lines of what was drained, printable and bounded: in seed 000
+    those bytes (runc init's Go abort) were the answer. The tail is empty when the head
+    already shows everything."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(edge)
+            f.seek(max(0, size - edge))
+            tail = f.read(edge)
+    except OSError:
+        return [], []
+
+    def clean(data: bytes) -> list[str]:
+        text = data.decode("utf-8", errors="replace").replace("\t", "    ")
+        out = ["".join(ch if ch.isprintable() else "·" for ch in ln)[:width] for ln in text.splitlines()]
+        return [ln for ln in out if ln.strip()]
+    first = clean(head)
+    if size <= edge and len(first) <= 2 * lines:
+        return first, []
+    last = clean(tail)[1:] if size > edge else first   # the tail's first line may be cut
+    return first[:lines], last[-lines:]

@@ -115,7 +115,7 @@ def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_r
         watch_glob = f"/tmp/containerd.{p.pid}.stacks.log"
         follow = _stderr_files(p.pid, snap)
     elif p.role == m.SHIM_V2:
-        ctr = next((q for q in snap.processes if q.role == m.CONTAINERD), None)
+        ctr = _containerd_of(p, snap)
         follow = _stderr_files(ctr.pid, snap) if ctr else []
     else:
         follow = _stderr_files(p.pid, snap)
@@ -126,7 +126,7 @@ def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_r
             return d
     journal = None
     if p.role in (m.CONTAINERD, m.SHIM_V2) or (p.role == m.SHIM_V1 and not follow):
-        ctr = p if p.role == m.CONTAINERD else next((q for q in snap.processes if q.role == m.CONTAINERD), None)
+        ctr = p if p.role == m.CONTAINERD else _containerd_of(p, snap)
         journal = _journal_pid(ctr.pid, snap) if ctr else None
     sent_at = time.time()
     before_files = set(glob.glob(watch_glob)) if watch_glob else set()
@@ -165,6 +165,13 @@ def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_r
     where = " ".join(x for x in [watch_glob or "", *follow, f"journal _PID={journal}" if journal else ""] if x)
     d.note = f"sent SIGUSR1 but found no dump within {wait:.0f}s (looked at {where})"
     return d
+
+
+def _containerd_of(shim: m.Process, snap: m.HostSnapshot) -> m.Process | None:
+    """The containerd this shim reports to (not just any containerd: a host can run two)."""
+    from .daemons import containerd_of
+    ch = containerd_of(snap, shim)
+    return ch.procs[0] if ch.procs else None
 
 
 def _where(pid: int) -> str:

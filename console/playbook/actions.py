@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from .. import model as m
+from ..actions import daemons
 from ..actions import drain as drain_mod
 from ..actions import dump as dump_mod
 from ..actions.guard import Refused, Target, send
@@ -23,7 +24,13 @@ class Bound:
 
 
 class Action:
+    """Every action changes the host, so every one is asked for before it runs; the
+    destructive ones (kills) by the typed short id, the others by yes/no."""
     destructive = False
+
+    @property
+    def confirm(self) -> str:
+        return "typed" if self.destructive else "yes"
 
     def bind(self, ctx: RunContext, params: dict) -> Bound:
         raise NotImplementedError
@@ -58,9 +65,21 @@ class DrainPipe(Action):
                 ctx.say(f"  drained {n} bytes so far")
         r = drain_mod.drain(b.targets[0], b.params["fd"], b.params["inode"], ctx.incident,
                             dry_run=ctx.dry_run, max_bytes=int(b.params.get("max_bytes", 256 << 20)),
-                            max_seconds=float(b.params.get("max_seconds", 120)), progress=progress)
+                            max_seconds=float(b.params.get("max_seconds", 120)), progress=progress,
+                            cancelled=ctx.cancelled)
         ctx.notes["drained"] = r
-        return f"drained {r.bytes} bytes to {r.path} ({r.stopped})"
+        return drained_text(r.bytes, r.stopped, r.path)
+
+
+def drained_text(nbytes: int, stopped: str, path: str) -> str:
+    """The size, the full path and the first and last lines of what was drained."""
+    text = f"drained {nbytes:,} bytes ({stopped}), saved to {path}"
+    head, tail = drain_mod.preview(path) if nbytes else ([], [])
+    if head:
+        text += "\n  first lines:\n" + "\n".join(f"    {x}" for x in head)
+    if tail:
+        text += "\n  last lines:\n" + "\n".join(f"    {x}" for x in tail)
+    return text
 
 
 class KillExec(Action):
@@ -83,16 +102,31 @@ class KillExec(Action):
 
 
 class DumpStacks(Action):
+    """SIGUSR1 only to the daemons that serve this container: the dockerd at the chosen
+    Docker host, the containerd whose socket the shim names (daemons.py)."""
+
     def bind(self, ctx, params):
         which = params.get("which", "shim")
-        roles = {"shim": m.SHIM_ROLES, "dockerd": (m.DOCKERD,), "containerd": (m.CONTAINERD,),
-                 "daemons": (m.DOCKERD, m.CONTAINERD)}[which]
         c = ctx.container
-        procs = [p for p in ctx.snapshot.processes if p.role in roles and
-                 (which != "shim" or (c and p.pid == c.shim_pid))]
+        shim = ctx.proc(c.shim_pid) if c and c.shim_pid else None
+        procs, notes = [], []
+        if which == "shim":
+            if shim is None or shim.role not in m.SHIM_ROLES:
+                raise Refused("the container has no shim process to dump")
+            procs.append(shim)
+        live = not ctx.simulate
+        if which in ("dockerd", "daemons"):
+            ch = daemons.dockerd_of(ctx.snapshot, ctx.docker_host, live)
+            procs += ch.procs
+            notes.append(ch.why)
+        if which in ("containerd", "daemons"):
+            ch = daemons.containerd_of(ctx.snapshot, shim, live)
+            procs += ch.procs
+            notes.append(ch.why)
         if not procs:
-            raise Refused(f"no {which} process to dump")
-        return Bound(f"SIGUSR1 to {', '.join(f'{p.comm} {p.pid}' for p in procs)} and collect the dump",
+            raise Refused(f"no {which} process to dump" + (f" ({'; '.join(notes)})" if notes else ""))
+        why = f" ({'; '.join(notes)})" if notes else ""
+        return Bound(f"SIGUSR1 to {', '.join(f'{p.comm} {p.pid}' for p in procs)} and collect the dump{why}",
                      [Target.of(p) for p in procs], params)
 
     def run(self, ctx, b):
@@ -208,26 +242,37 @@ class KillLeftovers(Action):
 
 
 class Thaw(Action):
+    """Thaw the freezer cgroup(s) that actually froze this container's runtime processes (shim,
+    runc, runc init) or its tasks: the level named by the collector, which may be an ancestor
+    or a cgroup outside the container. Never a container Docker paused on purpose."""
+
     def bind(self, ctx, params):
-        c = ctx.container
-        if c is None or not c.cgroup:
-            raise Refused("no cgroup to thaw")
-        if c.docker and (c.docker.paused or c.docker.state == "paused"):
-            raise Refused(f"{c.name} is paused by Docker on purpose: use docker unpause if that is meant")
-        if c.cgroup.version == 1:
-            path, value = os.path.join(cgroups.dir_of("freezer", c.cgroup_paths.get("freezer", c.cgroup.path)) or "", "freezer.state"), "THAWED"
-        else:
-            path, value = os.path.join(cgroups.dir_of("", c.cgroup.path) or "", "cgroup.freeze"), "0"
-        return Bound(f"write {value} to {path}", [], {"file": path, "value": value})
+        from .frozen import frozen_cgroups
+        paths, paused_own = frozen_cgroups(ctx)
+        if not paths:
+            raise Refused(f"{paused_own} is paused by Docker on purpose: use docker unpause if that is meant"
+                          if paused_own else "nothing of this container is held by a freezer cgroup: nothing to thaw")
+        mnt = cgroups.mounts()
+        version = 1 if "freezer" in mnt else 2
+        files = []
+        for path in paths:
+            got = cgroups.thaw_file(version, path, mnt)
+            if got is None:
+                raise Refused(f"cannot find the freezer cgroup directory of {path} on this host")
+            files.append(list(got))
+        ctx.notes["thawed"] = paths
+        return Bound(f"thaw freezer cgroup {', '.join(paths)}: write "
+                     + "; ".join(f"{v} to {f}" for f, v in files), [], {"files": files, "paths": paths})
 
     def run(self, ctx, b):
         if ctx.dry_run:
             ctx.incident.audit("thaw", None, "dry-run: would write", dry_run=True, detail=b.params)
-            return f"dry run: would write {b.params['value']} to {b.params['file']}"
-        with open(b.params["file"], "w") as f:
-            f.write(b.params["value"])
+            return "dry run: would write " + "; ".join(f"{v} to {f}" for f, v in b.params["files"])
+        for f, v in b.params["files"]:
+            with open(f, "w") as out:
+                out.write(v)
         ctx.incident.audit("thaw", None, "written", detail=b.params)
-        return f"thawed ({b.params['file']})"
+        return "thawed " + ", ".join(b.params["paths"])
 
 
 ACTIONS: dict[str, Action] = {

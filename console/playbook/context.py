@@ -24,6 +24,7 @@ class RunContext:
     notes: dict = field(default_factory=dict)                   # what earlier steps found
     simulate: bool = False           # training: actions change a copy of the recorded host
     terminal: Callable[[list[str], str], None] | None = None   # opens a terminal, waits for it
+    cancelled: Callable[[], bool] = lambda: False               # the operator left: stop reading
 
     def fresh(self) -> m.HostSnapshot:
         if not self.simulate:                # in training the simulated host is the fresh one

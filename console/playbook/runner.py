@@ -1,5 +1,6 @@
-"""Running a playbook against a finding. The same runner serves `hangconsole fix` (no
-questions: destructive steps need --yes) and the console (questions via ctx.confirm)."""
+"""Running a playbook against a finding. The same walk serves `hangconsole fix` (no
+questions: every step that changes the host needs --yes) and the console, where the operator
+advances it step by step and every act is asked for (ctx.confirm)."""
 from __future__ import annotations
 
 import time
@@ -23,7 +24,7 @@ class StepResult:
 class RunResult:
     playbook: Playbook
     steps: list[StepResult] = field(default_factory=list)
-    outcome: str = "done"       # done, nothing-to-do, refused, verify-failed
+    outcome: str = "done"       # done, nothing-to-do, refused, verify-failed, dry-run, stopped
 
     @property
     def exit_code(self) -> int:
@@ -31,34 +32,117 @@ class RunResult:
         return {"done": 0, "nothing-to-do": 0, "dry-run": 0, "verify-failed": 2, "refused": 3}.get(self.outcome, 3)
 
 
-def run(pb: Playbook, ctx: RunContext) -> RunResult:
-    res = RunResult(pb)
-    for step in pb.steps:
-        r = _step(step, ctx)
+READ_ONLY = ("explain", "check", "evidence", "verify")   # may run without the operator
+
+
+class Walk:
+    """A playbook taken one step at a time: `preview()` says what the next step will do and to
+    which targets, `next()` runs it. The console advances it on the operator's key; `run()`
+    walks it straight through for `hangconsole fix`. Every step that changes the host asks
+    (ctx.confirm) or, without a way to ask, needs --yes (ctx.yes)."""
+
+    def __init__(self, pb: Playbook, ctx: RunContext):
+        self.pb, self.ctx = pb, ctx
+        self.result = RunResult(pb)
+        self.index = 0
+        self.finished = False
+
+    @property
+    def step(self) -> Step | None:
+        return None if self.finished or self.index >= len(self.pb.steps) else self.pb.steps[self.index]
+
+    def needs_operator(self) -> bool:
+        """Does the next step wait for the operator? Acts that will change the host and
+        terminals do; read-only steps, and an act with nothing left to act on, do not."""
+        step = self.step
+        if step is None or step.kind in READ_ONLY:
+            return False
+        if step.kind == "act":
+            try:
+                ACTIONS[step.action].bind(self.ctx, step.params)
+            except Refused:
+                return False
+        return True
+
+    def preview(self) -> str:
+        return describe(self.step, self.ctx) if self.step else ""
+
+    def next(self) -> StepResult:
+        step, res = self.step, self.result
+        r = _step(step, self.ctx, self.index)
         res.steps.append(r)
-        ctx.say(f"[{r.status}] {step.kind}: {r.text}")
+        self.index += 1
+        self.ctx.say(f"[{r.status}] {step.kind}: {r.text}")
+        stop = False
         if r.status == "refused":
-            res.outcome = "refused"
-            break
-        if r.status == "failed" and step.kind == "check" and step.if_fails == "stop":
-            res.outcome = "nothing-to-do"
-            break
-        if r.status == "failed" and step.kind == "verify":
-            res.outcome = "verify-failed"
-            if step.if_fails == "stop":
-                break
-        if r.status == "failed" and step.kind == "act":
-            res.outcome = "verify-failed"
-            break
-    else:
-        if ctx.dry_run and res.outcome == "done":
-            res.outcome = "dry-run"
-    ctx.incident.audit("playbook", None, f"{pb.id}: {res.outcome}", dry_run=ctx.dry_run,
-                       detail={"finding": ctx.finding.id})
-    return res
+            res.outcome, stop = "refused", True
+        elif r.status == "failed" and step.kind == "check" and step.if_fails == "stop":
+            res.outcome, stop = "nothing-to-do", True
+        elif r.status == "failed" and step.kind == "verify":
+            res.outcome, stop = "verify-failed", step.if_fails == "stop"
+        elif r.status == "failed" and step.kind == "act":
+            res.outcome, stop = "verify-failed", True
+        if stop or self.index >= len(self.pb.steps):
+            if self.ctx.dry_run and res.outcome == "done":
+                res.outcome = "dry-run"
+            self._finish()
+        return r
+
+    def leave(self) -> None:
+        """The operator left: nothing runs after this; what ran stays audited."""
+        if not self.finished:
+            self.result.outcome = "stopped"
+            self._finish(f"left by the operator before step {self.index + 1} of {len(self.pb.steps)}")
+
+    def _finish(self, why: str = "") -> None:
+        self.finished = True
+        self.ctx.incident.audit("playbook", None, f"{self.pb.id}: {self.result.outcome}" + (f" ({why})" if why else ""),
+                                dry_run=self.ctx.dry_run, detail={"finding": self.ctx.finding.id})
 
 
-def _step(step: Step, ctx: RunContext) -> StepResult:
+def run(pb: Playbook, ctx: RunContext) -> RunResult:
+    """Straight through, each step announced with its targets before it runs."""
+    walk = Walk(pb, ctx)
+    while walk.step is not None:
+        ctx.say(f"step {walk.index + 1}/{len(pb.steps)} {walk.step.kind}: {walk.preview()}")
+        walk.next()
+    return walk.result
+
+
+def confirm_level(step: Step) -> str:
+    """'typed' (the container's short id) for kills, else 'yes': the stricter of the action's
+    own level and the playbook's, so a playbook file can never lower it."""
+    action = ACTIONS[step.action]
+    return "typed" if "typed" in (action.confirm, step.confirm) else "yes"
+
+
+def describe(step: Step, ctx: RunContext) -> str:
+    """What the step will do, to which targets, before it runs."""
+    if step.kind == "explain":
+        return step.text
+    if step.kind in ("check", "verify"):
+        wait = f", waiting up to {step.wait:.0f} s" if step.kind == "verify" and step.wait else ""
+        return f"{step.text} (reads the host: {step.condition}{wait}); changes nothing"
+    if step.kind == "evidence":
+        return f"{step.text}: a snapshot of the host saved under {ctx.incident.path}; changes nothing"
+    if step.kind == "terminal":
+        argv = terminal_argv(step.command, ctx)
+        return f"{step.text}: {' '.join(argv)}" if argv else f"{step.text}: no live process to attach to"
+    try:
+        bound = ACTIONS[step.action].bind(ctx, step.params)
+    except Refused as e:
+        return f"{step.text}: will be skipped ({e})"
+    ask = (f"asks you to type {(ctx.finding.container or '')[:12]}" if confirm_level(step) == "typed"
+           else "asks yes/no")
+    return f"{step.text}: {bound.text}{_targets(bound)}. Changes the host: {ask} first"
+
+
+def _targets(bound) -> str:
+    ts = ", ".join(f"{t.comm} pid {t.pid} (start {t.start_ticks})" for t in bound.targets)
+    return f" [targets: {ts}]" if ts else ""
+
+
+def _step(step: Step, ctx: RunContext, index: int = 0) -> StepResult:
     if step.kind == "explain":
         return StepResult(step, "ok", step.text)
     if step.kind == "check":
@@ -84,10 +168,10 @@ def _step(step: Step, ctx: RunContext) -> StepResult:
         while True:
             ctx.fresh()
             ok, seen = CONDITIONS[step.condition](ctx)
-            if ok or time.monotonic() >= end:
+            if ok or time.monotonic() >= end or ctx.cancelled():
                 return StepResult(step, "ok" if ok else "failed", f"{step.text}: {seen}")
             time.sleep(min(1.0, max(0.1, end - time.monotonic())))
-    return _act(step, ctx)
+    return _act(step, ctx, index)
 
 
 def terminal_argv(command: str, ctx: RunContext) -> list[str] | None:
@@ -101,24 +185,23 @@ def terminal_argv(command: str, ctx: RunContext) -> list[str] | None:
     return ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-n", "-p", "sh"] if pid and ctx.proc(pid) else None
 
 
-def _act(step: Step, ctx: RunContext) -> StepResult:
+def _act(step: Step, ctx: RunContext, index: int) -> StepResult:
     action = ACTIONS[step.action]
     try:
         bound = action.bind(ctx, step.params)
     except Refused as e:
         return StepResult(step, "skipped", f"{step.text}: {e}")
-    targets = ", ".join(f"{t.comm} {t.pid} (start {t.start_ticks})" for t in bound.targets)
-    question = f"{step.text}: {bound.text}" + (f" [targets: {targets}]" if targets else "")
-    if step.destructive and not ctx.dry_run:
-        typed = (ctx.finding.container or "")[:12] if step.confirm == "typed" else None
+    question = f"{step.text}: {bound.text}{_targets(bound)}"
+    if not ctx.dry_run:                    # every act changes the host: it is asked for
+        typed = (ctx.finding.container or "")[:12] if confirm_level(step) == "typed" else None
         if ctx.confirm is not None:
             if not ctx.confirm(question, typed):
                 ctx.incident.audit(step.action, None, "declined by the operator")
                 return StepResult(step, "refused", f"{question}: declined")
         elif not ctx.yes:
-            ctx.incident.audit(step.action, None, "refused: destructive step without --yes")
-            return StepResult(step, "refused", f"{question}: destructive, refused without --yes")
-    if not ctx.dry_run:
+            ctx.incident.audit(step.action, None, "refused: changes the host, no --yes")
+            return StepResult(step, "refused", f"step {index + 1} '{step.text}' changes the host "
+                                               f"({step.action}): refused without --yes")
         evidence = ctx.incident.save_evidence(ctx.snapshot, step.action)   # evidence first
         ctx.say(f"  evidence saved: {evidence}")
     try:

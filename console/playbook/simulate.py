@@ -58,7 +58,8 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
         if ctx.finding.cls == "exec-pipe-deadlock":      # runc init done: runc exec returns
             _drop(snap, {p.pid for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "exec"})
             _answer_calls(snap, cid)
-        text = f"simulated: drained {queued} bytes to {path}; the writer finished"
+        from .actions import drained_text
+        text = "simulated: " + drained_text(queued, "the writer finished", path)
     elif action == "kill-exec":
         _drop(snap, {t.pid for t in b.targets})
         _answer_calls(snap, cid)

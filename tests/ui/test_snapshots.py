@@ -83,16 +83,24 @@ def training_app(name: str) -> HangConsoleApp:
 
 
 def until(screen_name: str, *presses: str):
-    """run_before: press keys, then wait until SCREEN_NAME is on top (the playbook worker)."""
+    """run_before: press keys, then wait until SCREEN_NAME is on top (the playbook worker).
+    A press written "@Name" waits for that screen first (a question, the walkthrough
+    waiting for the operator) before the next key."""
+    async def arrive(pilot, name: str) -> None:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            s = pilot.app.screen
+            if type(s).__name__ == name and (name != "PlaybookScreen" or s.waiting):
+                break
     async def run(pilot):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         for k in presses:
-            await pilot.press(k)
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if type(pilot.app.screen).__name__ == screen_name:
-                break
+            if k.startswith("@"):
+                await arrive(pilot, k[1:])
+            else:
+                await pilot.press(k)
+        await arrive(pilot, screen_name)
         await pilot.pause(0.2)
     return run
 
@@ -101,11 +109,31 @@ def test_training_list(snap_compare):
     assert snap_compare(HangConsoleApp(None, pick_incident=True), terminal_size=(120, 30))
 
 
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_playbook_waits_before_the_drain(snap_compare, size):
+    assert snap_compare(training_app("seed-000"), terminal_size=size,
+                        run_before=until("PlaybookScreen", "f", "p"))
+
+
+def test_playbook_asks_before_the_drain(snap_compare):
+    assert snap_compare(training_app("seed-000"), terminal_size=(120, 40),
+                        run_before=until("ConfirmScreen", "f", "p", "@PlaybookScreen", "enter"))
+
+
 def test_playbook_asks_before_killing_the_shim(snap_compare):
     assert snap_compare(training_app("seed-001"), terminal_size=(140, 40),
-                        run_before=until("ConfirmScreen", "f", "p"))
+                        run_before=until("ConfirmScreen", "f", "p", "@PlaybookScreen", "a",
+                                         "@ConfirmScreen", "y", "@ConfirmScreen", "y"))
+
+
+def test_playbook_after_the_drain(snap_compare):
+    """The drain's size, full path and first/last lines in the log, wrapped, at 120 columns."""
+    assert snap_compare(training_app("seed-000"), terminal_size=(120, 40),
+                        run_before=until("PlaybookScreen", "f", "p", "@PlaybookScreen", "enter",
+                                         "@ConfirmScreen", "y", "@PlaybookScreen"))
 
 
 def test_training_debrief(snap_compare):
     assert snap_compare(training_app("seed-000"), terminal_size=(140, 40),
-                        run_before=until("DebriefScreen", "f", "p"))
+                        run_before=until("DebriefScreen", "f", "p", "@PlaybookScreen", "a",
+                                         "@ConfirmScreen", "y"))

@@ -36,17 +36,46 @@ async def wait_screen(pilot, cls, tries: int = 100):
     raise AssertionError(f"{cls.__name__} never came; screen is {pilot.app.screen}")
 
 
+async def waiting_on(pilot, kind: str = "act", tries: int = 200) -> PlaybookScreen:
+    """The walkthrough stopped before a step that changes the host, waiting for the operator."""
+    for _ in range(tries):
+        s = pilot.app.screen
+        if isinstance(s, PlaybookScreen) and s.waiting and s.walk.step.kind == kind:
+            return s
+        await pilot.pause(0.05)
+    raise AssertionError(f"the walkthrough never waited on a {kind} step; screen is {pilot.app.screen}")
+
+
+def record_acts(monkeypatch) -> list[str]:
+    """Every act the walkthrough carries out (in training, on the simulated host)."""
+    from hangconsole.playbook import simulate
+    done, real = [], simulate.apply
+    monkeypatch.setattr(simulate, "apply", lambda action, ctx, b: (done.append(action), real(action, ctx, b))[1])
+    return done
+
+
 async def test_training_walk_with_a_typed_confirmation(monkeypatch):
     sent = []                                     # the one place hangconsole sends signals
     monkeypatch.setattr("hangconsole.playbook.actions.send", lambda *a, **k: sent.append(a))
+    acts = record_acts(monkeypatch)
     app = training("seed-001")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await pilot.press("f", "p")
+        run = await waiting_on(pilot)                             # the shim's dump: asks first
+        assert "SIGUSR1 to docker-containe 119820" in run.query_one("#next").render().plain
+        for _ in range(2):                                        # the shim's dump, the daemons'
+            await pilot.press("enter")
+            confirm = await wait_screen(pilot, ConfirmScreen)
+            assert confirm.typed is None
+            await pilot.press("y")
+            await waiting_on(pilot)
+        await pilot.press("enter")
         confirm = await wait_screen(pilot, ConfirmScreen)        # kill the shim: destructive
-        assert any(isinstance(s, PlaybookScreen) for s in app.screen_stack)
-        assert confirm.typed == "60f253d59f26"
+        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks", "dump-stacks"]
         assert confirm.query_one("#yes").disabled
+        await pilot.press("y")                                    # no single key kills
+        assert isinstance(app.screen, ConfirmScreen)
         confirm.query_one(Input).value = "60f253d59f2"           # one character short
         await pilot.pause()
         assert confirm.query_one("#yes").disabled
@@ -57,13 +86,83 @@ async def test_training_walk_with_a_typed_confirmation(monkeypatch):
         text = "\n".join(debrief.lines)
         assert "Right playbook: shim-unresponsive." in text and "outcome done" in text
         assert "ok act kill-shim" in text
-        run = next(s for s in app.screen_stack if isinstance(s, PlaybookScreen))
-        assert run.result.outcome == "done"
+        assert run.result.outcome == "done" and acts == ["dump-stacks", "dump-stacks", "kill-shim"]
         files = os.listdir(run.ctx.incident.path)
         assert "stacks-seed-001-shim-stacks.log" in files and "report.md" in files
         assert all(a["detail"].get("training") for a in run.ctx.incident.audit_lines()
                    if a["action"] in ("kill-shim", "dump-stacks"))
     assert sent == [], "training never signals a real process"
+
+
+async def test_nothing_changes_the_host_before_its_confirmation(monkeypatch):
+    acts = record_acts(monkeypatch)
+    app = training("seed-000")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "p")
+        run = await waiting_on(pilot)                             # explain and check ran alone
+        assert [run.status[i] for i in (0, 1)] == ["ok", "ok"] and acts == []
+        preview = run.query_one("#next").render().plain
+        assert "pipe:[1070361747]" in preview and "runc:[2:INIT] pid 15638 (start" in preview
+        await pilot.pause(0.5)
+        assert acts == [], "a drain started without the operator"
+        await pilot.press("enter")
+        await wait_screen(pilot, ConfirmScreen)
+        assert acts == [], "a drain started before the answer"
+        await pilot.press("n")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if run.result is not None:
+                break
+        assert run.result.outcome == "refused" and acts == []
+
+
+async def test_leaving_in_the_middle_runs_nothing_more(monkeypatch):
+    acts = record_acts(monkeypatch)
+    app = training("seed-001")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "p")
+        run = await waiting_on(pilot)
+        await pilot.press("enter")
+        await wait_screen(pilot, ConfirmScreen)
+        await pilot.press("y")                                    # the shim's dump runs
+        await waiting_on(pilot)                                   # then waits before the daemons'
+        assert acts == ["dump-stacks"]
+        await pilot.press("escape")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if run.result is not None:
+                break
+        assert not isinstance(app.screen, (PlaybookScreen, ConfirmScreen, DebriefScreen))
+        await pilot.pause(0.5)
+        assert run.result.outcome == "stopped" and acts == ["dump-stacks"]
+        assert [r.step.kind for r in run.result.steps] == ["explain", "act"]
+        audit = run.ctx.incident.audit_lines()
+        assert any("stopped" in a["result"] and "left by the operator" in a["result"] for a in audit)
+        assert os.path.exists(run.ctx.incident.file("report.md"))
+
+
+async def test_run_the_rest_still_asks_at_each_act(monkeypatch):
+    acts = record_acts(monkeypatch)
+    app = training("seed-001")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "p")
+        await waiting_on(pilot)
+        await pilot.press("a")
+        asked = []
+        for answer in ("y", "y"):
+            confirm = await wait_screen(pilot, ConfirmScreen)
+            asked.append(confirm.question)
+            await pilot.press(answer)
+            await pilot.pause(0.1)
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks", "dump-stacks"]
+        await pilot.press("escape")                               # declined: the kill never runs
+        await wait_screen(pilot, DebriefScreen, 200)
+        assert acts == ["dump-stacks", "dump-stacks"]
+        assert "docker-containe 119820" in asked[0] and "dockerd 3600" in asked[1]
 
 
 async def test_quitting_during_a_confirmation_is_instant():
@@ -72,6 +171,8 @@ async def test_quitting_during_a_confirmation_is_instant():
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await pilot.press("f", "p")
+        await waiting_on(pilot)
+        await pilot.press("enter")
         await wait_screen(pilot, ConfirmScreen)
         t0 = time.monotonic()
         app.exit()
@@ -83,11 +184,12 @@ async def test_declining_refuses_the_step_and_the_debrief_says_so():
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await pilot.press("f", "p")
+        run = await waiting_on(pilot)
+        await pilot.press("enter")
         await wait_screen(pilot, ConfirmScreen)
         await pilot.press("escape")
         debrief = await wait_screen(pilot, DebriefScreen, 200)
         assert "Declined 1 confirmation(s)." in "\n".join(debrief.lines)
-        run = next(s for s in app.screen_stack if isinstance(s, PlaybookScreen))
         assert run.result.outcome == "refused"
 
 
