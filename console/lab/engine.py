@@ -211,7 +211,7 @@ class Lab:
         """Live processes that belong to the lab: argv names its directory, or they sit in
         its cgroup parent. Zombies are already dead and are not counted."""
         out = []
-        needle = self.dir.encode()
+        needle = (self.dir.rstrip("/") + "/").encode()   # not a prefix of another lab's dir
         for name in os.listdir("/proc"):
             if not name.isdigit() or int(name) == os.getpid():
                 continue

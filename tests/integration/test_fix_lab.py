@@ -36,8 +36,12 @@ def alive(pid: int) -> bool:
 
 def test_stuck_pipe_drained_every_byte_on_disk(lab, tmp_path):
     fault(lab, "stuck-pipe")
+    r = hc(lab, "fix", "stuck-pipe", "--container", "hc-stuck-pipe", "--incident-dir", str(tmp_path / "a"))
+    refused = [x for x in r.stdout.splitlines() if "refused without --yes" in x]
+    assert r.returncode == 3 and len(refused) == 1 and "step 3 'Drain the pipe'" in refused[0], r.stdout
+    assert not list((tmp_path / "a").glob("drained-*")), "a drain takes bytes from their reader: not without --yes"
     inc = tmp_path / "inc"
-    r = hc(lab, "fix", "stuck-pipe", "--container", "hc-stuck-pipe", "--incident-dir", str(inc))
+    r = hc(lab, "fix", "stuck-pipe", "--container", "hc-stuck-pipe", "--incident-dir", str(inc), "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
     finding = json.load(open(inc / "findings.json"))["findings"][0]
     writer = finding["evidence"]["fd"]["pid"]
@@ -50,6 +54,8 @@ def test_stuck_pipe_drained_every_byte_on_disk(lab, tmp_path):
         assert set(f.read()) <= set(b"y\n")
     assert not alive(writer), "head moved on and finished"
     assert "[ok] verify: The writer moved on" in r.stdout
+    assert f"drained {count:,} bytes" in r.stdout and f"saved to {path}" in r.stdout
+    assert "first lines:\n    y\n    y" in r.stdout                 # what was in the pipe, shown
 
 
 def test_dry_run_changes_nothing(lab, tmp_path):
@@ -57,6 +63,8 @@ def test_dry_run_changes_nothing(lab, tmp_path):
     inc = tmp_path / "inc"
     r = hc(lab, "fix", "stuck-pipe", "--container", "hc-stuck-pipe", "--incident-dir", str(inc), "--dry-run")
     assert r.returncode == 0 and "dry-run" in r.stdout
+    step = next(x for x in r.stdout.splitlines() if x.startswith("step 3/5 act:"))
+    assert "through /proc/" in step and "[targets: head pid" in step and "(start " in step
     finding = json.load(open(inc / "findings.json"))["findings"][0]
     assert alive(finding["evidence"]["fd"]["pid"]), "the writer is still blocked"
     assert all(a["dry_run"] for a in Incident(str(inc)).audit_lines())
@@ -101,3 +109,40 @@ def test_paused_container_is_never_touched(lab, tmp_path):
     assert r.returncode == 0 and "nothing to fix" in r.stdout
     assert not inc.exists(), "no action, no incident"
     assert lab.docker("inspect", "-f", "{{.State.Paused}}", cid, timeout=15).stdout.decode().strip() == "true"
+
+
+def test_two_engines_only_the_containers_daemons_are_signalled(lab, tmp_path):
+    """A second private engine beside the lab: the shim playbook's SIGUSR1s go to the dockerd
+    at the chosen Docker host and the containerd its shim names, never the other engine's."""
+    other = Lab(lab.dir + "-other")
+    other.down()
+    other.up()
+    try:
+        cid = fault(lab, "stopped-shim")
+        inc = tmp_path / "inc"
+        r = hc(lab, "fix", "shim-unresponsive", "--container", cid[:12], "--incident-dir", str(inc), "--yes")
+        assert r.returncode == 0, r.stdout + r.stderr
+        mine = {int(open(lab.path("docker.pid")).read()), *daemon_pids(lab, "containerd")}
+        theirs = {int(open(other.path("docker.pid")).read()), *daemon_pids(other, "containerd")}
+        assert len(mine) == 2 and len(theirs) == 2
+        usr1 = {a["target"]["pid"] for a in Incident(str(inc)).audit_lines() if a["action"] == "SIGUSR1"
+                and a["result"] == "sent"}
+        assert usr1 == mine, (usr1, mine, theirs)
+        assert not [f for f in os.listdir(other.path("exec")) if f.startswith("goroutine-stacks-")]
+        assert "listens on" in r.stdout                               # how each daemon was chosen
+    finally:
+        other.down()
+    assert other.leftovers() == []
+
+
+def daemon_pids(lab: Lab, comm: str) -> list[int]:
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv[0].endswith(comm.encode()) and (lab.dir + "/").encode() in b" ".join(argv):
+            out.append(int(pid))
+    return out
