@@ -100,13 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     fx = sub.add_parser("fix", help="run a playbook against a finding, non-interactively",
                         description="Sample the host, find the PLAYBOOK's hang on --container, and run "
                                     "its steps: evidence is saved first, every action is audited, "
-                                    "destructive steps refuse without --yes. Exit status as diagnose: "
+                                    "every step that changes the host (drains included) refuses without "
+                                    "--yes, naming the step. Exit status as diagnose: "
                                     "0 fixed or nothing to fix, 2 still broken, 3 could not act.")
     _common(fx, sub=True)
     fx.add_argument("playbook", metavar="PLAYBOOK", help="a bundled playbook id or a .toml file")
     fx.add_argument("--container", required=True, metavar="ID", help="container id (or prefix) or name")
-    fx.add_argument("--dry-run", action="store_true", help="show what would be done, change nothing")
-    fx.add_argument("--yes", action="store_true", help="allow destructive steps")
+    fx.add_argument("--dry-run", action="store_true", help="print each step with its targets, change nothing")
+    fx.add_argument("--yes", action="store_true", help="allow the steps that change the host (drains, dumps, kills, writes)")
     fx.add_argument("--incident-dir", metavar="DIR", help="where evidence, data and the audit log go")
     fx.add_argument("--samples", type=int, default=3, metavar="N")
     fx.add_argument("--interval", type=float, default=5.0, metavar="S")
