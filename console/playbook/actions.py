@@ -62,7 +62,7 @@ class DrainPipe(Action):
             now = time.monotonic()
             if now - last[0] >= 1.0:
                 last[0] = now
-                ctx.say(f"  drained {n} bytes so far")
+                ctx.say(f"  drained {n:,} bytes so far")
         r = drain_mod.drain(b.targets[0], b.params["fd"], b.params["inode"], ctx.incident,
                             dry_run=ctx.dry_run, max_bytes=int(b.params.get("max_bytes", 256 << 20)),
                             max_seconds=float(b.params.get("max_seconds", 120)), progress=progress,

@@ -62,6 +62,8 @@ class Walk:
                 ACTIONS[step.action].bind(self.ctx, step.params)
             except Refused:
                 return False
+        if step.kind == "terminal" and (self.ctx.simulate or terminal_argv(step.command, self.ctx) is None):
+            return False                       # nothing to attach to: it is skipped, said so
         return True
 
     def preview(self) -> str:
