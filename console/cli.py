@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
                     help="samples to take (default 3; with --replay: the last N frames, default up to 10)")
     dg.add_argument("--interval", type=float, default=5.0, metavar="S",
                     help="seconds between samples (default 5: a verdict in about 11 s)")
+    dg.add_argument("--stacks", nargs="+", default=[], metavar="FILE",
+                    help="goroutine dumps to link waiters (ContainerInspect) to the causal chain")
+    dg.add_argument("--kubelet-log", metavar="FILE",
+                    help="the kubelet's log (default: its journal on a live host)")
+    dg.add_argument("--drained", nargs="+", default=[], metavar="FILE",
+                    help="bytes drained from a stuck pipe: recognised errors join the causal chain")
     st = sub.add_parser("stacks", help="group and browse a Go goroutine dump",
                         description="Parse a goroutine dump (dockerd goroutine-stacks-*.log, "
                                     "containerd stacks.log, a shim's dump as logged to the journal, "
@@ -250,7 +256,13 @@ def cmd_diagnose(args) -> int:
                 src.close()
     except OSError as e:
         raise CliError(f"UNKNOWN: cannot sample the host: {e}", 3) from None
-    findings = report.diagnose(history)
+    try:
+        extra, notes = report.gather_extra(args.stacks, args.kubelet_log, args.drained,
+                                           _resolve(args.replay) if args.replay else None)
+    except OSError as e:
+        raise CliError(f"UNKNOWN: cannot read {e.filename}: {e.strerror}", 3) from None
+    history.latest.degraded.extend(notes)
+    findings = report.diagnose(history, extra)
     status, code = report.verdict(findings)
     reason = report.unknown_reason(history)
     if reason and code < 2:

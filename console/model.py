@@ -83,6 +83,9 @@ class Process:
     container_id: str | None = None
     runtime_verb: str | None = None  # runc verb: create start exec kill delete ...
     exec_id: str | None = None       # runc exec --pid-file <bundle>/<exec id>.pid
+    freezer: str | None = None       # FROZEN / FREEZING when a freezer cgroup holds it
+    frozen_by: list[str] | None = None   # the freezer cgroup(s) that froze it (itself or ancestors)
+    sig_pending: int | None = None   # SigPnd|ShdPnd bitmask (read for frozen and D tasks)
 
     @property
     def key(self) -> tuple[int, int]:
@@ -130,6 +133,7 @@ class Pipe:
     writers: list[PipeEnd] = field(default_factory=list)
     queued: int | None = None        # FIONREAD; None for FIFOs (never opened) and unknowns
     capacity: int | None = None      # F_GETPIPE_SZ
+    peek: str | None = None          # the head of a full pipe's bytes, copied with tee(2), not consumed
 
     @property
     def full(self) -> bool:
@@ -199,7 +203,7 @@ class Container:
 @dataclass(slots=True)
 class KernelLogLine:
     uptime: float                    # seconds since boot, as the kernel stamps it
-    kind: str                        # oom-kill oom pids-fork-rejected hung-task
+    kind: str                        # oom-kill oom pids-fork-rejected hung-task; kubelet
     text: str
     pid: int | None = None
 
@@ -256,6 +260,7 @@ class HostSnapshot:
     pipes: list[Pipe] = field(default_factory=list)
     containers: list[Container] = field(default_factory=list)
     kernel_log: list[KernelLogLine] = field(default_factory=list)
+    kubelet_log: list[KernelLogLine] = field(default_factory=list)   # lines that matter (kind kubelet-*)
     docker: DockerState | None = None
     degraded: list[str] = field(default_factory=list)   # what cannot be seen, and why
     stuck_reads: list[StuckRead] = field(default_factory=list)

@@ -13,6 +13,34 @@ def _t(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
 
 
+def _drained(incident: Incident) -> list[tuple[str, list[dict], int]]:
+    """(file, what it says, the pid it was drained from) for every drained file whose bytes
+    are recognised (Go aborts, runc errors, panics)."""
+    from .diagnose.content import recognise
+    out = []
+    for f in sorted(os.listdir(incident.path)):
+        if f.startswith("drained-"):
+            with open(incident.file(f), "rb") as fh:
+                found = recognise(fh.read(1 << 20))
+            if found:
+                pid = f.split("-pid", 1)[-1].split("-", 1)[0]
+                out.append((f, found, int(pid) if pid.isdigit() else 0))
+    return out
+
+
+def _with_drained(chain: list[dict], drained, fd: dict) -> list[dict]:
+    """The chain with what the drained bytes said put before the blocked pipe."""
+    from .diagnose.content import headline, is_go_abort
+    mine = [d for d in drained if d[2] in (fd.get("pids") or [])]
+    if not mine or any(c["source"] == "drained file" for c in chain):
+        return chain
+    links = [{"text": f"{'Go abort' if is_go_abort(found) else 'error'} in the drained bytes of {pid}: "
+                      f"{headline(found)} (`{name}`)", "kind": "observed", "source": "drained file"}
+             for name, found, pid in mine]
+    at = next((i for i, c in enumerate(chain) if "pipe full" in c["text"]), len(chain))
+    return chain[:at] + links + chain[at:]
+
+
 def write(incident: Incident) -> str:
     lines = [f"# Incident report: {os.path.basename(incident.path)}", ""]
     try:
@@ -20,12 +48,23 @@ def write(incident: Incident) -> str:
             findings = json.load(f)
     except (OSError, ValueError):
         findings = {"findings": []}
+    drained = _drained(incident)
     lines += ["## Findings", ""]
     if not findings.get("findings"):
         lines.append("No finding recorded.")
+    chains: list[str] = []
     for fd in findings.get("findings", []):
         lines.append(f"- **{fd['class']}** ({fd['severity']}) on `{(fd.get('container') or 'host')[:12]}`: "
                      f"{fd['summary']}")
+        chain = _with_drained(fd.get("causes") or [], drained, fd)
+        text = " -> ".join(c["text"] for c in chain)
+        if chain and text not in chains:
+            chains.append(text)
+            lines.append("  - causal chain, root first:")
+            for i, c in enumerate(chain):
+                lines.append(f"    {i + 1}. {c['text']} ({c['kind']}; {c['source']})")
+        elif chain:
+            lines.append("  - causal chain: as above")
         for key, val in (fd.get("evidence") or {}).items():
             if val not in (None, [], {}):
                 lines.append(f"  - {key.replace('_', ' ')}: `{json.dumps(val)[:300]}`")

@@ -110,7 +110,7 @@ class HangConsoleApp(App):
         try:
             snap = self.source.snapshot()
             history = list(self.history) + [snap]
-            findings = diagnose(History(history))
+            findings = diagnose(History(history), self._chain_extra())
         finally:
             self._collecting = False
         self.post_message(SnapshotReady(snap, findings))
@@ -124,6 +124,14 @@ class HangConsoleApp(App):
         self.history.append(message.snapshot)
         self.show(message.snapshot, message.findings)
         self.set_timer(self.interval, self._next)
+
+    def _chain_extra(self):
+        """The incident's goroutine dumps, read once (on a worker) for the causal chains."""
+        from hangconsole.diagnose.causes import Extra, load_stacks
+        files = tuple(self.stack_files)
+        if getattr(self, "_extra_for", None) != files:
+            self._extra, self._extra_for = Extra(stacks=load_stacks(list(files))[0]), files
+        return self._extra
 
     def _next(self) -> None:
         if not self._collecting:
@@ -153,7 +161,7 @@ class HangConsoleApp(App):
             self.post_message(SnapshotReady(snap, []))
         frames = [rec.frame(i) for i in range(max(0, pos - (KEEP - 1)), pos)] + [snap]
         if pos == self.source.pos:
-            self.post_message(SnapshotReady(snap, diagnose(History(frames)), frames))
+            self.post_message(SnapshotReady(snap, diagnose(History(frames), self._chain_extra()), frames))
         for i in (pos + 1, pos - KEEP):          # prefetch: the next step is a cache hit
             if 0 <= i < len(rec):
                 rec.frame(i)

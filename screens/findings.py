@@ -61,12 +61,21 @@ class FindingsScreen(Screen):
         if f.container:
             t.append(f"  container {f.container[:12]}")
         if f.stuck_for:
-            t.append(f"  unchanged {f.stuck_for:.0f}s", style="bold red")
+            t.append(f"  unchanged ≥{f.stuck_for:.0f}s", style="bold red")
         t.append(f"\n\n{f.summary}\n\n")
         if f.root_cause:
             t.append(f"root cause: {f.root_cause}\n", style="bold")
         if f.playbook:
             t.append(f"playbook: {f.playbook}\n", style="cyan")
+        if f.stuck_note:
+            t.append(f"unchanged for {f.stuck_note}\n", style="dim")
+        if f.causes:
+            t.append("\ncauses, root first:\n", style="bold")
+            for i, c in enumerate(f.causes):
+                t.append("   " if i == 0 else "-> ", style="bold")
+                t.append(c["text"], style="" if c["kind"] == "observed" else "italic")
+                t.append(f"  [{c['kind']}: {c['source']}]\n", style="dim")
+            t.append("\n")
         t.append("\n".join(render_evidence(f.evidence, "")))
         self.query_one("#detail", Static).update(t)
 

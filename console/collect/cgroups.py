@@ -184,3 +184,45 @@ def _procs(d: str) -> list[int] | None:
 def _count_tasks(d: str) -> int | None:
     data = read_file(f"{d}/tasks")
     return None if data is None else len(data.split())
+
+
+def frozen_by(paths: dict[str, str], mnt: dict[str, tuple[str, str]]) -> tuple[str, list[str]] | None:
+    """(FROZEN|FREEZING, the cgroups whose own setting froze it) for a process with the
+    /proc/PID/cgroup map PATHS, or None when no freezer holds it. A freezer at any ancestor
+    freezes everything below it, so every level is read: v1 `freezer.state` (effective) and
+    `freezer.self_freezing` (this level's own request); v2 `cgroup.freeze` (own request) and
+    `cgroup.events` `frozen` (effective, at the process's own level)."""
+    if "freezer" in mnt and paths.get("freezer") is not None:
+        leaf = paths["freezer"]
+        d = _dir(mnt, "freezer", leaf)
+        state = (read_file(f"{d}/freezer.state") or b"").decode().strip() if d else ""
+        if state not in ("FROZEN", "FREEZING"):
+            return None
+        by = []
+        for p in _ancestry(leaf):
+            dd = _dir(mnt, "freezer", p)
+            if not dd or p == "/":
+                continue
+            own = _int(f"{dd}/freezer.self_freezing")
+            st = (read_file(f"{dd}/freezer.state") or b"").decode().strip()
+            if own == 1 or (own is None and st in ("FROZEN", "FREEZING")):
+                by.append(p)
+        return state, by or [leaf]
+    if "" in mnt and paths.get("") is not None:
+        leaf = paths[""]
+        by = [p for p in _ancestry(leaf) if p != "/" and (dd := _dir(mnt, "", p))
+              and _int(f"{dd}/cgroup.freeze") == 1]
+        if not by:
+            return None
+        d = _dir(mnt, "", leaf)
+        frozen = _kv(f"{d}/cgroup.events").get("frozen") if d else None
+        return ("FROZEN" if frozen else "FREEZING"), by
+    return None
+
+
+def thaw_file(version: int, path: str, mnt: dict | None = None) -> tuple[str, str] | None:
+    """(file, value) that thaws freezer cgroup PATH: v1 freezer.state THAWED, v2 cgroup.freeze 0."""
+    d = dir_of("freezer" if version == 1 else "", path, mnt)
+    if not d:
+        return None
+    return (f"{d}/freezer.state", "THAWED") if version == 1 else (f"{d}/cgroup.freeze", "0")

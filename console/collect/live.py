@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from .. import model as m
-from . import cgroups, containers, kmsg, pipes, procfs, runtime, syscalls
+from . import cgroups, containers, holds, kmsg, pipes, procfs, runtime, syscalls
 from .docker_probe import DockerProber
 from .guarded import GuardedReader, read_file
 from .scanner import ScanPool
@@ -98,6 +98,10 @@ class LiveSource:
         snap.pipes = pipes.join(procs, measured, self.proc)
         full_pipe_writers = {e.pid for pp in snap.pipes if pp.full for e in pp.writers}
         self._threads(procs, full_pipe_writers)
+        if self.root and self.proc == "/proc":
+            holds.mark_frozen(procs, self.mnt, self.proc)
+            holds.mark_pending(procs, self.proc)
+            holds.peek_full_pipes(snap, self.proc)
         snap.containers = containers.discover(procs, cgroup_map, self.proc)
         for c in snap.containers:
             if c.cgroup_paths:

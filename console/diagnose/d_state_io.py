@@ -26,7 +26,7 @@ def detect(h: History) -> list[Finding]:
     groups: dict[str | None, list] = {}
     for p in snap.processes:
         for t in p.threads:
-            if t.state != "D" or not _storage(t):
+            if t.state != "D" or p.freezer or not _storage(t):
                 continue
             stuck = h.steady(p, thread_sig(t.tid))
             if stuck >= STUCK_AFTER:
@@ -39,8 +39,11 @@ def detect(h: History) -> list[Finding]:
         out.append(Finding(
             cls=CLASS, severity=CRITICAL if long else WARNING, container=cid,
             pids=sorted({x[0].pid for x in items}), stuck_for=stuck, playbook=CLASS,
-            summary=(f"{len(items)} task(s) in {where} stuck in D state on storage for {stuck:.0f}s+ "
-                     f"({t.wchan or 'see stack'}): killing them or the shim will not help"),
+            summary=(f"{len(items)} task(s) in {where} in D state on storage for {ev.at_least(stuck, p)} "
+                     f"in {t.wchan or '?'}{' < ' + ' < '.join(t.stack[:3]) if t.stack else ''}: the kernel "
+                     f"holds them, not a freezer; a SIGKILL stays pending until the kernel returns, and no "
+                     f"signal (to them or the shim) can hurry it"
+                     + (f"; a SIGKILL is already pending on {p.pid}" if ev.kill_pending(p) else "")),
             evidence={"tasks": [{**ev.proc(x[0]), "thread": ev.thread(x[1], x[2])} for x in items[:10]],
                       "kernel_log": [k.text for k in snap.kernel_log if k.kind == "hung-task"][-5:]}))
     return out

@@ -6,8 +6,32 @@ from ..views import fmt_age  # noqa: F401  (re-exported for detectors)
 
 
 def proc(p: m.Process) -> dict:
-    return {"pid": p.pid, "comm": p.comm, "role": p.role, "state": p.state,
-            "age": round(p.age, 1), "age_text": fmt_age(p.age), "argv": p.cmdline}
+    d = {"pid": p.pid, "comm": p.comm, "role": p.role, "state": p.state,
+         "age": round(p.age, 1), "age_text": fmt_age(p.age), "argv": p.cmdline}
+    if p.zombie:            # a zombie's age counts from its start: when it exited is not known
+        d["age_text"] = f"started {fmt_age(p.age)} ago, exit time unknown"
+    if p.freezer:
+        d["frozen_by"] = p.frozen_by
+    return d
+
+
+def kill_pending(p: m.Process) -> bool:
+    return bool(p.sig_pending and p.sig_pending & (1 << 8))
+
+
+def at_least(stuck: float, p: m.Process | None = None) -> str:
+    """'at least 10s' and, for an old process, '(alive 28d7h)': the observation is a lower bound."""
+    old = p is not None and p.age > stuck * 2 + 60
+    return f"at least {fmt_age(stuck)}" + (f" (alive {fmt_age(p.age)})" if old else "")
+
+
+def stuck_text(stuck: float, p: m.Process | None = None) -> str:
+    """How long a state has been seen unchanged, honestly: the observation is a lower bound;
+    the process's age is the upper one."""
+    s = f"at least {fmt_age(stuck)} (observed across samples"
+    if p is not None and p.age > stuck * 2 + 60:
+        s += f"; the process is {fmt_age(p.age)} old, so it may have sat there for up to {fmt_age(p.age)}"
+    return s + ")"
 
 
 def chain(snap: m.HostSnapshot, p: m.Process, stop_roles=(m.CONTAINERD, m.DOCKERD)) -> list[dict]:

@@ -7,6 +7,7 @@ exec, and `docker exec`, then `docker inspect` of that container (container lock
 from __future__ import annotations
 
 from .. import model as m
+from . import evidence as ev
 from .finding import CRITICAL, Finding
 from .history import History
 from .pipes_common import blocked_writes
@@ -36,7 +37,7 @@ def detect(h: History) -> list[Finding]:
             out.append(Finding(
                 cls=CLASS, severity=CRITICAL, container=cid, pids=[p.pid, runc.pid, shim.pid],
                 stuck_for=bw.stuck_for, playbook=CLASS,
-                summary=(f"runc init {p.pid} has been blocked {bw.stuck_for:.0f}s writing fd "
+                summary=(f"runc init {p.pid} has been blocked {ev.at_least(bw.stuck_for, p)} writing fd "
                          f"{bw.fd.num} (pipe:[{bw.pipe.inode}] full, {bw.pipe.queued}/"
                          f"{bw.pipe.capacity} bytes); its only reader is shim {shim.pid}, which "
                          f"waits for runc exec {runc.pid}: exec and inspect of {short} hang"),

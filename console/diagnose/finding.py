@@ -18,6 +18,8 @@ class Finding:
     playbook: str | None = None       # the playbook that addresses it
     stuck_for: float | None = None    # seconds the state has been seen unchanged
     root_cause: str | None = None     # for symptoms: the id of the root-cause finding
+    stuck_note: str | None = None     # stuck_for is a lower bound: what bounds it from above
+    causes: list[dict] = field(default_factory=list)   # the causal chain, root first (causes.py)
 
     @property
     def id(self) -> str:

@@ -1,30 +1,74 @@
-"""G: a frozen cgroup. Tasks sit in D under a FROZEN/FREEZING freezer. A `docker pause` is
-deliberate and is reported by paused.py instead."""
+"""G: a freezer cgroup holds a container's tasks or a runtime process (dockerd, containerd, a
+shim, conmon, runc, runc init). Frozen tasks sit in D (not T): they cannot run, answer, reap,
+dump stacks or die; a signal, SIGKILL too, stays pending until the cgroup is thawed. The
+cgroup that froze them is named: their own or an ancestor (v1 freezer.self_freezing, v2
+cgroup.freeze). A `docker pause` is deliberate and is reported by paused.py instead."""
 from __future__ import annotations
 
+from .. import model as m
 from . import evidence as ev
 from .finding import CRITICAL, WARNING, Finding
 from .history import History
 
 CLASS = "frozen-cgroup"
+_NAMES = {m.DOCKERD: "dockerd", m.CONTAINERD: "containerd", m.SHIM_V2: "shim", m.SHIM_V1: "shim",
+          m.SHIM_LEGACY: "shim", m.CONMON: "conmon", m.RUNC: "runc", m.RUNC_INIT: "runc init"}
+
+
+def paused_by_docker(c: m.Container | None) -> bool:
+    return bool(c and c.docker and (c.docker.paused or c.docker.state == "paused"))
+
+
+def who(p: m.Process) -> str:
+    name = _NAMES.get(p.role, p.comm)
+    return f"{name} {p.runtime_verb} {p.pid}" if p.role == m.RUNC and p.runtime_verb else f"{name} {p.pid}"
+
+
+def frozen_runtime(snap: m.HostSnapshot, cid: str | None) -> list[m.Process]:
+    """Runtime processes of container CID (host-wide daemons for None) that a freezer holds."""
+    c = snap.container(cid) if cid else None
+    return [p for p in snap.processes if p.freezer and p.role in m.RUNTIME_ROLES and
+            (p.container_id == cid or (c is not None and p.pid == c.shim_pid))]
+
+
+def _item(p: m.Process) -> dict:
+    t = p.threads[0] if p.threads else None
+    return {**ev.proc(p), "freezer": p.freezer, "frozen_by": p.frozen_by,
+            "wchan": t.wchan if t else None, "kill_pending": ev.kill_pending(p)}
 
 
 def detect(h: History) -> list[Finding]:
     snap = h.latest
     out = []
-    for c in snap.containers:
-        st = c.cgroup.freezer if c.cgroup else None
-        if st not in ("FROZEN", "FREEZING"):
+    for cid in [c.id for c in snap.containers] + [None]:
+        c = snap.container(cid) if cid else None
+        runtime = frozen_runtime(snap, cid)
+        st = c.cgroup.freezer if c and c.cgroup else None
+        tasks = [p for p in snap.processes if p.container_id == cid and p.role not in m.RUNTIME_ROLES
+                 and (p.freezer or st in ("FROZEN", "FREEZING"))] if cid else []
+        if paused_by_docker(c):
+            tasks = []                                  # deliberate: paused.py says so
+        if not runtime and not tasks:
             continue
-        if c.docker and (c.docker.paused or c.docker.state == "paused"):
-            continue
-        members = [p for p in snap.processes if p.container_id == c.id]
-        known = c.docker is not None
+        cgs = sorted({g for p in runtime + tasks for g in (p.frozen_by or [])}
+                     or ({c.cgroup.path} if c and c.cgroup and tasks else set()))
+        state = next((p.freezer for p in runtime + tasks if p.freezer), st) or "FROZEN"
+        where = ", ".join(cgs) or "?"
+        if runtime:
+            names = ", ".join(who(p) for p in runtime[:4])
+            pend = [p for p in runtime if ev.kill_pending(p)]
+            summary = (f"{names} {'is' if len(runtime) == 1 else 'are'} frozen by freezer cgroup {where} "
+                       f"({state}{', not a docker pause' if cid else ''}): in D, not T; it cannot run, answer, "
+                       f"reap or dump stacks, and signals (SIGKILL too) stay pending until that cgroup is thawed"
+                       + (f"; a SIGKILL is already pending on {', '.join(str(p.pid) for p in pend)}" if pend else ""))
+        else:
+            summary = (f"cgroup of {c.name} is {state} (frozen by {where}) but Docker does not say it is paused"
+                       if c.docker else f"cgroup of {c.name} is {state} (frozen by {where}; Docker unknown: "
+                                        f"deliberate pause?)")
+        severity = CRITICAL if runtime or (c and c.docker) else WARNING
         out.append(Finding(
-            cls=CLASS, severity=CRITICAL if known else WARNING, container=c.id,
-            pids=[p.pid for p in members], playbook=CLASS,
-            summary=(f"cgroup of {c.name} is {st} but Docker does not say it is paused"
-                     if known else f"cgroup of {c.name} is {st} (Docker unknown: deliberate pause?)"),
-            evidence={"freezer": st, "tasks": [{**ev.proc(p), "wchan": p.threads[0].wchan if p.threads else None}
-                                               for p in members][:20]}))
+            cls=CLASS, severity=severity, container=cid, pids=[p.pid for p in runtime + tasks], playbook=CLASS,
+            summary=summary,
+            evidence={"freezer": state, "frozen_by": cgs, "docker_paused": paused_by_docker(c),
+                      "runtime": [_item(p) for p in runtime], "tasks": [_item(p) for p in tasks][:20]}))
     return out

@@ -4,6 +4,7 @@ died (seed 003) or a Go runtime abort trace on an exec's stderr (seed 000)."""
 from __future__ import annotations
 
 from . import evidence as ev
+from . import kernel_causes
 from .finding import WARNING, Finding
 from .history import History
 
@@ -19,12 +20,16 @@ def detect(h: History) -> list[Finding]:
         lines = [k.text for k in snap.kernel_log if k.kind in ("oom-kill", "oom") and c.id in k.text]
         if not kills and not lines:
             continue
-        lim = levels[0].mem_limit if levels else None
-        limit = f"{lim // 2**20} MiB" if lim else "no limit"
+        events = kernel_causes.oom_kills(snap, c)
+        hit = events[-1] if events and events[-1].get("limit") else None
+        lim = hit["limit"] if hit else next((lv.mem_limit for lv in levels if lv.mem_limit), None)
+        where = f"{hit['level']} " if hit and hit.get("level") else ""
+        limit = f"{where}memory limit {kernel_causes.fmt_limit(lim)}" if lim else "no memory limit"
         count = kills or sum(1 for k in snap.kernel_log if k.kind == "oom-kill" and c.id in k.text) or 1
         out.append(Finding(
             cls=CLASS, severity=WARNING, container=c.id, pids=[],
-            summary=f"the OOM killer killed {count} process(es) in {c.name} (memory limit {limit})",
+            summary=(f"the OOM killer killed {count} process(es) in {c.name} ({limit})"
+                     + (f", last {ev.fmt_age(events[-1]['age'])} ago" if events else "")),
             evidence={"memory": [{k: v for k, v in lv.items() if k in ("path", "mem_usage", "mem_limit", "oom_kill")}
                                  for lv in ev.cgroup_levels(c)],
                       "kernel_log": lines or ev.kernel_lines(snap, ("oom-kill",))[-5:]}))

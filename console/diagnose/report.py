@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 
 from .. import model as m
+from . import causes as chains
 from .engine import diagnose, verdict
 from .finding import Finding
 from .history import History
@@ -22,6 +23,29 @@ def sample_live(source, samples: int, interval: float,
         if i + 1 < samples:
             sleep(max(0.0, interval - (time.monotonic() - t0)))
     return History(snaps)
+
+
+def gather_extra(stacks: list[str], kubelet_log: str | None, drained: list[str],
+                 replay: str | None) -> tuple[chains.Extra, list[str]]:
+    """What the causal chain reads besides the samples: goroutine dumps (given, or bundled
+    beside a bundled recording), the kubelet's log (given, else its journal on a live host;
+    a recording carries its own), drained bytes. Raises OSError for a file that cannot be read."""
+    import os
+    from . import kubelet
+    paths = list(stacks)
+    if replay and not stacks:
+        stem, here = os.path.splitext(os.path.basename(replay))[0], os.path.dirname(replay)
+        from ..incidents import HERE
+        if os.path.samefile(here or ".", HERE):
+            paths += sorted(os.path.join(here, f) for f in os.listdir(here)
+                            if f.startswith(stem + "-") and not f.endswith(".hcrec") and "kubelet" not in f)
+    groups, notes = chains.load_stacks(paths)
+    kl = kubelet.read_file(kubelet_log) if kubelet_log else [] if replay else kubelet.read_journal()
+    data = []
+    for p in drained:
+        with open(p, "rb") as f:
+            data.append((p, f.read(1 << 20)))
+    return chains.Extra(stacks=groups, drained=data, kubelet=kl), notes
 
 
 def unknown_reason(h: History) -> str | None:
@@ -49,6 +73,7 @@ def as_text(h: History, findings: list[Finding], status: str, reason: str | None
         lines.append(f"UNKNOWN because {reason}")
     for note in snap.degraded:
         lines.append(f"degraded: {note}")
+    shown: set[int] = set()
     for f in findings:
         lines.append("")
         pb = f"  playbook: {f.playbook}" if f.playbook else ""
@@ -56,8 +81,30 @@ def as_text(h: History, findings: list[Finding], status: str, reason: str | None
         lines.append(f"  {f.summary}")
         if f.root_cause:
             lines.append(f"  root cause: {f.root_cause}")
+        if f.stuck_note:
+            lines.append(f"  unchanged for {f.stuck_note}")
+        if f.causes and id(f.causes) in shown:
+            lines.append("  causes: the same chain as above")
+        else:
+            lines.extend(render_chain(f.causes, "  "))
+            shown.add(id(f.causes))
         lines.extend(render_evidence(f.evidence, "  "))
     return "\n".join(lines)
+
+
+def render_chain(causes: list[dict], indent: str) -> list[str]:
+    """The causal chain, root first, one link a line: what, observed or inferred, from where."""
+    if not causes:
+        return []
+    out = [f"{indent}causes (root first):"]
+    for i, c in enumerate(causes):
+        arrow = "   " if i == 0 else "-> "
+        out.append(f"{indent}  {arrow}{c['text']}  [{c['kind']}: {c['source']}]")
+    return out
+
+
+def chain_line(causes: list[dict]) -> str:
+    return " -> ".join(c["text"] for c in causes)
 
 
 def _where(snap: m.HostSnapshot, f: Finding) -> str:
@@ -118,5 +165,6 @@ def _short(v, key: str = "") -> str:
     return str(v)
 
 
-__all__ = ["sample_live", "diagnose", "verdict", "as_json", "as_text", "unknown_reason",
+__all__ = ["sample_live", "diagnose", "verdict", "as_json", "as_text", "unknown_reason", "gather_extra",
+           "render_chain", "chain_line",
            "DEFAULT_SAMPLES", "DEFAULT_INTERVAL"]

@@ -22,7 +22,12 @@ def detect(h: History) -> list[Finding]:
         stopped = h.steady(shim, lambda s, p: p.state if p.state in ("T", "t") else None)
         pending = [pr for pr in ev.probes(snap, cid) if pr["seconds"] >= STUCK_AFTER] if cid else []
         zombies, counts, span = lingering_zombies(h, shim)
+        frozen = h.steady(shim, lambda s, p: p.freezer) if shim.freezer else 0.0
         why = []
+        if shim.freezer and (frozen >= STUCK_AFTER or pending):
+            why.append(f"the shim is frozen by freezer cgroup {', '.join(shim.frozen_by or ['?'])} "
+                       f"({shim.freezer}) for {ev.at_least(frozen, shim)}: its threads sit in D, not T, and "
+                       f"signals (SIGUSR1 for a dump, SIGKILL) stay pending until it is thawed")
         if stopped >= STUCK_AFTER or (shim.state in ("T", "t") and pending):
             why.append(f"the shim process is {'stopped' if shim.state == 'T' else 'traced'} "
                        f"(state {shim.state}) for at least {stopped:.0f}s")
@@ -38,9 +43,10 @@ def detect(h: History) -> list[Finding]:
             states[key] = states.get(key, 0) + 1
         out.append(Finding(
             cls=CLASS, severity=CRITICAL, container=cid, pids=[shim.pid],
-            stuck_for=max(stopped, span), playbook=CLASS,
+            stuck_for=max(stopped, span, frozen), playbook=CLASS,
             summary=f"shim {shim.pid} of {(cid or '?')[:12]} is not answering: " + "; ".join(why),
-            evidence={"shim": ev.proc(shim), "thread_states": states,
+            evidence={"shim": ev.proc(shim), "frozen_by": shim.frozen_by, "freezer": shim.freezer,
+                      "kill_pending": ev.kill_pending(shim) or None, "thread_states": states,
                       "zombies": [ev.proc(z) for z in zombies], "zombie_counts": counts,
                       "pending_calls": pending}))
     return out

@@ -49,8 +49,8 @@ def detect(h: History) -> list[Finding]:
             cls=CLASS, severity=WARNING, container=shim.container_id,
             pids=[shim.pid] + [z.pid for z in zombies], stuck_for=span,
             playbook="shim-unresponsive",
-            summary=(f"{len(zombies)} zombies under shim {shim.pid} for at least {span:.0f}s "
-                     f"(oldest exited {ev.fmt_age(oldest)} ago): the shim is not reaping"),
+            summary=(f"{len(zombies)} zombies under shim {shim.pid} for at least {ev.fmt_age(span)} (observed) "
+                     f"(the oldest started {ev.fmt_age(oldest)} ago; when they exited is not known): the shim is not reaping"),
             evidence={"shim": ev.proc(shim), "zombies": [ev.proc(z) for z in zombies],
                       "counts_per_sample": counts}))
     return out

@@ -60,6 +60,8 @@ class Host:
         self.kernel_log: list[m.KernelLogLine] = []
         self.probes: list[tuple] = []
         self.queues: dict[int, tuple[int, int]] = {}
+        self.peeks: dict[int, str] = {}          # pipe inode -> its head, as tee(2) would copy it
+        self.kubelet_log: list[m.KernelLogLine] = []
         self.reachable = True
 
     def proc(self, pid: int, ppid: int, comm: str, argv: list[str] | None, *, age: float,
@@ -70,9 +72,13 @@ class Host:
                                threads=threads, fds=fds, cgroup=cgroup, nthreads=nthreads,
                                gone_after=gone_after, from_frame=from_frame))
 
-    def probe(self, call: str, target: str | None, status: str, seconds: float) -> None:
+    def probe(self, call: str, target: str | None, status: str, seconds: float, error: str | None = None) -> None:
         """A Docker call; a pending one has been pending SECONDS at frame 0."""
-        self.probes.append((call, target, status, seconds))
+        self.probes.append((call, target, status, seconds, error))
+
+    def kubelet(self, text: str) -> None:
+        from ..diagnose.kubelet import classify
+        self.kubelet_log.append(m.KernelLogLine(uptime=0.0, kind=classify(text) or "kubelet", text=text))
 
     def klog(self, uptime: float, kind: str, text: str, pid: int | None = None) -> None:
         self.kernel_log.append(m.KernelLogLine(uptime=uptime, kind=kind, text=text, pid=pid))
@@ -105,18 +111,25 @@ class Host:
             procs.append(p)
         procs.sort(key=lambda p: p.pid)
         probes = [m.Probe(call, target, status, self.taken_at + dt - (secs + dt if status == "pending" else 0),
-                          secs + dt if status == "pending" else secs)
-                  for call, target, status, secs in self.probes]
+                          secs + dt if status == "pending" else secs, (rest or [None])[0])
+                  for call, target, status, secs, *rest in self.probes]
         snap = m.HostSnapshot(
             taken_at=self.taken_at + dt, uptime=up, hostname=self.hostname, kernel=self.kernel,
             arch="x86_64", clk_tck=HZ, root=True, processes=procs,
-            pipes=pipes_mod.join(procs, self.queues),
+            pipes=_peeked(pipes_mod.join(procs, self.queues), self.peeks),
+            kubelet_log=list(self.kubelet_log),
             containers=[_copy(c) for c in self.containers],
             kernel_log=[k for k in self.kernel_log if k.uptime <= up],
             docker=m.DockerState(host="unix:///var/run/docker.sock", reachable=self.reachable,
                                  version=None, probes=probes) if self.probes else None,
             collect_seconds=0.0)
         return snap
+
+
+def _peeked(pipes: list[m.Pipe], peeks: dict[int, str]) -> list[m.Pipe]:
+    for pp in pipes:
+        pp.peek = peeks.get(pp.inode)
+    return pipes
 
 
 def _copy(c: m.Container) -> m.Container:

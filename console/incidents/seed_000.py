@@ -7,6 +7,8 @@ the strace output (runc init 15638 in write(2, "/usr/local/go/src/runtime/proc.g
 runc exec 15619 in read(6)); every fd, inode and FIFO path in the lsof output; the container
 id bbd5e4b5...; the pod cgroup from the OOM report; the kernel OOM lines of Jun 17 03:18:17;
 the kubelet clock (2020-07-15 10:43:28, +08:00); `docker ps` answers, `docker inspect` hangs.
+The head of runc init's stderr pipe is the report's `cat /proc/15638/fd/2`, its first lines
+(as tee(2) would copy them; the hex stack words elided); the kubelet lines are the report's.
 Reconstructed: the pipe's queue (full at the default 64 KiB: the report says the write
 exceeded the pipe size), wchan names (3.10's pipe_wait etc.), dockerd's pid and argv, host
 uptime, how long inspect had been pending, the pod and container names (the report says only
@@ -22,6 +24,21 @@ CID = "bbd5e4b5f9c13666dd0ec7ff7afb2c4c2b0ede40a4adf1de43cc31c606f283f5"
 POD = "/kubepods/burstable/pod6c4333b3-a663-11ea-b39f-6c92bf85beda"
 BUNDLE = f"/run/docker/containerd/daemon/io.containerd.runtime.v1.linux/moby/{CID}"
 DAY = 86400.0
+STDERR_HEAD = """runtime/cgo: pthread_create failed: Resource temporarily unavailable
+SIGABRT: abort
+PC=0x7f512b7365f7 m=0 sigcode=18446744073709551610
+
+goroutine 0 [idle]:
+runtime: unknown pc 0x7f512b7365f7
+stack: frame={sp:0x7ffe1121a658, fp:0x0} stack=[0x7ffe0ae1bb28,0x7ffe1121ab50)
+00007ffe1121a558:  00007ffe1121a6d8  00007ffe1121a6b0
+00007ffe1121a568:  0000000000000001  00007f512c527660
+"""
+KUBELET = [
+    "I0715 10:43:28.049240   16315 kubelet.go:1835] skipping pod synchronization - [container runtime is down]",
+    "I0715 10:43:33.049359   16315 kubelet.go:1835] skipping pod synchronization - [container runtime is down]",
+    "I0715 10:43:38.049492   16315 kubelet.go:1835] skipping pod synchronization - [container runtime is down]",
+]
 
 
 def build() -> Host:
@@ -89,6 +106,9 @@ def build() -> Host:
                thread(15648, wchan="futex_wait_queue_me", call=sc("futex", 0x7f512cea5320, 0))],
            fds=[fd(0, "pipe:[1070361745]", "r"), fd(1, "pipe:[1070361746]", "w"), fd(2, "pipe:[1070361747]", "w"),
                 fd(3, "socket:[1070361341]"), fd(5, "anon_inode:[eventpoll]")])
+    h.peeks = {1070361747: STDERR_HEAD}
+    for line in KUBELET:
+        h.kubelet(line)
     h.queues = {1070361747: (65536, 65536), 1070361746: (0, 65536), 1070361745: (0, 65536),
                 1066743970: (0, 65536), 1066743971: (0, 65536), 1066743972: (0, 65536)}
     from .. import model as m

@@ -4,7 +4,8 @@ Class: pids-exhausted.
 From the report, exactly: the container id aa1e331e..., its pids cgroup path under
 pod64a6c0e7-830c-11eb-86d6-b8cef604db88 and pids.max 10000; that every container had reached
 the 10,000-thread limit; runc's `pthread_create failed: Resource temporarily unavailable`
-and `read init-p: connection reset by peer`; the dockerd error of 2021-05-12 09:08:40 (+08:00).
+and `read init-p: connection reset by peer`; the dockerd error of 2021-05-12 09:08:40 (+08:00); `docker exec aa1e331ec24f sleep 1`'s
+error, as a failed exec call.
 Reconstructed: pids (the report shows none), the application's argv and thread count
 (10000 minus its init), pids.events max, the kernel's `fork rejected` line (the report shows
 the runc error, not dmesg), the shim's argv (Docker 18.06's v1 shim), host uptime.
@@ -19,6 +20,8 @@ EXPECT = "pids-exhausted"
 CID = "aa1e331ec24f621ab3152ebe94f1e533734164af86c9df0f551eab2b1967ec4e"
 POD = "/kubepods/burstable/pod64a6c0e7-830c-11eb-86d6-b8cef604db88"
 DAY = 86400.0
+EXEC_ERROR = ('OCI runtime exec failed: exec failed: container_linux.go:348: starting container process '
+              'caused "read init-p: connection reset by peer": unknown')
 
 
 def build() -> Host:
@@ -50,4 +53,5 @@ def build() -> Host:
     h.probe("ping", None, "ok", 0.004)
     h.probe("list", None, "ok", 0.015)
     h.probe("inspect", CID, "ok", 0.009)
+    h.probe("exec", CID, "error", 0.21, error=EXEC_ERROR)      # `docker exec aa1e331ec24f sleep 1`
     return h

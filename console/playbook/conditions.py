@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import model as m
 from .context import RunContext
+from .frozen import frozen_cgroups, held, why_alive
 
 
 def _writer(ctx: RunContext) -> tuple[m.Process | None, int | None, int | None]:
@@ -29,7 +30,9 @@ def writer_moved_on(ctx):
     busy = [t for t in p.threads if t.syscall and t.syscall.name in ("write", "writev") and t.syscall.fd == fd]
     pp = ctx.snapshot.pipe(inode) if inode else None
     if busy and pp is not None and pp.full:
-        return False, f"{p.comm} {p.pid} is still in write({fd}) on a full pipe"
+        return False, (f"{p.comm} {p.pid} is still in write({fd}) on a full pipe "
+                       f"({pp.queued}/{pp.capacity} bytes): {why_alive(p) if p.freezer else 'the pipe filled again'}. "
+                       f"Next: kill the exec (runc init and runc exec)")
     return True, f"{p.comm} {p.pid} is no longer blocked writing fd {fd}"
 
 
@@ -47,21 +50,39 @@ def zombies_present(ctx):
 
 
 def zombies_gone(ctx):
-    held, text = zombies_present(ctx)
-    return not held, text
+    present, text = zombies_present(ctx)
+    shim = _shim(ctx)
+    if present and shim is not None:
+        text += (f": {why_alive(shim)}" if shim.freezer or shim.state in ("D", "T", "t")
+                 else ": the shim is not reaping them. Next: kill the shim (its orphans go to init)")
+    return not present, text
 
 
 def shim_gone(ctx):
     shim_pid = ctx.notes.get("shim_pid") or next(iter(ctx.finding.pids), None)
     p = ctx.proc(shim_pid)
     gone = p is None or p.zombie or p.role not in m.SHIM_ROLES
-    return gone, f"shim {shim_pid} {'is gone' if gone else 'still runs'}"
+    return gone, f"shim {shim_pid} is gone" if gone else f"shim {shim_pid} is still there: {why_alive(p)}"
 
 
 def _probe_answers(ctx, target):
     d = ctx.snapshot.docker
     pending = [p for p in (d.probes if d else []) if p.status == "pending" and p.target == target]
-    return not pending, ("no call pending" if not pending else f"{pending[0].call} still pending")
+    return not pending, ("no call pending" if not pending
+                         else f"{pending[0].call} still pending{_next_for_runtime(ctx) if target else ''}")
+
+
+def _next_for_runtime(ctx) -> str:
+    """What still holds the container's runtime, and the next thing to try."""
+    stuck = held(ctx)
+    if stuck:
+        return f"; {why_alive(stuck[0])}"
+    c = ctx.container
+    shim = ctx.proc(c.shim_pid) if c and c.shim_pid else None
+    if shim is not None and (shim.state in ("D", "T", "t") or any(t.state == "D" for t in shim.threads)):
+        return f"; {why_alive(shim)}"
+    return ("; the runtime is still busy with this container. Next: dump dockerd's and containerd's stacks "
+            "(waiters in ContainerInspect point at the lock holder) and look for another stuck exec or shim")
 
 
 def runtime_answers(ctx):
@@ -75,7 +96,7 @@ def runtime_answers(ctx):
         r = api.get(api.base_url + f"/containers/{ctx.finding.container}/json")
         return r.status_code in (200, 404), f"docker inspect answered ({r.status_code})"
     except Exception as e:                       # a timeout is the answer we are testing for
-        return False, f"docker inspect did not answer: {str(e).splitlines()[0][:80]}"
+        return False, (f"docker inspect did not answer: {str(e).splitlines()[0][:80]}{_next_for_runtime(ctx)}")
     finally:
         api.close()
 
@@ -102,7 +123,22 @@ def not_paused(ctx):
 def thawed(ctx):
     c = ctx.container
     st = c.cgroup.freezer if c and c.cgroup else None
-    return st in (None, "THAWED"), f"freezer {st}"
+    stuck = [p for p in held(ctx)]
+    ok = st in (None, "THAWED") and not stuck
+    if ok:
+        return True, f"freezer {st or 'not present'}; nothing of the container's runtime is frozen"
+    return False, (why_alive(stuck[0]) if stuck else f"freezer {st}: still not thawed. Next: check who "
+                   f"freezes it again (a backup agent, a cgroup manager, docker pause)")
+
+
+def frozen_by_surprise(ctx):
+    """Something of the container (its runtime processes or tasks) is frozen, and not by a
+    deliberate `docker pause`."""
+    paths, paused = frozen_cgroups(ctx)
+    if paths:
+        return True, f"frozen by freezer cgroup {', '.join(paths)}, not by docker pause"
+    return False, (f"{paused} is paused by Docker on purpose: leave it (docker unpause if that is meant)"
+                   if paused else "nothing of it is frozen any more")
 
 
 def leftovers_gone(ctx):
@@ -122,8 +158,8 @@ def runc_start_gone(ctx):
 
 
 def tasks_in_d(ctx):
-    n = sum(1 for pid in ctx.finding.pids if (q := ctx.proc(pid)) and q.state == "D")
-    return n > 0, f"{n} task(s) still in D state"
+    ds = [q for pid in ctx.finding.pids if (q := ctx.proc(pid)) and q.state == "D"]
+    return bool(ds), (f"{len(ds)} task(s) still in D state: {why_alive(ds[0])}" if ds else "no task in D state")
 
 
 def daemon_answers(ctx):
@@ -146,7 +182,7 @@ CONDITIONS = {
     "zombies-present": zombies_present, "zombies-gone": zombies_gone, "shim-gone": shim_gone,
     "runtime-answers": runtime_answers, "daemon-answers": daemon_answers,
     "pids-at-limit": pids_at_limit, "pids-below-limit": pids_below_limit,
-    "not-paused": not_paused, "thawed": thawed, "leftovers-gone": leftovers_gone,
+    "not-paused": not_paused, "thawed": thawed, "frozen-by-surprise": frozen_by_surprise, "leftovers-gone": leftovers_gone,
     "leftovers-present": leftovers_present,
     "runc-start-gone": runc_start_gone, "tasks-in-d": tasks_in_d,
 }

@@ -1,0 +1,254 @@
+"""The causal chain of a finding, root first: each link with its evidence, where it was seen
+(kernel log, pipe bytes, /proc, cgroups, Docker probes, a goroutine dump, the kubelet log)
+and whether it was observed or inferred. Built per container from every finding on it, so
+the symptom (a hung `docker inspect`) and the root cause (an OOM kill 28 days ago) carry the
+same chain."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import model as m
+from . import content, kernel_causes, kubelet
+from . import evidence as ev
+from .finding import Finding
+from .history import History
+
+
+@dataclass
+class Extra:
+    """What the samples do not hold: goroutine dumps, drained bytes, the kubelet's log."""
+    stacks: list = field(default_factory=list)                    # grouped goroutines
+    drained: list[tuple[str, bytes]] = field(default_factory=list)  # (file, bytes)
+    kubelet: list[m.KernelLogLine] = field(default_factory=list)
+
+
+def link(text: str, source: str, evidence: dict | None = None, kind: str = "observed",
+         age: float | None = None) -> dict:
+    return {"text": text, "kind": kind, "source": source, "age": age, "evidence": evidence or {}}
+
+
+def attach(h: History, findings: list[Finding], extra: Extra | None = None) -> None:
+    extra = extra or Extra()
+    snap = h.latest
+    by_c: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.container:
+            by_c.setdefault(f.container, []).append(f)
+    host = [f for f in findings if not f.container and f.cls not in ("paused",)]
+    chains = {}
+    for cid, fs in by_c.items():
+        if all(f.cls == "paused" for f in fs):
+            continue
+        c = snap.container(cid)
+        if c is None:
+            continue
+        daemon = [f for f in host if f.root_cause and f.root_cause.endswith(cid)]
+        chains[cid] = _chain(h, c, fs + daemon, extra)
+        for f in fs:
+            if f.cls != "paused":
+                f.causes = chains[cid]
+    for f in host:
+        cid = f.root_cause.split(":", 1)[1] if f.root_cause else None
+        f.causes = chains.get(cid) or _chain(h, None, [f], extra)
+
+
+def _chain(h: History, c: m.Container | None, fs: list[Finding], extra: Extra) -> list[dict]:
+    snap = h.latest
+    cls = {f.cls: f for f in fs}
+    stuck = [p for f in fs for pid in f.pids if (p := snap.proc(pid))]
+    roots: list[dict] = []
+    if c is not None:
+        gone = "runc-start-blocked" in cls
+        ooms = kernel_causes.oom_kills(snap, c, runc_init_gone=gone)
+        if ooms:
+            lk = kernel_causes.oom_link(snap, c, ooms[-1], stuck)
+            if len(ooms) > 1:
+                lk["text"] += f" ({len(ooms)} OOM kills in the kernel log)"
+            roots.append(lk)
+        elif c.cgroup and (lv := next((x for x in c.cgroup.levels if x.mem_oom_kill), None)):
+            roots.append(link(f"OOM killer killed {lv.mem_oom_kill} process(es) at {lv.path} "
+                              f"(memory limit {kernel_causes.fmt_limit(lv.mem_limit) if lv.mem_limit else 'none'})",
+                              "cgroup memory counters", {"cgroup": lv.path, "oom_kill": lv.mem_oom_kill}))
+        if (pr := kernel_causes.pids_refusals(snap, c)):
+            roots.append(pr)
+        elif "pids-exhausted" in cls:
+            roots.append(link(cls["pids-exhausted"].summary, "cgroup pids counters",
+                              {"levels": cls["pids-exhausted"].evidence.get("levels")}))
+        roots.sort(key=lambda x: -(x["age"] or 0))
+    said = _content(snap, c, cls, extra)
+    if any("pids controller" in r["text"] or r["source"] == "cgroup pids counters" for r in roots) and \
+            any("init-p" in s["text"] or "pthread_create" in s["text"] for s in said):
+        roots.append(link("runc init cannot start its threads at the pids limit (the limit counts threads) and "
+                          "dies before it reports back to runc (runc#1914)", "runc source", kind="inferred"))
+    out = roots + said + _mechanism(h, c, cls, extra) + _runtime(snap, c, cls, extra)
+    if (kl := kubelet.link(extra.kubelet or snap.kubelet_log)):
+        out.append(kl)
+    return out
+
+
+def _content(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extra) -> list[dict]:
+    """What blocked writers' bytes and drained files say; runtime errors Docker returned."""
+    out = []
+    for f in cls.values():
+        pipe = f.evidence.get("pipe") if isinstance(f.evidence.get("pipe"), dict) else None
+        pp = snap.pipe(pipe["inode"]) if pipe else None
+        if pp is not None and pp.peek and (found := content.recognise(pp.peek)):
+            w = f.evidence.get("fd") or {}
+            p = snap.proc(w.get("pid"))
+            name = {0: "stdin", 1: "stdout", 2: "stderr"}.get(w.get("fd"), f"fd {w.get('fd')}")
+            who = "runc init" if p is not None and p.role == m.RUNC_INIT else (p.comm if p else "the writer")
+            what = "Go abort" if content.is_go_abort(found) else "error"
+            out.append(link(f"{what} in {who}'s {name}: {content.headline(found)}",
+                            "pipe bytes (copied with tee, not consumed)",
+                            {"recognised": found, "pipe": pp.inode, "head": pp.peek[:400]}))
+            break
+    for path, data in extra.drained:
+        if (found := content.recognise(data)):
+            what = "Go abort" if content.is_go_abort(found) else "error"
+            out.append(link(f"{what} in the drained bytes: {content.headline(found)}", "drained file",
+                            {"file": path, "recognised": found}))
+    for pr in (snap.docker.probes if snap.docker else []):
+        if pr.status == "error" and pr.error and (c is None or pr.target in (None, c.id)) \
+                and (found := content.recognise(pr.error)):
+            out.append(link(f"docker {pr.call} failed: {content.headline(found)}", "Docker API error",
+                            {"call": pr.call, "error": pr.error[:300], "recognised": found}))
+    return out
+
+
+def _proc_name(d: dict) -> str:
+    role = {m.RUNC_INIT: "runc init", m.RUNC: "runc"}.get(d.get("role"), None)
+    if d.get("role") in m.SHIM_ROLES:
+        role = "shim"
+    return f"{role or d['comm']} {d['pid']}"
+
+
+def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> list[dict]:
+    snap = h.latest
+    out = []
+    if (f := cls.get("frozen-cgroup")):
+        e = f.evidence
+        out.append(link(f"freezer cgroup {', '.join(e.get('frozen_by') or ['?'])} is {e.get('freezer')} "
+                        f"(not a docker pause)", "cgroup freezer files", {"frozen_by": e.get("frozen_by")}))
+        for r in e.get("runtime") or []:
+            out.append(link(f"{_proc_name(r)} frozen: in D, not T; it cannot run, and signals stay pending"
+                            + ("; a SIGKILL is pending" if r.get("kill_pending") else ""),
+                            "/proc", {"pid": r["pid"], "state": r["state"], "wchan": r.get("wchan")}))
+    for key in ("exec-pipe-deadlock", "stuck-pipe"):
+        if (f := cls.get(key)):
+            e = f.evidence
+            pp, fd, bt = e["pipe"], e["fd"], e["blocked_thread"]
+            name = {0: "stdin", 1: "stdout", 2: "stderr"}.get(fd["fd"], f"fd {fd['fd']}")
+            readers = ", ".join(f"{r['comm']} {r['pid']}" for r in pp["readers"]) or "nobody"
+            chain = e.get("chain") or []
+            writer = chain[-1] if chain else {"comm": "?", "pid": fd["pid"], "role": None}
+            out.append(link(f"{name} pipe full ({pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), "
+                            f"read only by {readers}", "/proc fdinfo + FIONREAD", {"pipe": pp}))
+            p = snap.proc(fd["pid"])
+            out.append(link(f"{_proc_name(writer)} blocked in {bt['syscall'] or 'write'} "
+                            f"{ev.at_least(f.stuck_for or 0, p)}", "/proc syscall, wchan",
+                            {"thread": bt}, age=f.stuck_for))
+            for d in reversed(chain[:-1]):
+                if d.get("role") == m.RUNC:
+                    out.append(link(f"runc exec {d['pid']} waits for {_proc_name(writer)}", "/proc process tree",
+                                    {"pid": d["pid"], "argv": d["argv"]}))
+                elif d.get("role") in m.SHIM_ROLES:
+                    out.append(link(f"shim {d['pid']} waits for runc exec: it copies the exec's stdio only "
+                                    f"after runc exec returns (containerd#4434)" if key == "exec-pipe-deadlock"
+                                    else f"shim {d['pid']} holds the read end but its client does not read",
+                                    "/proc process tree; containerd source", {"pid": d["pid"]}, kind="inferred"))
+            break
+    if (f := cls.get("runc-start-blocked")):
+        out.append(link(f"no runc init of the container is alive: {f.summary.split('(', 1)[-1].split(')')[0]}",
+                        "/proc", {}, kind="observed"))
+        out.append(link(f"runc start {f.pids[0]} blocked opening exec.fifo for {ev.fmt_age(f.stuck_for or 0)}: "
+                        f"it will never return", "/proc syscall, wchan",
+                        {"thread": f.evidence.get("blocked_thread")}, age=f.stuck_for))
+    if (f := cls.get("pidns-linger")):
+        left = ", ".join(f"{x['comm']} {x['pid']}" for x in f.evidence.get("leftovers", [])[:4])
+        out.append(link(f"init {f.evidence.get('init_pid')} of the container is gone, but {left} linger in its "
+                        f"cgroup (shared pid namespace {f.evidence.get('pid_namespace')})", "cgroup.procs, /proc",
+                        {"leftovers": f.evidence.get("leftovers")}))
+        out.append(link("containerd does not kill the leftovers of a task in a joined pid namespace, so the task "
+                        "never exits (containerd PR #2597, fixed by #3149)", "containerd source", kind="inferred"))
+    if (f := cls.get("shim-unresponsive")) and "frozen-cgroup" not in cls:
+        e = f.evidence
+        state = e.get("shim", {}).get("state")
+        if state in ("T", "t"):
+            out.append(link(f"shim {f.pids[0]} is {'stopped' if state == 'T' else 'traced'} (state {state})",
+                            "/proc", {"shim": e.get("shim")}))
+    if (f := cls.get("zombies-under-shim")) or (f := cls.get("shim-unresponsive")):
+        zs = f.evidence.get("zombies") or []
+        if zs and (reaper := _reaper(extra.stacks)):
+            out.append(link(reaper, "goroutine dump"))
+        if zs:
+            out.append(link(f"shim {f.pids[0]} does not reap: {len(zs)} zombies stay across samples "
+                            f"(their exit times are unknown)", "/proc", {"zombies": len(zs)}))
+    if (f := cls.get("d-state-io")):
+        out.append(link(f.summary.split(":")[0] + ": the kernel holds them; no signal can hurry it", "/proc stack",
+                        {"tasks": f.evidence.get("tasks")}))
+    return out
+
+
+def _runtime(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extra) -> list[dict]:
+    """The daemons: what waits on the container (pending calls, goroutines in a dump)."""
+    out = []
+    waiters = _inspect_waiters(extra.stacks)
+    pending = [pr for pr in (snap.docker.probes if snap.docker else [])
+               if pr.status == "pending" and c is not None and pr.target == c.id]
+    if waiters:
+        out.append(link(f"dockerd holds the container lock ({waiters:,} goroutines wait in ContainerInspect)",
+                        "goroutine dump", {"waiters": waiters,
+                                           "pending": [pr.text for pr in pending]}))
+    elif pending:
+        lock = (" (dockerd waits on the container lock the exec holds)" if "exec-pipe-deadlock" in cls else "")
+        out.append(link(f"docker {pending[0].call} pending {pending[0].seconds:.0f}s{lock}", "Docker API probe",
+                        {"pending": [pr.text for pr in pending]}, kind="inferred" if lock else "observed"))
+    if (f := cls.get("daemon-unresponsive")) or (c is None and cls):
+        calls = [pr for pr in (snap.docker.probes if snap.docker else []) if pr.status == "pending" and not pr.target]
+        if calls:
+            out.append(link(f"dockerd does not answer: {calls[0].text} (the daemon lock is held)",
+                            "Docker API probe", {"pending": [pr.text for pr in calls]}))
+    return out
+
+
+def _inspect_waiters(groups) -> int:
+    n = 0
+    for g in groups:
+        funcs = " ".join(getattr(g, "funcs", ()) or ())
+        if "ContainerInspect" in funcs and ("Mutex).Lock" in funcs or "semacquire" in getattr(g, "state", "")):
+            n += getattr(g, "count", 0)
+    return n
+
+
+def _reaper(groups) -> str | None:
+    for g in groups:
+        funcs = " ".join(getattr(g, "funcs", ()) or ())
+        if "reaper.Reap" in funcs and getattr(g, "state", "") == "chan send":
+            return (f"the shim's reaper is blocked in chan send for {g.max_wait} min while it holds its lock: "
+                    f"SIGCHLD handling is deadlocked (containerd#2709)")
+    return None
+
+
+def load_stacks(paths: list[str]) -> tuple[list, list[str]]:
+    """Grouped goroutines of every dump in PATHS, through console/stacks (whichever API it has
+    now), and a note per file that could not be read."""
+    groups, notes = [], []
+    try:
+        from .. import stacks
+    except ImportError as e:
+        return [], [f"goroutine dumps not read: {e}"]
+    for p in paths:
+        try:
+            if hasattr(stacks, "summarise"):
+                s = stacks.summarise(p)
+                groups += list(getattr(s, "groups", s))
+            elif hasattr(stacks, "load"):
+                with open(p, errors="replace") as f:
+                    groups += stacks.load(f.read())
+            else:
+                from ..stacks import _old
+                with open(p, errors="replace") as f:
+                    groups += _old.load(f.read())
+        except Exception as e:              # a dump we cannot read is a note, never a crash
+            notes.append(f"{p}: {e}")
+    return groups, notes
