@@ -312,21 +312,20 @@ def cmd_lab(args) -> int:
 
 def cmd_stacks(args) -> int:
     from . import stacks
-    loaded = []
+    tui = not args.text and sys.stdout.isatty()
     for path in args.files:
         try:
-            with open(path, errors="replace") as f:
-                loaded.append((path, stacks.load(f.read())))
+            if tui:                         # the viewer reads them, off its UI thread
+                open(path, "rb").close()
+            else:
+                print(f"== {path}\n{stacks.render(stacks.summarise(path))}")
         except OSError as e:
             raise CliError(f"cannot read {path}: {e.strerror}", EXIT_DATA) from None
         except stacks.StackError as e:
             raise CliError(f"{path}: {e}", EXIT_DATA) from None
-    if args.text or not sys.stdout.isatty():
-        for path, groups in loaded:
-            print(f"== {path}\n{stacks.summary(groups)}")
-        return 0
-    from .screens.stacks import StacksApp
-    StacksApp([p for p, _ in loaded]).run()
+    if tui:
+        from .screens.stacks import StacksApp
+        StacksApp(list(args.files)).run()
     return 0
 
 

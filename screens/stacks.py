@@ -1,64 +1,156 @@
-"""The goroutine-stack viewer: identical stacks grouped pprof-style with counts and the
-longest wait, a filter, and a group's frames on demand. Also the whole app of
-`hangconsole stacks FILE`."""
+"""The goroutine-stack viewer: what the dumps show first (lock holders, the longest stuck,
+dumps and goroutines read, lines skipped), then identical stacks grouped pprof-style with
+counts and the longest wait, a filter, and a group's frames on demand. Also the whole app
+of `hangconsole stacks FILE`. Big dumps are read in a thread worker with a progress bar, so
+the console never freezes on a 600 MB file."""
 from __future__ import annotations
 
 import os
+import time
 
 from rich.text import Text
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.worker import get_current_worker
 
 from hangconsole import stacks
 
 from .widgets.table import remeasure
+
+INLINE_BYTES = 2 << 20        # smaller dumps are read at once: no flicker, nothing to wait for
+
+
+def _short(func: str) -> str:
+    return func.rpartition("/")[2]
+
+
+def _wait(g: stacks.Group) -> str:
+    return f", {g.max_wait} min" if g.max_wait else ""
+
+
+state = stacks.state
 
 
 class StacksScreen(Screen):
     CSS_PATH = "stacks.tcss"
     BINDINGS = [Binding("escape", "back", "Back"), Binding("slash", "search", "Filter")]
 
-    def __init__(self, groups: list[tuple[str, stacks.Group]], hints: list[str]):
+    def __init__(self, paths: list[str]):
         super().__init__()
-        self.groups, self.hints = groups, hints
-        self.shown: list[tuple[str, stacks.Group]] = list(groups)
+        self.paths = list(paths)
+        self.summary: stacks.Summary | None = None
+        self.shown: list[tuple[str, stacks.Group]] = []
+        self._last_progress = 0.0
 
     @classmethod
     def from_files(cls, paths: list[str]) -> "StacksScreen":
-        groups, hints = [], []
-        for p in paths:
-            with open(p, errors="replace") as f:
-                gs = stacks.load(f.read())
-            name = os.path.basename(p)
-            groups += [(name, g) for g in gs]
-            hints += [f"{name}: {h}" for h in stacks.hints(gs)]
-        return cls(groups, hints)
+        return cls(paths)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="hints")
+        yield ProgressBar(id="progress", show_eta=False)
         yield Input(placeholder="filter: function, package or state (/ to focus)", id="filter")
         yield DataTable(id="groups", cursor_type="row")
         yield Static(id="frames")
         yield Footer()
 
     def on_mount(self) -> None:
-        total = sum(g.count for _, g in self.groups)
-        t = Text(f"{total} goroutines in {len(self.groups)} distinct stacks\n", style="bold")
-        for h in self.hints:
-            t.append(f"hint: {h}\n", style="yellow")
-        self.query_one("#hints", Static).update(t)
         self.query_one("#filter", Input).cursor_blink = False     # steady for snapshots and ssh
         self.query_one("#groups", DataTable).add_columns("count", "state", "max wait", "stuck in", "dump")
-        self._fill("")
         self.query_one("#groups", DataTable).focus()
+        try:
+            size = sum(os.path.getsize(p) for p in self.paths)
+        except OSError:
+            size = 0
+        if size <= INLINE_BYTES:
+            try:
+                self._loaded(stacks.summarise(self.paths))
+            except (OSError, stacks.StackError) as e:
+                self._failed(e)
+            return
+        self.query_one("#progress", ProgressBar).update(total=size, progress=0)
+        self.query_one("#progress").display = True
+        self.query_one("#hints", Static).update(Text(f"reading {len(self.paths)} file(s), "
+                                                     f"{size / 1e6:.0f} MB...", style="bold"))
+        self._read(size)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="stacks")
+    def _read(self, size: int) -> None:
+        worker = get_current_worker()
+        before = [0]
+        sizes = []
+        for p in self.paths:
+            sizes.append(before[-1])
+            before.append(before[-1] + os.path.getsize(p))
+
+        def progress(i: int, done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - self._last_progress >= 0.1:           # ten updates a second at most
+                self._last_progress = now
+                self.app.call_from_thread(self._progress, sizes[i] + done)
+
+        try:
+            s = stacks.summarise(self.paths, progress, lambda: worker.is_cancelled)
+        except stacks.Cancelled:
+            return
+        except (OSError, stacks.StackError) as e:
+            self.app.call_from_thread(self._failed, e)
+            return
+        self.app.call_from_thread(self._loaded, s)
+
+    def _progress(self, done: int) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=done)
+
+    def _failed(self, e: Exception) -> None:
+        self.query_one("#progress").display = False
+        msg = f"cannot read {e.filename}: {e.strerror}" if isinstance(e, OSError) else str(e)
+        self.query_one("#hints", Static).update(Text(msg, style="bold red"))
+        self._frames(None)
+
+    def _loaded(self, s: stacks.Summary) -> None:
+        self.summary = s
+        self.query_one("#progress").display = False
+        self.query_one("#hints", Static).update(self._overview(s))
+        self._fill(self.query_one("#filter", Input).value.strip())
+
+    def _overview(self, s: stacks.Summary) -> Text:
+        kinds = ", ".join(sorted({d.kind for d in s.dumps}))
+        t = Text(f"{s.goroutines} goroutines in {len(s.groups)} distinct stacks, "
+                 f"{len(s.dumps)} dump(s) ({kinds})", style="bold")
+        if len(s.dumps) > 1:
+            t.append("  " + "; ".join(f"{d.label}{' ' + d.time if d.time else ''}: {d.goroutines}"
+                                      for d in s.dumps[:4]) + (" …" if len(s.dumps) > 4 else ""), style="dim")
+        skipped = sum(s.skipped.values())
+        if skipped:
+            t.append(f"  skipped {skipped} line(s): " + ", ".join(
+                f"{n} {r}" for r, n in sorted(s.skipped.items(), key=lambda x: -x[1])[:3]), style="dim")
+        t.append("\n")
+        for h in s.hints:
+            t.append(f"hint: {h}\n", style="yellow")
+        for lk in [x for x in s.links if x.holder is not None][:1]:
+            parts = [f"{lk.count} in {_short(lk.waiters.top)}{state(lk.waiters)}"]
+            for c in s.chain(lk):
+                who = f"goroutine {c.holder_id} in " if c.holder_id is not None and not c.guess else ""
+                parts.append(f"{who}{_short(c.where or c.holder.top)}{state(c.holder)} ({c.why})")
+            t.append("lock: ", style="bold")
+            t.append(" → held by ".join(parts) + "\n")
+        if s.longest:
+            g = s.longest[0]
+            t.append("stuck longest: ", style="bold")
+            t.append(f"{g.count} in {_short(g.top)}{state(g)}\n")
+        return t
 
     def _fill(self, text: str) -> None:
+        if self.summary is None:
+            return
         table = self.query_one("#groups", DataTable)
         table.clear()
-        self.shown = [(n, g) for n, g in self.groups if not text or g.matches(text)]
+        s = self.summary
+        self.shown = [(s.dumps[g.dump].label, g) for g in s.groups if not text or g.matches(text)]
         for i, (name, g) in enumerate(self.shown):
             table.add_row(Text(str(g.count), style="bold" if g.count > 1 else ""), g.state,
                           f"{g.max_wait} min" if g.max_wait else "", g.top[-70:], name, key=str(i))
@@ -74,16 +166,23 @@ class StacksScreen(Screen):
     def _frames(self, i: int | None) -> None:
         panel = self.query_one("#frames", Static)
         if i is None or i >= len(self.shown):
-            panel.update(Text("no stack matches the filter", style="dim"))
+            panel.update(Text("no stack matches the filter" if self.summary else "", style="dim"))
             return
         name, g = self.shown[i]
         t = Text()
-        t.append(f"{g.count} goroutine(s) [{g.state}]", style="bold")
+        t.append(f"{g.count} goroutine(s){state(g)}", style="bold")
         if g.ids:
             t.append(f"  ids {', '.join(map(str, g.ids[:8]))}{' …' if len(g.ids) > 8 else ''}", style="dim")
         t.append("\n")
+        lk = self.summary.link_of(g) if self.summary else None
+        if lk is not None and lk.holder is not None:
+            who = f"goroutine {lk.holder_id}" if lk.holder_id is not None and not lk.guess else "a goroutine"
+            t.append(f"  lock{' ' + lk.lock if lk.lock else ''} held by {who} in "
+                     f"{_short(lk.where or lk.holder.top)}{state(lk.holder)} ({lk.why})\n", style="yellow")
+        for note in g.notes:
+            t.append(f"  ({note})\n", style="dim")
         for fr in g.frames:
-            style = "dim" if fr.func.startswith(stacks._BORING) else "bold"
+            style = "dim" if stacks.boring(fr.func) else "bold"
             t.append(f"  {fr.func}\n", style=style)
             if fr.location:
                 t.append(f"      {fr.location}\n", style="dim")
@@ -95,6 +194,7 @@ class StacksScreen(Screen):
         self.query_one("#filter", Input).focus()
 
     def action_back(self) -> None:
+        self.workers.cancel_group(self, "stacks")
         if isinstance(self.app, StacksApp):
             self.app.exit()
         else:
@@ -112,4 +212,4 @@ class StacksApp(App):
 
     def on_mount(self) -> None:
         self.sub_title = ", ".join(os.path.basename(p) for p in self.paths)
-        self.push_screen(StacksScreen.from_files(self.paths))
+        self.push_screen(StacksScreen(self.paths))

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # gcc: test helper binary; lsof/procps: benchmark peers; docker.io + busybox-static: the lab
 # engine and its image; strace: playbook terminal steps.
-pkgs=(gcc lsof procps docker.io busybox-static strace)
+pkgs=(gcc lsof procps docker.io busybox-static strace golang-go)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
