@@ -16,12 +16,11 @@ def _t(epoch: float) -> str:
 def _drained(incident: Incident) -> list[tuple[str, list[dict], int]]:
     """(file, what it says, the pid it was drained from) for every drained file whose bytes
     are recognised (Go aborts, runc errors, panics)."""
-    from .diagnose.content import recognise
+    from .diagnose.content import read_edges, recognise
     out = []
     for f in sorted(os.listdir(incident.path)):
         if f.startswith("drained-"):
-            with open(incident.file(f), "rb") as fh:
-                found = recognise(fh.read(1 << 20))
+            found = recognise(read_edges(incident.file(f)))
             if found:
                 pid = f.split("-pid", 1)[-1].split("-", 1)[0]
                 out.append((f, found, int(pid) if pid.isdigit() else 0))

@@ -59,3 +59,16 @@ def headline(found: list[dict]) -> str:
 
 def is_go_abort(found: list[dict]) -> bool:
     return any(f["kind"] in ("go-abort", "go-fatal", "sigabrt", "panic") for f in found)
+
+
+def read_edges(path: str, edge: int = 1 << 20) -> bytes:
+    """The first and last EDGE bytes of a (possibly huge) drained file: an error is usually
+    at the start (what the writer said first) or at the end (what it said last)."""
+    import os
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(edge)
+        if size <= 2 * edge:
+            return head + f.read()
+        f.seek(size - edge)
+        return head + b"\n" + f.read()

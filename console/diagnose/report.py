@@ -41,10 +41,8 @@ def gather_extra(stacks: list[str], kubelet_log: str | None, drained: list[str],
                             if f.startswith(stem + "-") and not f.endswith(".hcrec") and "kubelet" not in f)
     groups, notes = chains.load_stacks(paths)
     kl = kubelet.read_file(kubelet_log) if kubelet_log else [] if replay else kubelet.read_journal()
-    data = []
-    for p in drained:
-        with open(p, "rb") as f:
-            data.append((p, f.read(1 << 20)))
+    from .content import read_edges
+    data = [(p, read_edges(p)) for p in drained]
     return chains.Extra(stacks=groups, drained=data, kubelet=kl), notes
 
 
