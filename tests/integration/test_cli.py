@@ -108,7 +108,9 @@ def test_diagnose_live_json_exit_matches_findings():
 
 
 def test_diagnose_as_nobody_is_unknown(root):
-    code = ("import os, sys, locale, gettext, json\n"
+    # The interpreter here lives under /root (pyenv), unreadable once we are nobody: import
+    # what the run needs first. A real unprivileged user reads its own Python.
+    code = ("import os, sys, locale, gettext, json, shutil, argparse, textwrap\n"
             "import hangconsole.diagnose.report, hangconsole.collect.live, hangconsole.record.codec\n"
             "from hangconsole.cli import main\n"
             "os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"

@@ -82,6 +82,24 @@ def training_app(name: str) -> HangConsoleApp:
     return HangConsoleApp(ReplaySource(Recording(inc.path)), training=TrainingSession(inc, clock=lambda: 0.0))
 
 
+@pytest.fixture(autouse=True)
+def fixed_training_dir(monkeypatch, tmp_path_factory):
+    """Training writes to a fresh temporary incident directory, whose random name is on
+    screen: give it a fixed one so the snapshots are stable."""
+    import shutil
+    import tempfile
+    fixed = "/tmp/hangconsole-training-snapshot"
+
+    def mkdtemp(prefix="", **kw):
+        if prefix != "hangconsole-training-":
+            return real(prefix=prefix, **kw)
+        shutil.rmtree(fixed, ignore_errors=True)
+        os.makedirs(fixed)
+        return fixed
+    real = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+
+
 def until(screen_name: str, *presses: str):
     """run_before: press keys, then wait until SCREEN_NAME is on top (the playbook worker).
     A press written "@Name" waits for that screen first (a question, the walkthrough
