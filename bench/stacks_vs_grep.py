@@ -27,14 +27,13 @@ G = "/usr/local/go/src"
 # %s: a value of this goroutine's own (a request, a context); fixed addresses are the shared
 # objects: the daemon 0xc000136000, the container's mutex 0xc0004a2000 (its State at
 # 0xc0004a2000 too), the exec store 0xc0004a2180.
-SERVE = [("github.com/docker/docker/api/server.(*Server).makeHTTPHandler.func1({0x55d1c0?, 0x%s}, 0x%s, 0x%s)", f"{D}/api/server/server.go:141 +0x1d8"),
-         ("net/http.(*conn).serve(0x%s, {0x55e2a8, 0x%s})", f"{G}/net/http/server.go:1995 +0x612"),
+SERVE = [("net/http.(*conn).serve(0x%s, {0x55e2a8, 0x%s})", f"{G}/net/http/server.go:1995 +0x612"),
          ("created by net/http.(*Server).Serve", f"{G}/net/http/server.go:3089 +0x5ed")]
 INSPECT = [("sync.runtime_SemacquireMutex(0xc0004a2004?, 0x0?, 0x1?)", f"{G}/runtime/sema.go:77 +0x25"),
            ("sync.(*Mutex).lockSlow(0xc0004a2000)", f"{G}/sync/mutex.go:171 +0x165"),
            ("sync.(*Mutex).Lock(...)", f"{G}/sync/mutex.go:90"),
            ("github.com/docker/docker/daemon.(*Daemon).ContainerInspectCurrent(0xc000136000, {0x%s, 0x40}, 0x0)", f"{D}/daemon/inspect.go:40 +0x8d"),
-           ("github.com/docker/docker/api/server/router/container.(*containerRouter).getContainersByName(0xc0001a4a80, {0x55e2a8, 0x%s}, {0x55d1c0, 0x%s}, 0x%s, 0x%s?)", f"{D}/api/server/router/container/inspect.go:15 +0x118")] + SERVE
+           ("github.com/docker/docker/api/server/router/container.(*containerRouter).getContainersByName(0xc0001a4a80, {0x55e2a8, 0x%s}, {0x55d1c0, 0x%s}, 0x%s, 0x0?)", f"{D}/api/server/router/container/inspect.go:15 +0x118")] + SERVE
 STATS = [("sync.runtime_SemacquireMutex(0xc0004a2004?, 0x0?, 0x1?)", f"{G}/runtime/sema.go:77 +0x25"),
          ("sync.(*Mutex).lockSlow(0xc0004a2000)", f"{G}/sync/mutex.go:171 +0x165"),
          ("sync.(*Mutex).Lock(...)", f"{G}/sync/mutex.go:90"),

@@ -51,7 +51,7 @@ def load(text: str) -> list[Group]:
 
 
 def hints(groups: list[Group]) -> list[str]:
-    from .locks import LockTracker
+    """What GROUPS point at, without lock-holder links (those need summarise())."""
     return _hints(groups, None)
 
 

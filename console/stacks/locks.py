@@ -70,6 +70,7 @@ class LockTracker:
         self.groups: dict[int, Group] = {}
         self.full = False
         self._sorted: dict[int, list[tuple[int, str]]] | None = None
+        self._addr: dict[str, str] = {}
 
     def new_group(self, grp: Group) -> None:
         k = id(grp)
@@ -93,8 +94,13 @@ class LockTracker:
         k = id(grp)
         idx = self._lock_idx.get(k)
         if idx is not None:
-            addr = _first_pointer(funcs[idx[0]])
+            line = funcs[idx[0]]
+            addr = self._addr.get(line)             # thousands wait on one mutex: one line
             if addr is None:
+                addr = _first_pointer(line)
+                if len(self._addr) < 4096:
+                    self._addr[line] = addr or ""
+            if not addr:
                 addr = next((a for i in idx[1:] if (a := _first_pointer(funcs[i]))), None)
                 if addr is None:
                     return

@@ -30,9 +30,6 @@ _CRASH = ("panic: ", "fatal error: ", "SIGQUIT: ", "SIGABRT: ", "SIGSEGV: ", "SI
           "SIGTRAP: ", "SIGFPE: ", "fatal: morestack", "unexpected fault address")
 _CRASH_DETAIL = ("PC=", "[signal ", "goroutine running on other thread", "[recovered]", "\tpanic: ")
 PPROF_STATE = "(pprof: no state)"
-# a function-line position holding something else: a location, a blank, an ancestor section,
-# "...frames elided...", a register
-_ODD = re.compile(r"\n(?:[\t \[.]|$|r[a-z0-9]{1,3}\s+0x)", re.M)
 
 
 class Cancelled(Exception):
@@ -197,7 +194,7 @@ class Reader:
             if parts[0]:
                 self._lines(parts[0][1:])
             for p in parts[1:]:
-                self._block("goroutine " + p)
+                self._block(p)
             if not chunk:
                 return
             self._tick(progress, cancelled, done, total)
@@ -224,61 +221,58 @@ class Reader:
 
     # ---- the fast path ----------------------------------------------------------------------
 
-    def _block(self, block: str) -> None:
-        """One goroutine's text (possibly trailed by non-goroutine lines)."""
+    def _block(self, p: str) -> None:
+        """One goroutine's text after "goroutine " (possibly trailed by non-goroutine lines)."""
         if self._g is not None or self._pp is not None:
             self._finish()
-        ls = block.split("\n")
+        ls = p.split("\n")
         while ls and not ls[-1]:
             ls.pop()
         n = len(ls)
         hdr = ls[0]
         if n >= 3 and n & 1 and hdr[-2:] == "]:" and not self._closed:
             locs = ls[2::2]
-            funcs = ls[1::2]
+            nl = len(locs)
             jl = "\n".join(locs)
-            # locations all tab-led, no fp= (crash tracebacks), functions none of the special lines
-            if jl[:1] == "\t" and jl.count("\n\t") == len(locs) - 1 and " fp=" not in jl \
-                    and not _ODD.search("\n" + "\n".join(funcs)):
-                sp = hdr.find(" ", 10)
+            # every location slot tab-led and no function slot (so no "...elided...", ancestor
+            # section, register or blank line shifted them); fp= differs per goroutine
+            if jl[:1] == "\t" and jl.count("\n\t") == nl - 1 and p.count("\n\t") == nl and " fp=" not in jl:
+                sp = hdr.find(" ")
                 b = hdr.find("[", sp)
-                try:
-                    gid = int(hdr[10:sp])
-                except ValueError:
-                    gid = -1
-                if gid >= 0 and b > 0:
+                gid = hdr[:sp]
+                if gid.isdigit() and b > 0:
                     text = hdr[b + 1:-2]
                     st = self._states.get(text) or self._state(text)
                     self._line += n
-                    self._fast(gid, st, tuple(locs), funcs, ls)
+                    self._fast(int(gid), st, jl, ls)
                     return
-        self._lines(block)
+        self._lines("goroutine " + p)
 
-    def _fast(self, gid: int, st: tuple[str, int], locs: tuple, funcs: list[str], ls: list[str]) -> None:
+    def _fast(self, gid: int, st: tuple[str, int], locs: str, ls: list[str]) -> None:
+        """Count a simple goroutine (LS: its lines) into its group; parse it only if new."""
         if self._dump is None:
             self._new_dump("")
         if self._seen.repeat(gid) and gid:                # a second dump in the same file
             self._new_dump("goroutine ids repeat")
             self._seen.repeat(gid)
-        dump = self._dump
         key = (st[0], locs)
         grp = self._by.get(key)
         if grp is None:
+            funcs = ls[1::2]
             g = _Goroutine(gid, st[0], st[1])
             g.funcs = [f for f in funcs if not f.startswith("created by ")]
-            g.locs = [x for f, x in zip(funcs, locs) if not f.startswith("created by ")]
-            cb = funcs[-1]
-            if cb.startswith("created by "):
-                g.created_by = cb[11:].split(" in goroutine ")[0]
+            g.locs = [x for f, x in zip(funcs, locs.split("\n")) if not f.startswith("created by ")]
+            if funcs[-1].startswith("created by "):
+                g.created_by = funcs[-1][11:].split(" in goroutine ")[0]
             grp = self._group(key, g)
         grp.count += 1
-        dump.goroutines += 1
+        self._dump.goroutines += 1
         if st[1] > grp.max_wait:
             grp.max_wait = st[1]
         if len(grp.ids) < 20:
             grp.ids.append(gid)
         if grp.track:
-            self.locks.goroutine(grp, gid, funcs, st[1])
+            self.locks.goroutine(grp, gid, ls[1::2], st[1])
 
     # ---- the line state machine -------------------------------------------------------------
 
@@ -416,7 +410,10 @@ class Reader:
         if self._seen.repeat(gid) and gid:                # a second dump in the same file
             self._new_dump("goroutine ids repeat")
             self._seen.repeat(gid)
-        if tag and self._tag is None:
+        if tag and tag != self._tag:
+            if self._tag is not None and self._dump.goroutines:   # another process's dump
+                self._new_dump("")
+                self._seen.repeat(gid)
             self._tag = tag
         st = self._states.get(state) or self._state(state)
         self._g = _Goroutine(gid, st[0], st[1])
@@ -434,7 +431,7 @@ class Reader:
         """The goroutine (or pprof group) being read is complete: count it into its group."""
         g, self._g = self._g, None
         if g is not None:
-            key = (g.state, tuple(g.raw))
+            key = (g.state, "\n".join(g.raw))                 # as the fast path keys it
             if len(g.raw) != len(g.funcs) + (g.created_by is not None):    # a location missing
                 key += (tuple(map(_func, g.funcs)),)
             grp = self._by.get(key) or self._group(key, g)

@@ -149,3 +149,12 @@ def test_progress_and_cancel(tmp_path):
     assert seen and seen[-1][1] <= seen[-1][2] == os.path.getsize(path) and seen == sorted(seen)
     with pytest.raises(stacks.Cancelled):
         stacks.summarise(path, cancelled=lambda: True)
+
+
+def test_the_journal_with_two_processes_dumps():
+    a = "goroutine 1 [chan receive]:\nmain.main()\n\t/src/a.go:5 +0x1d\n\n"
+    b = "goroutine 7 [select, 2 minutes]:\nmain.loop()\n\t/src/b.go:9 +0x2\n\n"
+    log = journald(a, "dockerd[1748]") + "Oct 27 15:20:23 node3 kernel: eth0: link up\n" + journald(b, "containerd[990]")
+    s = stacks.summarise_text(log, "journal")
+    assert [(d.label, d.goroutines) for d in s.dumps] == [("journal", 1), ("journal#2", 1)]
+    assert sorted((g.dump, g.top) for g in s.groups) == [(0, "main.main"), (1, "main.loop")] and s.skipped == {"a line from another process": 1}
