@@ -196,9 +196,12 @@ def _runtime(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
     pending = [pr for pr in (snap.docker.probes if snap.docker else [])
                if pr.status == "pending" and c is not None and pr.target == c.id]
     if waiters:
+        held = _holders(extra.stacks)
+        if held:
+            out.append(link(f"dockerd: the container lock is {held[0]}", "goroutine dump (lock holders)",
+                            {"holders": held[1:]}, kind="inferred" if "guess" in held[0] else "observed"))
         out.append(link(f"dockerd holds the container lock ({waiters:,} goroutines wait in ContainerInspect)",
-                        "goroutine dump", {"waiters": waiters,
-                                           "pending": [pr.text for pr in pending]}))
+                        "goroutine dump", {"waiters": waiters, "pending": [pr.text for pr in pending]}))
     elif pending:
         lock = (" (dockerd waits on the container lock the exec holds)" if "exec-pipe-deadlock" in cls else "")
         out.append(link(f"docker {pending[0].call} pending {pending[0].seconds:.0f}s{lock}", "Docker API probe",
@@ -220,6 +223,30 @@ def _inspect_waiters(groups) -> int:
     return n
 
 
+def _short(func: str) -> str:
+    return func.rsplit("/", 1)[-1]
+
+
+def _holders(groups) -> list[str] | None:
+    """From the ContainerInspect waiters along console/stacks' lock-holder links: ["held by
+    X (how), which waits for ... held by Y", step, step...], or None without links."""
+    links = getattr(groups, "links", None) or []
+    first = next((lk for lk in links if "ContainerInspect" in " ".join(lk.waiters.funcs)), None)
+    if first is None or first.holder is None:
+        return None
+    steps, lk, seen = [], first, set()
+    while lk is not None and lk.holder is not None and id(lk) not in seen and len(steps) < 4:
+        seen.add(id(lk))
+        steps.append(f"{_short(lk.holder.top)} ({lk.why})")
+        lk = next((x for x in links if x.waiters is lk.holder), None)
+    return [f"held by {', which waits for a lock held by '.join(steps)}"] + steps
+
+
+class _Groups(list):
+    """Grouped goroutines, and the lock-holder links when console/stacks gives them."""
+    links: list = []
+
+
 def _reaper(groups) -> str | None:
     for g in groups:
         funcs = " ".join(getattr(g, "funcs", ()) or ())
@@ -232,16 +259,18 @@ def _reaper(groups) -> str | None:
 def load_stacks(paths: list[str]) -> tuple[list, list[str]]:
     """Grouped goroutines of every dump in PATHS, through console/stacks (whichever API it has
     now), and a note per file that could not be read."""
-    groups, notes = [], []
+    groups, notes = _Groups(), []
+    groups.links = []
     try:
         from .. import stacks
     except ImportError as e:
-        return [], [f"goroutine dumps not read: {e}"]
+        return groups, [f"goroutine dumps not read: {e}"]
     for p in paths:
         try:
             if hasattr(stacks, "summarise"):
                 s = stacks.summarise(p)
                 groups += list(getattr(s, "groups", s))
+                groups.links = groups.links + list(getattr(s, "links", []) or [])
             elif hasattr(stacks, "load"):
                 with open(p, errors="replace") as f:
                     groups += stacks.load(f.read())
