@@ -97,15 +97,32 @@ def _sizes(paths: list[str]) -> dict[str, int]:
     return out
 
 
+FREEZER_WCHANS = ("__refrigerator", "do_freezer_trap")     # cgroup v1, v2 freezer
+
+
+def cannot_dump(p: m.Process, snap: m.HostSnapshot, live: bool = True) -> str | None:
+    """Why a SIGUSR1 would give no dump, said before anything is sent; None if it can."""
+    if p.state in ("T", "t"):
+        return f"{p.comm} {p.pid} is stopped (state {p.state}): it cannot dump until it runs again"
+    if p.threads and all(th.wchan in FREEZER_WCHANS for th in p.threads):
+        return f"{p.comm} {p.pid} is frozen by a freezer cgroup: it cannot dump until it is thawed"
+    if p.role in (m.SHIM_V1, m.SHIM_LEGACY, m.CONMON):
+        where = _where(p.pid) if live else (p.fd(2).target if p.fd(2) else None)
+        if where == "/dev/null":
+            return (f"{p.comm} {p.pid} ({p.role}) writes its dump to /dev/null: it would be lost, "
+                    f"so no signal is sent (shim_debug, or a kprobe on write_null, recovers it)")
+    return None
+
+
 def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_run: bool = False,
                 wait: float = 10.0) -> Dump:
     t = Target.of(p)
     d = Dump(t)
     if p.role not in (m.DOCKERD, m.CONTAINERD) and p.role not in m.SHIM_ROLES:
         raise Refused(f"{p.comm} {p.pid} is not dockerd, containerd or a shim: no stack dump")
-    if p.state in ("T", "t"):
-        d.note = f"{p.comm} {p.pid} is stopped (state {p.state}): it cannot dump until it runs again"
-        incident.audit("SIGUSR1", t.as_dict(), "skipped: process stopped", dry_run=dry_run)
+    if why := cannot_dump(p, snap):
+        d.note = why
+        incident.audit("SIGUSR1", t.as_dict(), f"skipped: {why}", dry_run=dry_run)
         return d
     argv = p.argv or []
     watch_glob, follow = None, []

@@ -125,9 +125,13 @@ class DumpStacks(Action):
             notes.append(ch.why)
         if not procs:
             raise Refused(f"no {which} process to dump" + (f" ({'; '.join(notes)})" if notes else ""))
-        why = f" ({'; '.join(notes)})" if notes else ""
-        return Bound(f"SIGUSR1 to {', '.join(f'{p.comm} {p.pid}' for p in procs)} and collect the dump{why}",
-                     [Target.of(p) for p in procs], params)
+        unable = {p.pid: why for p in procs if (why := dump_mod.cannot_dump(p, ctx.snapshot, live))}
+        procs = [p for p in procs if p.pid not in unable]
+        if not procs:                            # said now, and nothing is sent
+            raise Refused("; ".join(unable.values()))
+        why = "; ".join([*notes, *unable.values()])
+        return Bound(f"SIGUSR1 to {', '.join(f'{p.comm} {p.pid}' for p in procs)} and collect the dump"
+                     + (f" ({why})" if why else ""), [Target.of(p) for p in procs], params)
 
     def run(self, ctx, b):
         out = []

@@ -141,7 +141,7 @@ def test_playbook_asks_before_the_drain(snap_compare):
 def test_playbook_asks_before_killing_the_shim(snap_compare):
     assert snap_compare(training_app("seed-001"), terminal_size=(140, 40),
                         run_before=until("ConfirmScreen", "f", "p", "@PlaybookScreen", "a",
-                                         "@ConfirmScreen", "y", "@ConfirmScreen", "y"))
+                                         "@ConfirmScreen", "y"))
 
 
 def test_playbook_after_the_drain(snap_compare):

@@ -62,17 +62,18 @@ async def test_training_walk_with_a_typed_confirmation(monkeypatch):
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await pilot.press("f", "p")
-        run = await waiting_on(pilot)                             # the shim's dump: asks first
-        assert "SIGUSR1 to docker-containe 119820" in run.query_one("#next").render().plain
-        for _ in range(2):                                        # the shim's dump, the daemons'
-            await pilot.press("enter")
-            confirm = await wait_screen(pilot, ConfirmScreen)
-            assert confirm.typed is None
-            await pilot.press("y")
-            await waiting_on(pilot)
+        run = await waiting_on(pilot)                             # the daemons' dump: asks first
+        assert "SIGUSR1 to dockerd 3600, docker-containe 3608" in run.query_one("#next").render().plain
+        log = run.query_one("#log").plain                         # a v1 shim's dump is lost: said, not sent
+        assert "docker-containe 119820 (shim-v1) writes its dump to /dev/null" in log
+        await pilot.press("enter")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert confirm.typed is None
+        await pilot.press("y")
+        await waiting_on(pilot)
         await pilot.press("enter")
         confirm = await wait_screen(pilot, ConfirmScreen)        # kill the shim: destructive
-        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks", "dump-stacks"]
+        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks"]
         assert confirm.query_one("#yes").disabled
         await pilot.press("y")                                    # no single key kills
         assert isinstance(app.screen, ConfirmScreen)
@@ -86,7 +87,7 @@ async def test_training_walk_with_a_typed_confirmation(monkeypatch):
         text = "\n".join(debrief.lines)
         assert "Right playbook: shim-unresponsive." in text and "outcome done" in text
         assert "ok act kill-shim" in text
-        assert run.result.outcome == "done" and acts == ["dump-stacks", "dump-stacks", "kill-shim"]
+        assert run.result.outcome == "done" and acts == ["dump-stacks", "kill-shim"]
         files = os.listdir(run.ctx.incident.path)
         assert "stacks-seed-001-shim-stacks.log" in files and "report.md" in files
         assert all(a["detail"].get("training") for a in run.ctx.incident.audit_lines()
@@ -126,8 +127,8 @@ async def test_leaving_in_the_middle_runs_nothing_more(monkeypatch):
         run = await waiting_on(pilot)
         await pilot.press("enter")
         await wait_screen(pilot, ConfirmScreen)
-        await pilot.press("y")                                    # the shim's dump runs
-        await waiting_on(pilot)                                   # then waits before the daemons'
+        await pilot.press("y")                                    # the daemons' dump runs
+        await waiting_on(pilot)                                   # then waits before the kill
         assert acts == ["dump-stacks"]
         await pilot.press("escape")
         for _ in range(100):
@@ -137,7 +138,8 @@ async def test_leaving_in_the_middle_runs_nothing_more(monkeypatch):
         assert not isinstance(app.screen, (PlaybookScreen, ConfirmScreen, DebriefScreen))
         await pilot.pause(0.5)
         assert run.result.outcome == "stopped" and acts == ["dump-stacks"]
-        assert [r.step.kind for r in run.result.steps] == ["explain", "act"]
+        assert "kill-shim" not in [r.step.action for r in run.result.steps]
+        assert run.result.steps[-1].step.action == "dump-stacks"
         audit = run.ctx.incident.audit_lines()
         assert any("stopped" in a["result"] and "left by the operator" in a["result"] for a in audit)
         assert os.path.exists(run.ctx.incident.file("report.md"))
@@ -151,18 +153,15 @@ async def test_run_the_rest_still_asks_at_each_act(monkeypatch):
         await pilot.press("f", "p")
         await waiting_on(pilot)
         await pilot.press("a")
-        asked = []
-        for answer in ("y", "y"):
-            confirm = await wait_screen(pilot, ConfirmScreen)
-            asked.append(confirm.question)
-            await pilot.press(answer)
-            await pilot.pause(0.1)
         confirm = await wait_screen(pilot, ConfirmScreen)
-        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks", "dump-stacks"]
+        assert "dockerd 3600" in confirm.question and confirm.typed is None
+        await pilot.press("y")
+        await pilot.pause(0.1)
+        confirm = await wait_screen(pilot, ConfirmScreen)        # still asked, though "a" ran on
+        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks"]
         await pilot.press("escape")                               # declined: the kill never runs
         await wait_screen(pilot, DebriefScreen, 200)
-        assert acts == ["dump-stacks", "dump-stacks"]
-        assert "docker-containe 119820" in asked[0] and "dockerd 3600" in asked[1]
+        assert acts == ["dump-stacks"]
 
 
 async def test_quitting_during_a_confirmation_is_instant():
