@@ -127,8 +127,11 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
     out = []
     if (f := cls.get("frozen-cgroup")):
         e = f.evidence
-        out.append(link(f"freezer cgroup {', '.join(e.get('frozen_by') or ['?'])} is {e.get('freezer')} "
-                        f"(not a docker pause)", "cgroup freezer files", {"frozen_by": e.get("frozen_by")}))
+        by = e.get("frozen_by")
+        out.append(link(f"freezer cgroup {', '.join(by)} is {e.get('freezer')} (not a docker pause)" if by else
+                        "a freezer cgroup froze it (not named in this data: threads in __refrigerator)",
+                        "cgroup freezer files" if by else "/proc wchan", {"frozen_by": by},
+                        kind="observed" if by else "inferred"))
         for r in e.get("runtime") or []:
             out.append(link(f"{_proc_name(r)} frozen: in D, not T; it cannot run, and signals stay pending"
                             + ("; a SIGKILL is pending" if r.get("kill_pending") else ""),

@@ -21,6 +21,8 @@ ROOT_CAUSES = ["exec-pipe-deadlock", "runc-start-blocked", "pidns-linger", "froz
 
 
 def diagnose(history: History, extra: chains.Extra | None = None) -> list[Finding]:
+    for snap in history.snaps:
+        ev.infer_frozen(snap)
     found = [f for d in DETECTORS for f in d.detect(history)]
     deadlocked = {pid for f in found if f.cls == "exec-pipe-deadlock" for pid in f.pids}
     found = [f for f in found if not (f.cls == "stuck-pipe" and set(f.pids) & deadlocked)]

@@ -15,6 +15,27 @@ def proc(p: m.Process) -> dict:
     return d
 
 
+_FROZEN_WAIT = ("refrigerator", "freezer", "do_freezer_trap")
+
+
+def infer_frozen(snap: m.HostSnapshot) -> None:
+    """A process with no freezer data (an older recording, a cgroup not readable) whose threads
+    all sit in D in the freezer (wchan/stack `__refrigerator`) is frozen, by a cgroup unknown."""
+    for p in snap.processes:
+        if p.freezer or p.zombie or not p.threads:
+            continue
+        live = [t for t in p.threads if t.state != "Z"]
+        if live and all(t.state == "D" for t in live) and any(
+                any(k in " ".join([t.wchan or ""] + (t.stack or [])) for k in _FROZEN_WAIT) for t in live):
+            p.freezer = "FROZEN"
+
+
+def frozen_by_text(p: m.Process) -> str:
+    if p.frozen_by:
+        return f"freezer cgroup {', '.join(p.frozen_by)}"
+    return "a freezer cgroup (not named in this data; its threads sit in __refrigerator)"
+
+
 def kill_pending(p: m.Process) -> bool:
     return bool(p.sig_pending and p.sig_pending & (1 << 8))
 

@@ -53,11 +53,11 @@ def detect(h: History) -> list[Finding]:
         cgs = sorted({g for p in runtime + tasks for g in (p.frozen_by or [])}
                      or ({c.cgroup.path} if c and c.cgroup and tasks else set()))
         state = next((p.freezer for p in runtime + tasks if p.freezer), st) or "FROZEN"
-        where = ", ".join(cgs) or "?"
+        where = ("freezer cgroup " + ", ".join(cgs)) if cgs else ev.frozen_by_text((runtime + tasks)[0])
         if runtime:
             names = ", ".join(who(p) for p in runtime[:4])
             pend = [p for p in runtime if ev.kill_pending(p)]
-            summary = (f"{names} {'is' if len(runtime) == 1 else 'are'} frozen by freezer cgroup {where} "
+            summary = (f"{names} {'is' if len(runtime) == 1 else 'are'} frozen by {where} "
                        f"({state}{', not a docker pause' if cid else ''}): in D, not T; it cannot run, answer, "
                        f"reap or dump stacks, and signals (SIGKILL too) stay pending until that cgroup is thawed"
                        + (f"; a SIGKILL is already pending on {', '.join(str(p.pid) for p in pend)}" if pend else ""))

@@ -25,7 +25,7 @@ def detect(h: History) -> list[Finding]:
         frozen = h.steady(shim, lambda s, p: p.freezer) if shim.freezer else 0.0
         why = []
         if shim.freezer and (frozen >= STUCK_AFTER or pending):
-            why.append(f"the shim is frozen by freezer cgroup {', '.join(shim.frozen_by or ['?'])} "
+            why.append(f"the shim is frozen by {ev.frozen_by_text(shim)} "
                        f"({shim.freezer}) for {ev.at_least(frozen, shim)}: its threads sit in D, not T, and "
                        f"signals (SIGUSR1 for a dump, SIGKILL) stay pending until it is thawed")
         if stopped >= STUCK_AFTER or (shim.state in ("T", "t") and pending):

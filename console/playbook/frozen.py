@@ -3,7 +3,7 @@ there: the conditions' and the thaw action's shared reading of the host."""
 from __future__ import annotations
 
 from .. import model as m
-from ..diagnose.evidence import kill_pending
+from ..diagnose.evidence import frozen_by_text, kill_pending
 from ..diagnose.frozen_cgroup import paused_by_docker
 from .context import RunContext
 
@@ -33,7 +33,7 @@ def why_alive(p: m.Process) -> str:
     """Why P (signalled, or meant to be gone) is still there, and what to try next."""
     pend = " a SIGKILL is pending on it;" if kill_pending(p) else ""
     if p.freezer:
-        return (f"{p.comm} {p.pid} is frozen by freezer cgroup {', '.join(p.frozen_by or ['?'])} ({p.freezer}):"
+        return (f"{p.comm} {p.pid} is frozen by {frozen_by_text(p)} ({p.freezer}):"
                 f"{pend} no signal is delivered until it is thawed. Next: run the thaw step (or write THAWED to "
                 f"its freezer.state / 0 to its cgroup.freeze)")
     d = next((t for t in p.threads if t.state == "D"), None)

@@ -138,3 +138,20 @@ def test_honest_ages_are_lower_bounds():
     z = next(f for f in diagnose(History([seed_001.build().frame(i) for i in range(3)]))
              if f.cls == "zombies-under-shim")
     assert "exit time unknown" in z.evidence["zombies"][0]["age_text"] and "oldest exited" not in z.summary
+
+
+def test_held_out_case_refrigerator_without_freezer_data(tmp_path):
+    """The case that failed: shim threads in D in __refrigerator, zombies, inspect pending, and
+    no freezer data in the snapshot: it is called frozen, and a kill is said to stay pending."""
+    h = seed_001.build()
+    shim = next(d for d in h.procs if d["pid"] == 119820)
+    shim["state"] = "D"
+    shim["threads"] = [thread(t.tid, "D", "__refrigerator", t.syscall) for t in shim["threads"]]
+    snaps = [h.frame(i) for i in range(3)]
+    found = {f.cls: f for f in diagnose(History(snaps))}
+    su, fz = found["shim-unresponsive"], found["frozen-cgroup"]
+    assert "frozen by a freezer cgroup" in su.summary and "D __refrigerator" in " ".join(su.evidence["thread_states"])
+    assert su.root_cause == fz.id and "SIGKILL too" in fz.summary
+    assert fz.causes[0]["kind"] == "inferred" and "__refrigerator" in fz.causes[0]["text"]
+    ok, seen = conditions.shim_gone(_ctx(snaps[-1], su, tmp_path))
+    assert not ok and "frozen by a freezer cgroup" in seen and "no signal is delivered until it is thawed" in seen
