@@ -318,7 +318,7 @@ def cmd_stacks(args) -> int:
             if tui:                         # the viewer reads them, off its UI thread
                 open(path, "rb").close()
             else:
-                print(f"== {path}\n{stacks.render(stacks.summarise(path))}")
+                print(f"== {path}\n{stacks.render(stacks.summarise(path, parallel=True))}")
         except OSError as e:
             raise CliError(f"cannot read {path}: {e.strerror}", EXIT_DATA) from None
         except stacks.StackError as e:

@@ -30,12 +30,13 @@ def _summary(r: Reader) -> Summary:
                    "too many distinct addresses: lock holders may be missing" if r.locks.full else "")
 
 
-def summarise(paths: list[str] | str, progress=None, cancelled=None) -> Summary:
+def summarise(paths: list[str] | str, progress=None, cancelled=None, parallel: bool = False) -> Summary:
     """Read each file as a stream; PROGRESS(file_index, done_bytes, total_bytes) as it goes;
-    CANCELLED() -> True stops it with Cancelled. Raises OSError, StackError."""
+    CANCELLED() -> True stops it with Cancelled. PARALLEL: a big plain dump is read in two
+    processes (fork: only where the caller has no other threads). Raises OSError, StackError."""
     r = Reader()
     for i, p in enumerate([paths] if isinstance(paths, str) else paths):
-        r.feed_file(p, (lambda d, t, i=i: progress(i, d, t)) if progress else None, cancelled)
+        r.feed_file(p, (lambda d, t, i=i: progress(i, d, t)) if progress else None, cancelled, parallel)
     return _summary(r)
 
 

@@ -136,6 +136,29 @@ class LockTracker:
                 if len(lst) < 4:
                     lst.append((gid, k, i, n == 0 and args.startswith("(" + v)))
 
+    def merge(self, other: "LockTracker", groups: dict[int, Group], dumps: dict[int, int]) -> None:
+        """OTHER's addresses into these: GROUPS maps its group keys to groups here, DUMPS its
+        dump indexes to indexes here."""
+        for g in groups.values():
+            self.groups[id(g)] = g
+        for (d, addr), c in other.waiting.items():
+            key = (dumps[d], addr)
+            mine = self.waiting.get(key)
+            if mine is None:
+                if len(self.waiting) >= MAX_ADDRESSES:
+                    self.full = True
+                    continue
+                mine = self.waiting[key] = Counter()
+            for k, n in c.items():
+                mine[id(groups[k])] += n
+            self.owners.setdefault(key, set()).update(other.owners.get((d, addr), ()))
+        for (d, v), lst in other.holders.items():
+            mine = self.holders.setdefault((dumps[d], v), [])
+            for gid, k, i, receiver in lst:
+                if len(mine) < 4:
+                    mine.append((gid, id(groups[k]), i, receiver))
+        self.full |= other.full
+
     # ---- after reading ----------------------------------------------------------------------
 
     def _near(self, dump: int, addr: str) -> list[str]:

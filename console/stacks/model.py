@@ -44,6 +44,7 @@ class Group:
     dump: int = 0                              # index into Summary.dumps
     notes: list[str] = field(default_factory=list)  # "frames elided", "stack unavailable"...
     track: bool = field(default=False, repr=False)  # its goroutines' arguments go to the lock tracker
+    key: tuple = field(default=(), repr=False, compare=False)  # (state, call sites): the reader's
 
     @property
     def top(self) -> str:

@@ -9,6 +9,8 @@ machine, which knows every form (journal, syslog, logrus, pprof debug=1, crash t
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import re
 from collections import Counter
@@ -69,6 +71,13 @@ class _Ids:
         self.bits = bytearray()
         self.big: set[int] = set()
 
+    def overlaps(self, other: "_Ids | None") -> bool:
+        if other is None:
+            return False
+        n = min(len(self.bits), len(other.bits))
+        return bool(int.from_bytes(self.bits[:n], "little") & int.from_bytes(other.bits[:n], "little")) \
+            or bool(self.big & other.big)
+
     def repeat(self, gid: int) -> bool:
         """Whether GID was seen before; marks it seen."""
         byte = gid >> 3
@@ -126,12 +135,15 @@ class Reader:
         self._tag: str | None = None
         self._closed = False        # after END: lines until the next dump are log lines
         self._reason = ""
+        self._first_lazy: bool | None = None    # for a merge: did the file's first dump start
+        self._first_ids: _Ids | None = None     # mid-dump, and with which goroutine ids
 
     # ---- input ------------------------------------------------------------------------------
 
-    def feed_file(self, path: str, progress=None, cancelled=None) -> None:
+    def feed_file(self, path: str, progress=None, cancelled=None, parallel: bool = False) -> None:
         """Stream PATH. PROGRESS(done_bytes, total_bytes) after each chunk; CANCELLED() -> True
-        stops with Cancelled."""
+        stops with Cancelled. PARALLEL: a big plain dump is read in two halves at once (fork:
+        only from a process with no other threads, as the command line is)."""
         total = os.path.getsize(path)
         with open(path, encoding="utf-8", errors="replace", newline="") as f:
             head = f.read(CHUNK)
@@ -144,8 +156,11 @@ class Reader:
                     self._prefixed_line(line)
                     if n & 0xffff == 0xffff:
                         self._tick(progress, cancelled, done, total)
+            elif parallel and self._parallel(path, total, progress, cancelled):
+                return
             else:
-                self._plain(head, f, progress, cancelled, total)
+                self._plain(itertools.chain([head], iter(functools.partial(f.read, CHUNK), "")),
+                            progress, cancelled, total)
         self._end_file()
 
     def feed_text(self, text: str, name: str = "<text>") -> None:
@@ -155,7 +170,7 @@ class Reader:
             for line in text.splitlines():
                 self._prefixed_line(line)
         else:
-            self._plain(text, None, None, None, len(text))
+            self._plain([text], None, None, len(text))
         self._end_file()
 
     def _tick(self, progress, cancelled, done, total) -> None:
@@ -172,13 +187,15 @@ class Reader:
         self._finish()
         self._close_dump()
 
-    def _plain(self, first: str, f, progress, cancelled, total) -> None:
-        """Chunks cut just before a "goroutine " line; each piece into goroutine blocks."""
-        pending, chunk, done = "", first, 0
+    def _plain(self, chunks, progress, cancelled, total, done: int = 0) -> None:
+        """CHUNKS (str) cut just before a "goroutine " line; each piece into goroutine blocks."""
+        pending = ""
+        chunks = iter(chunks)
+        chunk = next(chunks, "")
         while True:
             pending += chunk
             done += len(chunk)
-            chunk = f.read(CHUNK) if f is not None else ""
+            chunk = next(chunks, "")
             if chunk:
                 cut = pending.rfind("\ngoroutine ")
                 if cut < 0:
@@ -193,8 +210,12 @@ class Reader:
             parts = ("\n" + ready).split("\ngoroutine ")
             if parts[0]:
                 self._lines(parts[0][1:])
-            for p in parts[1:]:
+            last = len(parts) - 2
+            for j, p in enumerate(parts[1:]):
+                start = self._line
                 self._block(p)
+                # the "\n" cut off before the next "goroutine " ended this block's last line
+                self._line = start + p.count("\n") + (j < last or not p.endswith("\n"))
             if not chunk:
                 return
             self._tick(progress, cancelled, done, total)
@@ -243,15 +264,15 @@ class Reader:
                 if gid.isdigit() and b > 0:
                     text = hdr[b + 1:-2]
                     st = self._states.get(text) or self._state(text)
-                    self._line += n
+                    self._line += 1                     # the header's line
                     self._fast(int(gid), st, jl, ls)
                     return
         self._lines("goroutine " + p)
 
     def _fast(self, gid: int, st: tuple[str, int], locs: str, ls: list[str]) -> None:
         """Count a simple goroutine (LS: its lines) into its group; parse it only if new."""
-        if self._dump is None:
-            self._new_dump("")
+        if self._dump is None or self._dump.kind != "goroutines":
+            self._new_dump("lazy" if self._dump is None else "")
         if self._seen.repeat(gid) and gid:                # a second dump in the same file
             self._new_dump("goroutine ids repeat")
             self._seen.repeat(gid)
@@ -405,8 +426,8 @@ class Reader:
         if self._closed:
             self._closed = False
             self._new_dump("")
-        if self._dump is None:
-            self._new_dump("")
+        if self._dump is None or self._dump.kind != "goroutines":
+            self._new_dump("lazy" if self._dump is None else "")
         if self._seen.repeat(gid) and gid:                # a second dump in the same file
             self._new_dump("goroutine ids repeat")
             self._seen.repeat(gid)
@@ -452,7 +473,7 @@ class Reader:
             grp = self._by.get(key)
             if grp is None:
                 grp = self._by[key] = Group(PPROF_STATE, tuple(f.func for f in frames), frames,
-                                            dump=len(self.dumps) - 1)
+                                            dump=len(self.dumps) - 1, key=key)
                 self.groups.append(grp)
                 self.locks.new_group(grp)
             grp.count += count
@@ -461,17 +482,20 @@ class Reader:
     def _group(self, key: tuple, g: _Goroutine) -> Group:
         frames = [Frame(_func(f), _location(x) if x else "") for f, x in zip(g.funcs, g.locs)]
         grp = Group(g.state, tuple(f.func for f in frames), frames, created_by=g.created_by,
-                    dump=len(self.dumps) - 1, notes=list(g.notes))
+                    dump=len(self.dumps) - 1, notes=list(g.notes), key=key)
         self._by[key] = grp
         self.groups.append(grp)
         self.locks.new_group(grp)
         return grp
 
     def _new_dump(self, why: str, kind: str = "goroutines", time: str = "") -> Dump:
+        """WHY "lazy": a goroutine with no dump open and nothing that starts one before it."""
         self._finish()
         self._close_dump()
+        if self._first_lazy is None:
+            self._first_lazy = why == "lazy" and not self._reason
         index = sum(1 for d in self.dumps if d.file == self._file)
-        d = Dump(self._file, index, kind, time or self._time, self._line + 1, reason=self._reason)
+        d = Dump(self._file, index, kind, time or self._time, max(self._line, 1), reason=self._reason)
         self._reason = ""
         self.dumps.append(d)
         self._dump = d
@@ -480,8 +504,52 @@ class Reader:
         return d
 
     def _close_dump(self) -> None:
+        if self._dump is not None and self._first_ids is None:
+            self._first_ids = self._seen
         if self._dump is not None and not self._dump.goroutines and not self._dump.declared:
             self.dumps.remove(self._dump)       # a BEGIN with nothing after it, a stray header
         self._dump = None
         self._by = {}
         self._seen = _Ids()
+
+    # ---- two halves at once --------------------------------------------------------------
+
+    def _parallel(self, path: str, total: int, progress, cancelled) -> bool:
+        from .parallel import read_halves
+        return read_halves(self, path, total, progress, cancelled)
+
+    def merge(self, other: "Reader", lines: int) -> None:
+        """Add OTHER, which read the rest of this file from where this reader stopped (LINES
+        lines in). Its first dump continues this one's open dump unless something started a
+        new dump there (a marker, or a goroutine id this dump already has)."""
+        self._finish()
+        cont = self._dump is not None and other._first_lazy and other.dumps and \
+            not self._seen.overlaps(other._first_ids)
+        dmap: dict[int, int] = {}
+        for ci, d in enumerate(other.dumps):
+            if ci == 0 and cont:
+                self._dump.goroutines += d.goroutines
+                dmap[0] = len(self.dumps) - 1
+                continue
+            d.index = sum(1 for x in self.dumps if x.file == d.file)
+            dmap[ci] = len(self.dumps)
+            self.dumps.append(d)
+        target: dict[int, Group] = {}
+        for g in other.groups:
+            t = self._by.get(g.key) if cont and g.dump == 0 else None
+            if t is None:
+                g.dump = dmap[g.dump]
+                self.groups.append(g)
+                t = g
+            else:
+                t.count += g.count
+                t.max_wait = max(t.max_wait, g.max_wait)
+                t.ids = (t.ids + g.ids)[:20]
+                t.notes += [n for n in g.notes if n not in t.notes]
+            target[id(g)] = t
+        self.locks.merge(other.locks, {k: target[id(g)] for k, g in other.locks.groups.items()}, dmap)
+        self.skipped.update(other.skipped)
+        for k, v in other.examples.items():
+            self.examples.setdefault(k, v)
+        self._dump, self._by, self._seen = None, {}, _Ids()
+        self._line = lines

@@ -100,7 +100,8 @@ def test_repeated_ids_start_a_new_dump_and_non_frames_are_counted():
     assert [(d.label, d.goroutines) for d in s.dumps] == [("d.log", 2), ("d.log#2", 2)]
     assert sorted((g.dump, g.max_wait) for g in s.groups if g.top == "main.main") == [(0, 3), (1, 4)]
     assert all(g.created_by == "main.main" for g in s.groups if g.top == "main.loop")
-    assert s.skipped == {"exit status": 1} and "d.log:" in s.skipped_examples["exit status"]
+    assert s.skipped == {"exit status": 1} and s.skipped_examples["exit status"] == "d.log:21: exit status 2"
+    assert [d.line for d in s.dumps] == [1, 11]
 
 
 def test_not_a_dump():
@@ -158,3 +159,26 @@ def test_the_journal_with_two_processes_dumps():
     s = stacks.summarise_text(log, "journal")
     assert [(d.label, d.goroutines) for d in s.dumps] == [("journal", 1), ("journal#2", 1)]
     assert sorted((g.dump, g.top) for g in s.groups) == [(0, "main.main"), (1, "main.loop")] and s.skipped == {"a line from another process": 1}
+
+
+def _signature(s: stacks.Summary):
+    return ([(d.label, d.goroutines, d.line) for d in s.dumps],
+            sorted((g.dump, g.count, g.state, g.max_wait, g.top, tuple(g.ids)) for g in s.groups),
+            [(lk.count, lk.waiters.top, lk.holder and lk.holder.top, lk.holder_id, lk.how) for lk in s.links],
+            s.skipped)
+
+
+def test_two_halves_read_at_once_give_the_same_summary(tmp_path, monkeypatch):
+    from hangconsole.stacks import parallel
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    one = tmp_path / "one.log"
+    _dump(str(one), 30_000)
+    two = tmp_path / "two.log"                  # two SIGUSR1s: the ids repeat past the middle
+    two.write_text(one.read_text() + "goroutine profile: total 2\n1 @ 0x1\n#\t0x1\tmain.x+0x1\t/src/x.go:1\n\n"
+                   + one.read_text()[:len(one.read_text()) // 3].rpartition("\ngoroutine ")[0] + "\nexit status 2\n")
+    for path in (one, two):
+        seq = stacks.summarise(str(path))
+        par = stacks.summarise(str(path), parallel=True)
+        assert _signature(par) == _signature(seq)
+    assert [d.kind for d in seq.dumps] == ["goroutines", "pprof debug=1", "goroutines"]
+    assert [d.truncated for d in seq.dumps] == [False, True, False]

@@ -1,0 +1,101 @@
+"""A big plain dump read in two halves at once, on two cores: this process reads the first
+half, a forked child the second, cut just before a goroutine header; the child sends back
+its reader (groups, dumps, skipped lines, lock data: kilobytes) and it is merged in.
+
+fork, not a process pool: nothing to import again, nothing to pickle on the way in, and the
+command line that uses it has no other threads. The viewer reads in a thread worker and
+does not use it."""
+from __future__ import annotations
+
+import codecs
+import os
+import pickle
+import signal
+
+MIN_BYTES = 64 << 20          # below this a second process costs more than it saves
+
+
+def _split(path: str, size: int) -> int | None:
+    """The offset of a goroutine header near the middle of PATH."""
+    with open(path, "rb") as f:
+        f.seek(size // 2)
+        buf = f.read(4 << 20)
+    i = buf.find(b"\ngoroutine ")
+    return size // 2 + i + 1 if i >= 0 else None
+
+
+def _chunks(path: str, start: int, end: int, size: int = 1 << 20):
+    """PATH's bytes START..END as text chunks (a cut character is decoded whole)."""
+    dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    with open(path, "rb") as f:
+        f.seek(start)
+        left = end - start
+        while left > 0:
+            b = f.read(min(size, left))
+            if not b:
+                break
+            left -= len(b)
+            yield dec.decode(b)
+    tail = dec.decode(b"", final=True)
+    if tail:
+        yield tail
+
+
+def _newlines(path: str, end: int) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        left = end
+        while left > 0:
+            b = f.read(min(8 << 20, left))
+            if not b:
+                break
+            left -= len(b)
+            n += b.count(b"\n")
+    return n
+
+
+def read_halves(reader, path: str, total: int, progress, cancelled) -> bool:
+    """Read PATH into READER in two processes; False (nothing read) when it cannot be split."""
+    from .reader import Reader
+    if total < MIN_BYTES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return False
+    cut = _split(path, total)
+    if cut is None:
+        return False
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                        # the child: the second half
+        code = 1
+        try:
+            os.close(rfd)
+            child = Reader()
+            child._start_file(os.path.basename(path))
+            child._line = _newlines(path, cut)
+            child._plain(_chunks(path, cut, total), None, None, total)
+            child._end_file()
+            with os.fdopen(wfd, "wb") as w:
+                pickle.dump((child, child._line), w, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(wfd)
+    r = os.fdopen(rfd, "rb")
+    try:
+        with r:
+            reader._plain(_chunks(path, 0, cut), progress, cancelled, total)
+            data = r.read()
+        _, status = os.waitpid(pid, 0)
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    if status != 0 or not data:                         # the child died: read its half here
+        reader._plain(_chunks(path, cut, total), progress, cancelled, total, done=cut)
+        reader._end_file()
+        return True
+    child, lines = pickle.loads(data)
+    reader.merge(child, lines)
+    reader._end_file()
+    if progress is not None:
+        progress(total, total)
+    return True
