@@ -113,3 +113,16 @@ def test_playbook_thaws_the_freezing_cgroup_before_dump_and_kill(lab, frozen_shi
         assert f.read().strip() == "THAWED"
     assert r.returncode == 0, out + r.stderr
     assert not alive(shim)
+
+
+def test_frozen_cgroup_playbook_thaws_the_ancestor_not_the_container(lab, frozen_shim, tmp_path):
+    cid, shim, top = frozen_shim
+    inc = tmp_path / "inc"
+    r = hc(lab, "fix", "frozen-cgroup", "--container", cid[:12], "--incident-dir", str(inc), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"frozen by freezer cgroup {top}, not by docker pause" in r.stdout
+    with open(f"{FREEZER}{top}/freezer.state") as f:
+        assert f.read().strip() == "THAWED"
+    thaws = [a for a in Incident(str(inc)).audit_lines() if a["action"] == "thaw"]
+    assert thaws and thaws[0]["detail"]["paths"] == [top]
+    assert alive(shim)                                         # thawed, not killed

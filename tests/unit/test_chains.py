@@ -191,3 +191,13 @@ def test_no_chain_without_a_finding():
     fs = diagnose(History(snaps))
     assert all(f.causes == [] or f.container for f in fs)
     assert isinstance(m.HostSnapshot(0, 0, "h", "k", "x").kubelet_log, list)
+
+
+def test_pids_refusal_at_the_pod_level():
+    h = seed_002.build()
+    h.kernel_log = []
+    h.klog(h.uptime - 120, "pids-fork-rejected", f"cgroup: fork rejected by pids controller in {seed_002.POD}")
+    h.containers[0].cgroup.levels[1].pids_max = 10001
+    top = diagnose(History([h.frame(i) for i in range(3)]))[0]
+    assert top.causes[0]["text"].startswith("fork rejected by the pids controller at the pod cgroup "
+                                            "(pids.max 10001, now 10001), 1 time(s)")
