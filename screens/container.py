@@ -167,6 +167,11 @@ class ContainerScreen(Screen):
         t.append(f"{p.comm} {p.pid}", style="bold")
         t.append(f"  state {p.state}  age {views.fmt_age(p.age)}  uid {p.uid}  ppid {p.ppid}\n")
         t.append(f"{p.cmdline}\n", style="dim")
+        if p.freezer:
+            by = ", ".join(p.frozen_by) if p.frozen_by else "a freezer cgroup (not named)"
+            t.append(f"{p.freezer} by {by}: cannot run; signals stay pending until thawed\n", style="bold red")
+        if p.sig_pending and p.sig_pending & (1 << 8):
+            t.append("SIGKILL pending: not delivered yet\n", style="bold red")
         history = History(list(self.app.history)) if self.app.history else None
         t.append(f"threads ({p.nthreads}):\n", style="bold")
         for th in p.threads[:12]:
@@ -179,7 +184,9 @@ class ContainerScreen(Screen):
                 if views.idle_wait(th):       # an idle Go thread in futex/epoll is not a hang
                     t.append(f"  same {stuck:.0f}s", style="dim")
                 else:
-                    t.append(f"  stuck {stuck:.0f}s", style="bold red")
+                    t.append(f"  stuck ≥{stuck:.0f}s", style="bold red")      # observed: a lower bound
+                    if p.age > 2 * stuck + 60:
+                        t.append(f" (alive {views.fmt_age(p.age)})", style="red")
             t.append("\n")
             if th.stack:
                 for fr in th.stack[:6]:
