@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from .. import model as m
-from . import cgroups, containers, holds, kmsg, pipes, procfs, runtime, syscalls
+from . import cgroups, containers, holds, kmsg, kubelet_log, pipes, procfs, runtime, syscalls
 from .docker_probe import DockerProber
 from .guarded import GuardedReader, read_file
 from .scanner import ScanPool
@@ -53,6 +53,7 @@ class LiveSource:
         self.pool.warm()           # the helpers boot while the caller does other work
         self.stats = GuardedReader(per_read, reader=procfs.stat_kind)
         self.kernel_log = kmsg.KernelLog()
+        self.kubelet = kubelet_log.KubeletLog()
         self.prober = DockerProber(docker_host, clock=clock) if docker else None
         self.docker_wait = docker_wait
         self.mnt = cgroups.mounts()
@@ -60,6 +61,7 @@ class LiveSource:
 
     def close(self) -> None:
         self.kernel_log.close()
+        self.kubelet.close()
         self.pool.close()
 
     def prefetch(self) -> None:
@@ -107,6 +109,7 @@ class LiveSource:
             if c.cgroup_paths:
                 c.cgroup = cgroups.read_state(c.cgroup_paths, self.mnt)
         snap.kernel_log = self.kernel_log.poll()
+        snap.kubelet_log = self.kubelet.lines()
         self._last_ids = [c.id for c in snap.containers if c.namespace in (None, "moby")]
 
         if dthread is not None:

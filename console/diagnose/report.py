@@ -28,8 +28,8 @@ def sample_live(source, samples: int, interval: float,
 def gather_extra(stacks: list[str], kubelet_log: str | None, drained: list[str],
                  replay: str | None) -> tuple[chains.Extra, list[str]]:
     """What the causal chain reads besides the samples: goroutine dumps (given, or bundled
-    beside a bundled recording), the kubelet's log (given, else its journal on a live host;
-    a recording carries its own), drained bytes. Raises OSError for a file that cannot be read."""
+    beside a bundled recording), the kubelet's log (given; else what the snapshots carry: the
+    live collector reads the journal), drained bytes. Raises OSError for a file that cannot be read."""
     import os
     from . import kubelet
     paths = list(stacks)
@@ -40,7 +40,7 @@ def gather_extra(stacks: list[str], kubelet_log: str | None, drained: list[str],
             paths += sorted(os.path.join(here, f) for f in os.listdir(here)
                             if f.startswith(stem + "-") and not f.endswith(".hcrec") and "kubelet" not in f)
     groups, notes = chains.load_stacks(paths)
-    kl = kubelet.read_file(kubelet_log) if kubelet_log else [] if replay else kubelet.read_journal()
+    kl = kubelet.read_file(kubelet_log) if kubelet_log else []     # else the snapshots' own (journal)
     from .content import read_edges
     data = [(p, read_edges(p)) for p in drained]
     return chains.Extra(stacks=groups, drained=data, kubelet=kl), notes

@@ -201,3 +201,19 @@ def test_pids_refusal_at_the_pod_level():
     top = diagnose(History([h.frame(i) for i in range(3)]))[0]
     assert top.causes[0]["text"].startswith("fork rejected by the pids controller at the pod cgroup "
                                             "(pids.max 10001, now 10001), 1 time(s)")
+
+
+def test_live_kubelet_reader_off_thread(tmp_path, monkeypatch):
+    from hangconsole.collect import kubelet_log
+    calls = []
+    monkeypatch.setattr(kubelet_log, "read_journal", lambda timeout=3.0: calls.append(1) or kubelet.parse(
+        "I0715 kubelet.go:1835] skipping pod synchronization - [container runtime is down]"))
+    monkeypatch.setattr(kubelet_log.shutil, "which", lambda name: "/usr/bin/journalctl")
+    k = kubelet_log.KubeletLog(refresh=0.05)
+    import time
+    for _ in range(100):
+        if k.lines():
+            break
+        time.sleep(0.01)
+    k.close()
+    assert k.lines()[0].kind == "kubelet-runtime-down" and calls
