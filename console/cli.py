@@ -120,12 +120,17 @@ def _parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="work a recorded incident in training mode",
                         description="Open a bundled recorded incident (the five field reports and the "
-                                    "lab captures) in the console. Diagnose it, open its playbook from "
-                                    "the findings (p) and walk it: actions are simulated on the recording, "
-                                    "never on this machine. A debrief compares what you did with the "
-                                    "expected path. Without INCIDENT: choose from the list (or, without "
-                                    "a terminal, print it).")
+                                    "lab captures) in the console, symptom first: the page the on-call "
+                                    "received, then the host. Commit to a hypothesis (f) to see the "
+                                    "findings, walk the playbook (p): actions are simulated on the "
+                                    "recording, never on this machine. The debrief (saved as Markdown and "
+                                    "JSON) scores the hypothesis and tells the root cause, what the "
+                                    "report's engineers did, what you skipped and the long-term fixes. "
+                                    "Without INCIDENT: choose from the list (without a terminal: --list).")
     tr.add_argument("incident", nargs="?", metavar="INCIDENT", help="e.g. seed-000, lab-stuck-pipe")
+    tr.add_argument("--list", action="store_true", help="print the incidents by their symptoms and exit")
+    tr.add_argument("--reveal", action="store_true",
+                    help="for instructors: show each incident's answer (class and title) in the list")
 
     rp = sub.add_parser("report", help="write the Markdown report of an incident directory")
     rp.add_argument("--incident-dir", required=True, metavar="DIR")
@@ -421,13 +426,15 @@ def cmd_train(args) -> int:
         inc = find(args.incident)
         if inc is None:
             raise CliError(f"no incident {args.incident!r}: `hangconsole train` lists them", EXIT_USAGE)
-    if not sys.stdout.isatty():
+    if args.list or not sys.stdout.isatty():
+        from .incidents import page
         for i in ([inc] if args.incident else catalog()):
-            print(f"{i.name:<20} {i.expect:<20} {i.title}")
+            print(f"{i.name:<18} {page(i).splitlines()[0]}"
+                  + (f"   [{i.expect}: {i.title}]" if args.reveal else ""))
         return 0
     from .screens.app import HangConsoleApp, _incident_dumps
     if not args.incident:
-        HangConsoleApp(None, pick_incident=True).run()
+        HangConsoleApp(None, pick_incident=True, reveal=args.reveal).run()
         return 0
     from .sources import ReplaySource
     from .training import TrainingSession

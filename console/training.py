@@ -1,19 +1,39 @@
-"""Training mode: a recorded incident, the trainee's moves, and a debrief against the
-expected path (the right playbook, no risky actions, how long it took)."""
+"""Training mode: a recorded incident worked symptom-first. The trainee reads the page the
+on-call received, looks around, commits to a hypothesis (a hang class and a container, or
+"don't know"), and only then sees the findings; then walks the playbook (simulated). The
+debrief teaches: the hypothesis scored, the root-cause chain, what the report's engineers did
+and how long it took them, what the trainee looked at and skipped, the actions that were
+risky for this incident, and the long-term fixes. Saved as Markdown and JSON."""
 from __future__ import annotations
 
+import json
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from .incidents import Incident as Recorded
+from .incidents import story
 from .playbook.schema import Playbook, load_all
+
+DONT_KNOW = "don't know"
+# what a trainee can look at, and how it is noted (TrainingSession.look)
+LOOKS = {"container": "the stuck container's process tree", "pipes": "its pipes",
+         "kernel-log": "the kernel log", "stacks": "the goroutine stacks",
+         "findings": "the findings and their evidence"}
 
 
 @dataclass
 class Event:
     at: float
-    what: str                   # opened-finding, started-playbook, step, finished
+    what: str                   # page, looked, hypothesis, opened-findings, started-playbook, step, finished
     detail: str
+
+
+@dataclass
+class Hypothesis:
+    cls: str                    # a hang class, or DONT_KNOW
+    container: str | None       # full id, or None
+    at: float
 
 
 @dataclass
@@ -22,47 +42,156 @@ class TrainingSession:
     clock: object = time.monotonic
     events: list[Event] = field(default_factory=list)
     started: float = 0.0
+    hypothesis: Hypothesis | None = None
+    acts: list[dict] = field(default_factory=list)   # simulated acts: action, targets, container
 
     def __post_init__(self):
         self.started = self.clock()
+        self.story = story(self.incident.name)
 
+    # --- what the trainee does ------------------------------------------------------------
     def note(self, what: str, detail: str) -> None:
         self.events.append(Event(self.clock() - self.started, what, detail))
 
+    def look(self, what: str, detail: str = "") -> None:
+        if what in LOOKS:
+            self.note("looked", what + (f" {detail}" if detail else ""))
+
+    def commit(self, cls: str, container: str | None) -> None:
+        """The trainee's hypothesis; the findings show after it."""
+        if self.hypothesis is None:
+            self.hypothesis = Hypothesis(cls, container, self.clock() - self.started)
+            self.note("hypothesis", f"{cls} on {container[:12] if container else 'no container'}")
+
+    def acted(self, action: str, targets: list[dict], container: str | None) -> None:
+        self.acts.append({"action": action, "targets": targets, "container": container})
+
+    @property
+    def findings_hidden(self) -> bool:
+        return self.hypothesis is None
+
+    # --- judging ----------------------------------------------------------------------------
     def expected_playbook(self) -> Playbook | None:
         books, _ = load_all()
         return next((b for b in books.values() if self.incident.expect in b.classes), None)
 
-    def debrief(self) -> list[str]:
+    def score(self, expected_container: str | None) -> dict:
+        h = self.hypothesis
+        if h is None:
+            return {"made": False}
+        right_cls = h.cls == self.incident.expect
+        right_ctr = expected_container is None or (h.container == expected_container)
+        verdict = ("don't know" if h.cls == DONT_KNOW else "right" if right_cls and right_ctr
+                   else "right class, wrong container" if right_cls else "wrong")
+        return {"made": True, "class": h.cls, "container": h.container, "verdict": verdict,
+                "expected_class": self.incident.expect, "expected_container": expected_container,
+                "seconds": round(h.at, 1)}
+
+    def risky(self, expected_container: str | None, pod_of: dict[str, list[str]]) -> list[str]:
+        """Acts that were risky for this incident: not part of its fix, against another
+        container than the stuck one, a shim that serves a whole pod, or what the report
+        names as risky here (a limit raise in seed 002 hides the runaway)."""
         exp = self.expected_playbook()
-        used = [e.detail for e in self.events if e.what == "started-playbook"]
-        acts = [e for e in self.events if e.what == "step" and e.detail.startswith(("ok act", "dry-run act"))]
-        refused = [e for e in self.events if e.what == "step" and e.detail.startswith("refused")]
         expected_actions = {s.action for s in (exp.steps if exp else []) if s.kind == "act"}
-        lines = [f"Incident: {self.incident.title}",
-                 f"Expected: recognise {self.incident.expect}, run playbook {exp.id if exp else '(none: explain only)'}"]
-        if not used:
-            lines.append("You did not run a playbook.")
-        elif exp and used[0] == exp.id:
-            lines.append(f"Right playbook: {used[0]}.")
-        else:
-            lines.append(f"Wrong playbook first: {used[0]} (expected {exp.id if exp else 'none'}).")
-        risky = []
-        for e in acts:
-            parts = e.detail.split()
-            action = parts[2] if len(parts) > 2 else ""
-            if action and action not in expected_actions:
-                risky.append(action)
-        if risky:
-            lines.append(f"Risky: {', '.join(sorted(set(risky)))} is not part of the fix for this hang.")
-        else:
-            lines.append("No risky action.")
-        if refused:
-            lines.append(f"Declined {len(refused)} confirmation(s).")
+        named = {r["act"]: r.get("why", "") for r in self.story.get("risky", []) if "act" in r}
+        out = []
+        for a in self.acts:
+            action, who = a["action"], ", ".join(f"{t['comm']} {t['pid']}" for t in a["targets"])
+            if expected_container and a["container"] and a["container"] != expected_container:
+                out.append(f"{action} on {who}: that is not the stuck container ({a['container'][:12]})")
+            elif action in named:
+                out.append(f"{action} ({who}): {named[action]}")
+            elif action == "kill-process":
+                out.append(f"you killed {who} by hand: not part of the fix for {self.incident.expect}")
+            elif action not in expected_actions:
+                out.append(f"{action} ({who}): not part of the fix for {self.incident.expect}")
+            if action == "kill-shim" and len(pod_of.get(a["container"] or "", [])) > 1:
+                out.append(f"kill-shim ({who}) ended every container of the pod: "
+                           + ", ".join(pod_of[a["container"]]))
+        return out
+
+    # --- the debrief -----------------------------------------------------------------------
+    def debrief(self, expected_container: str | None = None, causes: list[str] | None = None,
+                pod_of: dict[str, list[str]] | None = None) -> dict:
+        st = self.story
+        score = self.score(expected_container)
         done = next((e for e in self.events if e.what == "finished"), None)
-        took = done.at if done else self.clock() - self.started
-        lines.append(f"Steps taken: {len([e for e in self.events if e.what == 'step'])}; time {took:.0f} s"
-                     + (f"; outcome {done.detail}" if done else "; not finished"))
-        lines.append("Timeline:")
-        lines += [f"  {e.at:6.1f}s  {e.what}: {e.detail}" for e in self.events]
-        return lines
+        looked = sorted({e.detail.split()[0] for e in self.events if e.what == "looked"})
+        relevant = [k for k in LOOKS if k != "stacks" or self.incident_has_stacks]
+        return {
+            "incident": self.incident.name, "title": self.incident.title, "page": st.get("page", ""),
+            "hypothesis": score,
+            "root_cause": st.get("root_cause", ""),
+            "chain": st.get("chain") or causes or [],
+            "engineers": st.get("engineers", []), "engineers_took": st.get("took_total", ""),
+            "looked_at": [LOOKS[k] for k in looked if k in LOOKS],
+            "skipped": [LOOKS[k] for k in relevant if k not in looked],
+            "playbook": {"expected": (self.expected_playbook().id if self.expected_playbook() else None),
+                         "used": [e.detail for e in self.events if e.what == "started-playbook"]},
+            "declined": len([e for e in self.events if e.what == "step" and e.detail.startswith("refused")]),
+            "risky": self.risky(expected_container, pod_of or {}),
+            "risky_here": [f"{r.get('action', '')}: {r.get('why', '')}" for r in st.get("risky", [])],
+            "fixes": st.get("fixes", []),
+            "time_to_hypothesis_s": score.get("seconds"),
+            "time_to_fix_s": round(done.at, 1) if done else None,
+            "outcome": done.detail if done else "not finished",
+            "timeline": [asdict(e) for e in self.events],
+        }
+
+    @property
+    def incident_has_stacks(self) -> bool:
+        from .incidents import HERE
+        return any(f.startswith(self.incident.name + "-") for f in os.listdir(HERE))
+
+
+def debrief_lines(d: dict) -> list[str]:
+    """The debrief as the screen and the Markdown file show it."""
+    h = d["hypothesis"]
+    out = [f"Incident: {d['incident']}", ""]
+    if h.get("made"):
+        ctr = (h["container"] or "none")[:12]
+        out.append(f"Your hypothesis: {h['class']} on {ctr} after {h['seconds']:.0f} s: {h['verdict']}"
+                   + ("" if h["verdict"] == "right" else
+                      f" (it was {h['expected_class']} on {(h['expected_container'] or 'the host')[:12]})"))
+    else:
+        out.append("You made no hypothesis.")
+    pb = d["playbook"]
+    if not pb["used"]:
+        out.append("You did not run a playbook.")
+    elif pb["expected"] and pb["used"][0] == pb["expected"]:
+        out.append(f"Right playbook: {pb['used'][0]}.")
+    else:
+        out.append(f"Wrong playbook first: {pb['used'][0]} (expected {pb['expected'] or 'none'}).")
+    out += [f"Risky: {r}" for r in d["risky"]] or ["No risky action."]
+    if d["declined"]:
+        out.append(f"Declined {d['declined']} confirmation(s).")
+    out.append(f"Outcome {d['outcome']}; time to hypothesis "
+               + (f"{d['time_to_hypothesis_s']:.0f} s" if d["time_to_hypothesis_s"] is not None else "-")
+               + "; time to fix " + (f"{d['time_to_fix_s']:.0f} s" if d["time_to_fix_s"] is not None else "-"))
+    if d["root_cause"]:
+        out += ["", "Root cause:", f"  {d['root_cause']}"]
+    if d["chain"]:
+        out += ["", "The chain, root first:"] + [f"  {'-> ' if i else ''}{c}" for i, c in enumerate(d["chain"])]
+    if d["engineers"]:
+        out += ["", "What the report's engineers did" + (f" ({d['engineers_took']})" if d["engineers_took"] else "") + ":"]
+        out += [f"  {i + 1}. {e.get('step', '')}" + (f" ({e['took']})" if e.get("took") else "")
+                for i, e in enumerate(d["engineers"])]
+    out += ["", "You looked at: " + (", ".join(d["looked_at"]) or "nothing beyond the overview")]
+    if d["skipped"]:
+        out.append("You skipped: " + ", ".join(d["skipped"]))
+    if d.get("risky_here"):
+        out += ["", "Risky in this incident:"] + [f"  - {r}" for r in d["risky_here"]]
+    if d["fixes"]:
+        out += ["", "Long-term fixes:"] + [f"  - {f}" for f in d["fixes"]]
+    return out
+
+
+def save(d: dict, directory: str) -> tuple[str, str]:
+    """debrief.md and debrief.json in DIRECTORY."""
+    os.makedirs(directory, exist_ok=True)
+    md, js = os.path.join(directory, "debrief.md"), os.path.join(directory, "debrief.json")
+    with open(md, "w") as f:
+        f.write("# Training debrief\n\n" + "\n".join(debrief_lines(d)) + "\n")
+    with open(js, "w") as f:
+        json.dump(d, f, indent=1)
+    return md, js

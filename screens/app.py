@@ -42,6 +42,8 @@ class HangConsoleApp(App):
         Binding("question_mark", "help", "Help"),
         Binding("f", "findings", "Findings"),
         Binding("g", "stacks", "Goroutines"),
+        Binding("k", "kernel_log", "Kernel log"),
+        Binding("e", "end_training", "End: debrief"),
         Binding("r", "refresh_now", "Refresh"),
         Binding("left_square_bracket", "step(-1)", "◀ frame"),
         Binding("right_square_bracket", "step(1)", "frame ▶"),
@@ -53,11 +55,13 @@ class HangConsoleApp(App):
     ]
 
     def __init__(self, source, *, interval: float = 2.0, clock: Callable[[], float] = time.time,
-                 stack_files: list[str] | None = None, training=None, pick_incident: bool = False):
+                 stack_files: list[str] | None = None, training=None, pick_incident: bool = False,
+                 reveal: bool = False):
         super().__init__()
         self.source = source
         self.training = training            # a TrainingSession when training
         self.pick_incident = pick_incident
+        self.reveal = reveal                # instructors: the list shows each incident's answer
         self.interval = interval
         self.clock = clock
         self.stack_files = stack_files or []
@@ -78,7 +82,7 @@ class HangConsoleApp(App):
     def on_mount(self) -> None:
         if self.pick_incident:
             from .training import TrainingListScreen
-            self.push_screen(TrainingListScreen())
+            self.push_screen(TrainingListScreen(self.reveal))
             return
         self._start()
 
@@ -102,6 +106,10 @@ class HangConsoleApp(App):
         else:
             self._show_frame()
         self.push_screen(OverviewScreen())
+        if self.training:                        # symptom first: the page the on-call received
+            from .training import PageScreen
+            self.training.note("page", "read the page")
+            self.push_screen(PageScreen(self.training.incident))
 
     # --- the timer chain ------------------------------------------------------------
     @work(thread=True, exclusive=True, group="collect", exit_on_error=False)
@@ -168,7 +176,12 @@ class HangConsoleApp(App):
 
     def show(self, snap: HostSnapshot, findings: list[Finding]) -> None:
         self.snapshot, self.findings = snap, findings
-        self._each_screen("show", snap, findings)
+        self._each_screen("show", snap, self.visible_findings)
+
+    @property
+    def visible_findings(self) -> list[Finding]:
+        """In training, nothing names the hang before the trainee's hypothesis."""
+        return [] if self.training and self.training.findings_hidden else self.findings
 
     # --- actions -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -181,6 +194,8 @@ class HangConsoleApp(App):
             return self.live
         if action == "stacks":
             return bool(self.stack_files)        # no key to nowhere
+        if action == "end_training":
+            return bool(self.training)
         return True
 
     def action_refresh_now(self) -> None:
@@ -228,12 +243,65 @@ class HangConsoleApp(App):
 
     def action_findings(self) -> None:
         from .findings import FindingsScreen
+        if self.training and self.training.findings_hidden:
+            from .hypothesis import HypothesisScreen
+            cs = [(c.id, f"{c.name[:40]}  {c.short_id}") for c in (self.snapshot.containers if self.snapshot else [])]
+            self.push_screen(HypothesisScreen(cs), self._hypothesised)
+            return
         if self.training:
+            self.training.look("findings")
             self.training.note("opened-findings", ", ".join(f.cls for f in self.findings))
         self.push_screen(FindingsScreen())
 
+    def _hypothesised(self, answer) -> None:
+        if answer is None:                       # not yet: keep looking
+            return
+        self.training.commit(*answer)
+        if self.snapshot is not None:
+            self.show(self.snapshot, self.findings)    # the findings show now
+        self.action_findings()
+
+    def action_end_training(self) -> None:
+        """Training: end the exercise here (some incidents need no playbook) and debrief."""
+        import tempfile
+        if self.training:
+            self.training.note("finished", "ended by the trainee")
+            self.show_debrief(tempfile.mkdtemp(prefix="hangconsole-training-"))
+
+    def action_kernel_log(self) -> None:
+        from .kernel_log import KernelLogScreen
+        if self.training:
+            self.training.look("kernel-log")
+        self.push_screen(KernelLogScreen())
+
+    def expected_container(self) -> str | None:
+        """Training: the container of the finding a right diagnosis names."""
+        if not self.training:
+            return None
+        return next((f.container for f in self.findings if f.cls == self.training.incident.expect), None)
+
+    def show_debrief(self, directory: str) -> None:
+        """Training: the debrief on screen, saved as debrief.md and debrief.json in DIRECTORY."""
+        from hangconsole import training as tr
+
+        from .training import DebriefScreen
+        expected = self.expected_container()
+        f = next((f for f in self.findings if f.container == expected
+                  and f.cls == self.training.incident.expect), None)
+        causes = [c.get("text", "") for c in (getattr(f, "causes", None) or [])]
+        snap, pods = self.snapshot, {}
+        for c in (snap.containers if snap else []):
+            if c.shim_pid:
+                pods.setdefault(c.shim_pid, []).append(c)
+        pod_of = {c.id: [x.name for x in group] for group in pods.values() for c in group}
+        d = self.training.debrief(expected, causes, pod_of)
+        md, _ = tr.save(d, directory)
+        self.push_screen(DebriefScreen(tr.debrief_lines(d), md))
+
     def action_stacks(self) -> None:
         from .stacks import StacksScreen
+        if self.training:
+            self.training.look("stacks")
         self.push_screen(StacksScreen.from_files(self.stack_files))
 
     def open_playbook(self, finding) -> None:
@@ -259,13 +327,15 @@ class HangConsoleApp(App):
         ctx = RunContext(finding=finding, snapshot=self.snapshot, incident=incident,
                          take_snapshot=self.source.snapshot, simulate=simulate,
                          docker_host=prober.host if prober else None,
-                         notes={"incident_name": name})
+                         notes={"incident_name": name, "acts": self.training.acts if self.training else []})
         if self.training:
             self.training.note("started-playbook", pb.id)
         self.push_screen(PlaybookScreen(pb, ctx, training=simulate))
 
     def open_container(self, cid: str) -> None:
         from .container import ContainerScreen
+        if self.training and cid == self.expected_container():
+            self.training.look("container")
         self.push_screen(ContainerScreen(cid))
 
     def get_system_commands(self, screen):

@@ -20,16 +20,16 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Button { margin: 1 1 0 0; }
     """
 
-    def __init__(self, question: str, typed: str | None):
+    def __init__(self, question: str, typed: str | None, what: str = "the container's short id"):
         super().__init__()
-        self.question, self.typed = question, typed
+        self.question, self.typed, self.what = question, typed, what
 
     def compose(self) -> ComposeResult:
         with Vertical():
             head = "Destructive step" if self.typed else "This step changes the host"
             yield Static(f"[b]{head}[/b]\n\n{escape(self.question)}")
             if self.typed:
-                yield Static(f"\nType the container's short id [b]{self.typed}[/b] to confirm:")
+                yield Static(f"\nType {self.what} [b]{self.typed}[/b] to confirm:")
                 yield Input(placeholder=self.typed, id="typed")
             else:
                 yield Static("\n[b]y[/b] does it, [b]n[/b] or Esc does not.")

@@ -4,6 +4,7 @@ process at the other end."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
@@ -28,6 +29,7 @@ class ContainerScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("o", "other_end", "Other pipe end"),
+        Binding("K", "kill_selected", "Kill…"),
     ]
 
     def __init__(self, cid: str):
@@ -51,7 +53,7 @@ class ContainerScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(Tree).show_root = False
         if self.app.snapshot is not None:
-            self.show(self.app.snapshot, self.app.findings)
+            self.show(self.app.snapshot, self.app.visible_findings)
             self.call_after_refresh(self._refit)      # again once the panels have their sizes
         self.query_one(Tree).focus()
 
@@ -88,7 +90,7 @@ class ContainerScreen(Screen):
 
     def tick(self) -> None:
         if getattr(self, "_snap", None) is not None:
-            self.show(self._snap, self.app.findings)
+            self.show(self._snap, self.app.visible_findings)
 
     def _fill_tree(self, snap: m.HostSnapshot, c: m.Container) -> None:
         tree = self.query_one(Tree)
@@ -248,6 +250,48 @@ class ContainerScreen(Screen):
                 t.append(f" oom_kill {lv.mem_oom_kill}", style="bold red")
             t.append("\n")
         panel.update(t)
+
+    # --- killing the selected process (asks for its pid typed; simulated in training) ------
+    def action_kill_selected(self) -> None:
+        from .confirm import ConfirmScreen
+        p = self._snap.proc(self.selected) if getattr(self, "_snap", None) and self.selected else None
+        if p is None or p.zombie:
+            self.notify("select a live process first (a zombie is already dead: kill or fix its parent)")
+            return
+        role = f" ({p.role})" if p.role else ""
+        q = (f"SIGKILL {p.comm} {p.pid}{role}, start {p.start_ticks}: {p.cmdline[:160]}"
+             + ("\nTraining: simulated on the recording." if self.app.training else ""))
+        self.app.push_screen(ConfirmScreen(q, str(p.pid), what="its pid"),
+                             lambda ok: self._kill(p) if ok else None)
+
+    def _kill(self, p: m.Process) -> None:
+        from hangconsole.actions.guard import Target
+        target = Target.of(p)
+        if self.app.training:                    # never a real signal in training
+            self.app.training.acted("kill-process", [target.as_dict()], p.container_id or self.cid)
+            self.app.training.note("step", f"ok act kill-process {p.comm} {p.pid}")
+            self.notify(f"simulated: SIGKILL {p.comm} {p.pid}")
+            return
+        self._kill_live(target)
+
+    @work(thread=True, exit_on_error=False)
+    def _kill_live(self, target) -> None:
+        import signal
+
+        from hangconsole.actions.guard import Refused, send
+        from hangconsole.actions.incident import Incident
+        incident = Incident()
+        incident.save_evidence(self._snap, "kill-process")          # evidence first
+        try:
+            msg = send(target, signal.SIGKILL, incident, dry_run=False, why="operator, container view")
+        except Refused as e:
+            msg = str(e)
+        self.app.call_from_thread(self.notify, f"{msg} (audit: {incident.path})")
+
+    def on_descendant_focus(self, event) -> None:
+        app = self.app
+        if event.widget.id == "pipes" and app.training and self.cid == app.expected_container():
+            app.training.look("pipes")           # training: the trainee looked at the pipes
 
     # --- jumping along a pipe --------------------------------------------------------------
     def action_other_end(self) -> None:

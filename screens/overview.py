@@ -33,7 +33,7 @@ class OverviewScreen(Screen):
         t = self.query_one("#containers", DataTable)
         t.add_columns("name", "id", "state", "pending calls", "findings", "pod", "image")
         if self.app.snapshot is not None:
-            self.show(self.app.snapshot, self.app.findings)
+            self.show(self.app.snapshot, self.app.visible_findings)
         else:
             self.query_one("#host-strip", Static).update("collecting the first snapshot…")
 

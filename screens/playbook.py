@@ -179,8 +179,7 @@ class PlaybookScreen(Screen):
             self.refresh_bindings()
         if getattr(self.app, "training", None) and not self.left:
             self.app.training.note("finished", self.result.outcome)
-            from .training import DebriefScreen
-            self.app.push_screen(DebriefScreen(self.app.training.debrief()))
+            self.app.show_debrief(self.ctx.incident.path)
 
     def action_advance(self) -> None:
         if self.waiting:

@@ -1,6 +1,8 @@
-"""Training: choose a recorded incident, work it in the console, then the debrief."""
+"""Training: choose a recorded incident by its symptoms, read the page the on-call received,
+work it in the console, then the debrief."""
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -11,14 +13,25 @@ from textual.widgets.option_list import Option
 from hangconsole import incidents
 
 
+def listing(inc: incidents.Incident, reveal: bool = False) -> str:
+    """One line: the symptoms only, unless an instructor asked to reveal the answer."""
+    first = incidents.page(inc).splitlines()[0]
+    return f"{inc.name:<18} {first}" + (f"   [{inc.expect}: {inc.title}]" if reveal else "")
+
+
 class TrainingListScreen(Screen):
     BINDINGS = [Binding("q", "app.quit", "Quit")]
 
+    def __init__(self, reveal: bool = False):
+        super().__init__()
+        self.reveal = reveal
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Pick a recorded incident. Diagnose it in the console (f: findings), open its "
-                     "playbook (p) and walk it; actions are simulated. A debrief follows.", id="intro")
-        yield OptionList(*[Option(f"{i.name:<20} {i.title}", id=i.name) for i in incidents.catalog()])
+        yield Static("Pick an incident by what the on-call was paged with. Read the page, look around "
+                     "(Enter: a container, k: kernel log, g: stacks), commit to a hypothesis (f), then walk "
+                     "the playbook (p); actions are simulated. A debrief follows.", id="intro")
+        yield OptionList(*[Option(escape(listing(i, self.reveal)), id=i.name) for i in incidents.catalog()])
         yield Footer()
 
     def on_mount(self) -> None:
@@ -28,18 +41,39 @@ class TrainingListScreen(Screen):
         self.app.start_training(incidents.find(event.option.id))
 
 
+class PageScreen(ModalScreen):
+    """What the on-call was paged with, and nothing more."""
+    BINDINGS = [Binding("enter", "app.pop_screen", "Start"), Binding("escape", "app.pop_screen", "Start")]
+    DEFAULT_CSS = """
+    PageScreen { align: center middle; }
+    PageScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 90%;
+                                  border: thick $warning; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, inc: incidents.Incident):
+        super().__init__()
+        self.inc = inc
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(f"[b]You are paged[/b] ({self.inc.name})\n\n{escape(incidents.page(self.inc))}\n\n"
+                         "[dim]Look around first: Enter opens a container, k the kernel log, g goroutine "
+                         "stacks. f asks for your hypothesis, then shows the findings. Enter to start.[/dim]")
+
+
 class DebriefScreen(ModalScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Close"), Binding("q", "app.quit", "Quit")]
     DEFAULT_CSS = """
     DebriefScreen { align: center middle; }
-    DebriefScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 90%;
+    DebriefScreen > VerticalScroll { width: 110; max-width: 100%; height: auto; max-height: 90%;
                                      border: round $accent; background: $surface; padding: 0 1; }
     """
 
-    def __init__(self, lines: list[str]):
+    def __init__(self, lines: list[str], saved: str = ""):
         super().__init__()
-        self.lines = lines
+        self.lines, self.saved = lines, saved
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("[b]Debrief[/b]\n\n" + "\n".join(x.replace("[", r"\[") for x in self.lines))
+            yield Static("[b]Debrief[/b]\n\n" + escape("\n".join(self.lines))
+                         + (f"\n\n[dim]saved: {escape(self.saved)}[/dim]" if self.saved else ""))

@@ -38,6 +38,23 @@ def lab_captures() -> list[Incident]:
             for f, cls in LAB.items() if os.path.exists(os.path.join(HERE, f"lab-{f}.hcrec"))]
 
 
+def story(name: str) -> dict:
+    """What training tells about an incident (stories.toml): the page the on-call received,
+    the root cause and chain, what the report's engineers did, risky acts, long-term fixes.
+    Empty where an incident has none."""
+    import tomllib
+    try:
+        with open(os.path.join(HERE, "stories.toml"), "rb") as f:
+            return tomllib.load(f).get(name, {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def page(inc: Incident) -> str:
+    """The symptoms only: what the on-call knew before investigating (never the class)."""
+    return story(inc.name).get("page", "").strip() or "(no page recorded for this incident)"
+
+
 def catalog() -> list[Incident]:
     return seeds() + lab_captures()
 

@@ -1,13 +1,15 @@
 """Training: what each action does to a recorded host, simulated on a copy of the snapshot
 (the real machine is never touched). The effects are the documented outcomes of each fix:
 
-- drain-pipe: the pipe empties, the writer finishes and exits; a placeholder of the bytes
-  the recording says were queued is "saved".
+- drain-pipe: the pipe empties, the writer finishes and exits. What is "saved" is what the
+  report printed as read from that pipe (stories.toml `drained`), else the head of the pipe
+  the recording copied (tee, `peek`); where neither exists it says so, and invents nothing.
 - kill-exec: runc init and its runc exec exit; the pending calls on the container return.
-- dump-stacks: the goroutine dump bundled with the incident (if any) is "collected"; a
-  stopped process still cannot dump.
-- kill-shim: the shim exits, its zombies go to init and are reaped, the container's pending
-  calls return, the container is exited (137).
+- dump-stacks: the dump bundled with the incident for that kind of process (dockerd,
+  containerd, shim) is "collected"; where none was shown, it says so. A stopped or frozen
+  process, or a v1 shim writing to /dev/null, gives none (decided before, in the binding).
+- kill-shim: the shim exits, its zombies go to init and are reaped, every container the shim
+  serves (a pod's, under one v2 shim) exits (137), their pending calls return.
 - kill-runc-start: runc start exits, `docker ps` answers.
 - raise-pids-max: pids.max at the full level goes up.
 - kill-leftovers: the container's leftover processes exit, its cgroup empties.
@@ -51,9 +53,15 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
         if pp:
             pp.queued = 0
         path = ctx.incident.file(f"drained-pid{b.targets[0].pid}-fd{b.params['fd']}-pipe{b.params['inode']}.bin")
+        from ..incidents import story
+        data = story(ctx.notes.get("incident_name") or "").get("drained") or (pp.peek if pp else None)
         with open(path, "w") as f:
-            f.write(f"(training: the recording shows {queued} bytes queued in this pipe; on a real host "
-                    f"they would be saved here, every byte)\n")
+            if data:
+                f.write(data)
+                queued = len(data.encode())
+            else:
+                f.write(f"(training: this recording holds no copy of the {queued} bytes queued in this "
+                        f"pipe; on a real host they would be saved here, every byte)\n")
         _drop(snap, {b.targets[0].pid})
         if ctx.finding.cls == "exec-pipe-deadlock":      # runc init done: runc exec returns
             _drop(snap, {p.pid for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "exec"})
@@ -72,22 +80,27 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
                 out.append(f"{t.comm} {t.pid} is stopped: it cannot dump until it runs again")
                 continue
             name = ctx.notes.get("incident_name") or ""
-            files = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "incidents", f"{name}-*")))
+            kind = "shim" if t.role in m.SHIM_ROLES else t.role      # dockerd, containerd, shim
+            files = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "incidents",
+                                                  f"{name}-{kind}-*")))
             for f in files:
                 shutil.copy(f, ctx.incident.file(f"stacks-{os.path.basename(f)}"))
             out.append(f"simulated: SIGUSR1 to {t.comm} {t.pid}; "
-                       + (f"the incident's dump collected ({', '.join(map(os.path.basename, files))})"
-                          if files else "this recording has no dump to show"))
+                       + (f"its dump collected ({', '.join(map(os.path.basename, files))})" if files
+                          else f"the report shows no {kind} dump, so this training cannot show one"))
         text = "\n".join(out)
     elif action == "kill-shim":
         shim = b.targets[0].pid
         zombies = {p.pid for p in snap.processes if p.ppid == shim and p.zombie}
-        _drop(snap, {shim} | zombies)
-        c = snap.container(cid)
-        if c and c.docker:
-            c.docker.state, c.docker.status = "exited", "Exited (137)"
-        _answer_calls(snap, cid)
-        text = f"simulated: SIGKILL shim {shim}; {len(zombies)} zombies reaped by init, the container exited (137)"
+        served = [c for c in snap.containers if c.shim_pid == shim]
+        inside = {p.pid for p in snap.processes if p.container_id in {c.id for c in served}}
+        _drop(snap, {shim} | zombies | inside)
+        for c in served:                         # every container the shim serves ends
+            if c.docker:
+                c.docker.state, c.docker.status = "exited", "Exited (137)"
+            _answer_calls(snap, c.id)
+        names = ", ".join(c.name for c in served) or "its container"
+        text = (f"simulated: SIGKILL shim {shim}; {len(zombies)} zombies reaped by init; exited (137): {names}")
     elif action == "kill-runc-start":
         _drop(snap, {b.targets[0].pid})
         _answer_calls(snap, None)
@@ -113,5 +126,7 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
     else:
         text = f"simulated: {action}"
     ctx.snapshot = snap
+    ctx.notes.setdefault("acts", []).append({"action": action, "container": cid,
+                                             "targets": [t.as_dict() for t in b.targets]})
     ctx.incident.audit(action, b.targets[0].as_dict() if b.targets else None, text, detail={"training": True})
     return text

@@ -2,6 +2,7 @@
 simulation only (the machine is never signalled), and the debrief."""
 from __future__ import annotations
 
+import json
 import os
 
 from textual.widgets import Input
@@ -36,6 +37,27 @@ async def wait_screen(pilot, cls, tries: int = 100):
     raise AssertionError(f"{cls.__name__} never came; screen is {pilot.app.screen}")
 
 
+async def hypothesis(pilot, cls: str | None = None, container: str | None = None):
+    """Past the page, `f` asks for the hypothesis: pick the class and the container with the
+    keys (the incident's own answer unless told otherwise); then the findings show."""
+    from hangconsole.screens.hypothesis import HypothesisScreen
+    from hangconsole.screens.training import PageScreen
+    app = pilot.app
+    await wait_screen(pilot, PageScreen)
+    await pilot.press("enter")
+    await pilot.press("f")
+    hyp = await wait_screen(pilot, HypothesisScreen)
+    cls = cls or app.training.incident.expect
+    container = container or app.expected_container() or "-"
+    for list_id, wanted in (("#classes", cls), ("#where", container)):
+        ol = hyp.query_one(list_id)
+        ol.highlighted = next(i for i in range(ol.option_count) if ol.get_option_at_index(i).id == wanted)
+        await pilot.press("enter")
+        await pilot.pause()
+    from hangconsole.screens.findings import FindingsScreen
+    return await wait_screen(pilot, FindingsScreen)
+
+
 async def waiting_on(pilot, kind: str = "act", tries: int = 200) -> PlaybookScreen:
     """The walkthrough stopped before a step that changes the host, waiting for the operator."""
     for _ in range(tries):
@@ -61,7 +83,8 @@ async def test_training_walk_with_a_typed_confirmation(monkeypatch):
     app = training("seed-001")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("f", "p")
+        await hypothesis(pilot)
+        await pilot.press("p")
         run = await waiting_on(pilot)                             # the daemons' dump: asks first
         assert "SIGUSR1 to dockerd 3600, docker-containe 3608" in run.query_one("#next").render().plain
         log = run.query_one("#log").plain                         # a v1 shim's dump is lost: said, not sent
@@ -85,11 +108,16 @@ async def test_training_walk_with_a_typed_confirmation(monkeypatch):
         await pilot.press("enter")
         debrief = await wait_screen(pilot, DebriefScreen, 200)
         text = "\n".join(debrief.lines)
-        assert "Right playbook: shim-unresponsive." in text and "outcome done" in text
-        assert "ok act kill-shim" in text
+        assert "Right playbook: shim-unresponsive." in text and "Outcome done" in text
+        assert "Your hypothesis: shim-unresponsive on 60f253d59f26" in text and ": right" in text
+        saved = json.load(open(os.path.join(run.ctx.incident.path, "debrief.json")))
+        assert saved["time_to_fix_s"] is not None and saved["hypothesis"]["verdict"] == "right"
+        assert any(e["detail"] == "ok act kill-shim" for e in saved["timeline"])
         assert run.result.outcome == "done" and acts == ["dump-stacks", "kill-shim"]
         files = os.listdir(run.ctx.incident.path)
-        assert "stacks-seed-001-shim-stacks.log" in files and "report.md" in files
+        # the v1 shim's dump is lost, as in the report; the report shows no daemon dump either
+        assert not [f for f in files if f.startswith("stacks-")] and "report.md" in files
+        assert "the report shows no dockerd dump" in run.query_one("#log").plain
         assert all(a["detail"].get("training") for a in run.ctx.incident.audit_lines()
                    if a["action"] in ("kill-shim", "dump-stacks"))
     assert sent == [], "training never signals a real process"
@@ -100,7 +128,8 @@ async def test_nothing_changes_the_host_before_its_confirmation(monkeypatch):
     app = training("seed-000")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("f", "p")
+        await hypothesis(pilot)
+        await pilot.press("p")
         run = await waiting_on(pilot)                             # explain and check ran alone
         assert [run.status[i] for i in (0, 1)] == ["ok", "ok"] and acts == []
         preview = run.query_one("#next").render().plain
@@ -123,7 +152,8 @@ async def test_leaving_in_the_middle_runs_nothing_more(monkeypatch):
     app = training("seed-001")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("f", "p")
+        await hypothesis(pilot)
+        await pilot.press("p")
         run = await waiting_on(pilot)
         await pilot.press("enter")
         await wait_screen(pilot, ConfirmScreen)
@@ -150,7 +180,8 @@ async def test_run_the_rest_still_asks_at_each_act(monkeypatch):
     app = training("seed-001")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("f", "p")
+        await hypothesis(pilot)
+        await pilot.press("p")
         await waiting_on(pilot)
         await pilot.press("a")
         confirm = await wait_screen(pilot, ConfirmScreen)
@@ -169,7 +200,8 @@ async def test_quitting_during_a_confirmation_is_instant():
     app = training("seed-001")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("f", "p")
+        await hypothesis(pilot)
+        await pilot.press("p")
         await waiting_on(pilot)
         await pilot.press("enter")
         await wait_screen(pilot, ConfirmScreen)
@@ -182,7 +214,8 @@ async def test_declining_refuses_the_step_and_the_debrief_says_so():
     app = training("seed-004")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("f", "p")
+        await hypothesis(pilot)
+        await pilot.press("p")
         run = await waiting_on(pilot)
         await pilot.press("enter")
         await wait_screen(pilot, ConfirmScreen)
@@ -206,7 +239,8 @@ async def test_no_playbook_key_where_there_is_no_playbook():
     app = training("lab-oom-kill")
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("f", "p")
+        await hypothesis(pilot)
+        await pilot.press("p")
         await pilot.pause()
         assert not isinstance(app.screen, PlaybookScreen)         # oom-kill has no remedy playbook
 

@@ -38,3 +38,15 @@ def test_diagnose_replay_names_the_class(inc):
     worst = report["findings"][0]
     assert worst["evidence"] and worst["container"]
     assert r.returncode == {"critical": 2, "warning": 1, "info": 0}[worst["severity"]]
+
+
+def test_train_list_shows_symptoms_only_and_reveal_shows_the_answer():
+    exe = shutil.which("hangconsole")
+    plain = subprocess.run([exe, "train", "--list"], capture_output=True, text=True, timeout=60)
+    reveal = subprocess.run([exe, "train", "--list", "--reveal"], capture_output=True, text=True, timeout=60)
+    assert plain.returncode == reveal.returncode == 0
+    assert len(plain.stdout.splitlines()) == len(ALL)
+    for inc in ALL:
+        line = next(x for x in plain.stdout.splitlines() if x.startswith(inc.name + " "))
+        assert inc.expect not in line.split(None, 1)[1] and incidents.page(inc).splitlines()[0] in line
+        assert f"[{inc.expect}: {inc.title}]" in reveal.stdout
