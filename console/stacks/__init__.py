@@ -8,12 +8,12 @@ these read back from the journal or syslog (line prefixes, `#011` tabs). See doc
 from __future__ import annotations
 
 from .locks import LockLink
-from .model import BORING as _BORING, Dump, Frame, Group, boring
+from .model import Dump, Frame, Group, boring
 from .reader import Cancelled, Reader
 from .summary import Summary, hints as _hints, longest, order, render, state
 
 __all__ = ["Cancelled", "Dump", "Frame", "Group", "LockLink", "Reader", "StackError", "Summary",
-           "boring", "hints", "load", "summarise", "summarise_text", "summary"]
+           "boring", "hints", "load", "render", "state", "summarise", "summarise_text", "summary"]
 
 
 class StackError(ValueError):
