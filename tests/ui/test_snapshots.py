@@ -100,10 +100,25 @@ def fixed_training_dir(monkeypatch, tmp_path_factory):
     monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
 
 
+async def commit_expected(pilot) -> None:
+    app = pilot.app
+    await pilot.press("enter", "f")                       # past the page; f asks first
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if type(app.screen).__name__ == "HypothesisScreen":
+            break
+    app.screen.dismiss((app.training.incident.expect, app.expected_container()))
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if type(app.screen).__name__ == "FindingsScreen":
+            break
+
+
 def until(screen_name: str, *presses: str):
     """run_before: press keys, then wait until SCREEN_NAME is on top (the playbook worker).
     A press written "@Name" waits for that screen first (a question, the walkthrough
-    waiting for the operator) before the next key."""
+    waiting for the operator) before the next key; "!hypothesis" reads the training page
+    and commits the incident's own answer as the hypothesis, so the findings show."""
     async def arrive(pilot, name: str) -> None:
         for _ in range(200):
             await pilot.pause(0.05)
@@ -114,7 +129,9 @@ def until(screen_name: str, *presses: str):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         for k in presses:
-            if k.startswith("@"):
+            if k == "!hypothesis":
+                await commit_expected(pilot)
+            elif k.startswith("@"):
                 await arrive(pilot, k[1:])
             else:
                 await pilot.press(k)
@@ -130,28 +147,38 @@ def test_training_list(snap_compare):
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 def test_playbook_waits_before_the_drain(snap_compare, size):
     assert snap_compare(training_app("seed-000"), terminal_size=size,
-                        run_before=until("PlaybookScreen", "f", "p"))
+                        run_before=until("PlaybookScreen", "!hypothesis", "p"))
 
 
 def test_playbook_asks_before_the_drain(snap_compare):
     assert snap_compare(training_app("seed-000"), terminal_size=(120, 40),
-                        run_before=until("ConfirmScreen", "f", "p", "@PlaybookScreen", "enter"))
+                        run_before=until("ConfirmScreen", "!hypothesis", "p", "@PlaybookScreen", "enter"))
 
 
 def test_playbook_asks_before_killing_the_shim(snap_compare):
     assert snap_compare(training_app("seed-001"), terminal_size=(140, 40),
-                        run_before=until("ConfirmScreen", "f", "p", "@PlaybookScreen", "a",
+                        run_before=until("ConfirmScreen", "!hypothesis", "p", "@PlaybookScreen", "a",
                                          "@ConfirmScreen", "y"))
 
 
 def test_playbook_after_the_drain(snap_compare):
     """The drain's size, full path and first/last lines in the log, wrapped, at 120 columns."""
     assert snap_compare(training_app("seed-000"), terminal_size=(120, 40),
-                        run_before=until("PlaybookScreen", "f", "p", "@PlaybookScreen", "enter",
+                        run_before=until("PlaybookScreen", "!hypothesis", "p", "@PlaybookScreen", "enter",
                                          "@ConfirmScreen", "y", "@PlaybookScreen"))
 
 
 def test_training_debrief(snap_compare):
     assert snap_compare(training_app("seed-000"), terminal_size=(140, 40),
-                        run_before=until("DebriefScreen", "f", "p", "@PlaybookScreen", "a",
+                        run_before=until("DebriefScreen", "!hypothesis", "p", "@PlaybookScreen", "a",
                                          "@ConfirmScreen", "y"))
+
+
+def test_training_page(snap_compare):
+    """Symptom first: what the on-call was paged with, nothing that names the hang."""
+    assert snap_compare(training_app("seed-000"), terminal_size=(120, 40), run_before=until("PageScreen"))
+
+
+def test_training_hypothesis_prompt(snap_compare):
+    assert snap_compare(training_app("seed-000"), terminal_size=(120, 40),
+                        run_before=until("HypothesisScreen", "enter", "f"))
