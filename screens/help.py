@@ -13,6 +13,7 @@ HELP = """\
 [b]Everywhere[/b]
   q  quit            ?  this help        f  findings      ctrl+p  command palette
   g  goroutine stacks (when a dump of this incident exists)
+  k  kernel log (OOM kills, pids refusals, kubelet)    e  end a training exercise: debrief
   r  refresh now (live)
   [ ]  step a frame   { }  ten frames   < >  first/last   space  play/pause (replay)
 
@@ -27,11 +28,17 @@ HELP = """\
   (fd resolved), kernel stack and "stuck N s"; its pipes with both ends and queued /
   capacity; the cgroup levels (pids, memory, OOM kills, freezer).
   tab  next panel    enter on a pipe (or o)  jump to the process at the other end
-  escape  back
+  K  kill the selected process (its pid typed; simulated in training)   escape  back
 
 [b]Findings[/b]
   each recognised hang, its evidence, root cause and playbook.
-  enter  open the container   p  run its playbook (simulated on a recording)   escape  back
+  enter  open the container   p  walk its playbook (simulated on a recording)
+  escape  back   (training: f first asks for your hypothesis, then shows the findings)
+
+[b]Playbook[/b]
+  each step shows what it will do and to which targets; read-only steps run on their own.
+  enter  run the next step (it asks first: y/n, or the typed id for kills)
+  a  run the rest, still asking at each act       escape  leave: nothing runs after it
 
 [b]Goroutine stacks[/b]
   identical stacks grouped, biggest first, with the longest wait.
