@@ -427,9 +427,9 @@ def cmd_train(args) -> int:
         if inc is None:
             raise CliError(f"no incident {args.incident!r}: `hangconsole train` lists them", EXIT_USAGE)
     if args.list or not sys.stdout.isatty():
-        from .incidents import page
+        from .incidents import symptom
         for i in ([inc] if args.incident else catalog()):
-            print(f"{i.name:<18} {page(i).splitlines()[0]}"
+            print(f"{i.name:<18} {symptom(i)}"
                   + (f"   [{i.expect}: {i.title}]" if args.reveal else ""))
         return 0
     from .screens.app import HangConsoleApp, _incident_dumps

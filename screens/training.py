@@ -15,12 +15,12 @@ from hangconsole import incidents
 
 def listing(inc: incidents.Incident, reveal: bool = False) -> str:
     """One line: the symptoms only, unless an instructor asked to reveal the answer."""
-    first = incidents.page(inc).splitlines()[0]
-    return f"{inc.name:<18} {first}" + (f"   [{inc.expect}: {inc.title}]" if reveal else "")
+    return f"{inc.name:<18} {incidents.symptom(inc)}" + (f"   [{inc.expect}: {inc.title}]" if reveal else "")
 
 
 class TrainingListScreen(Screen):
     BINDINGS = [Binding("q", "app.quit", "Quit")]
+    DEFAULT_CSS = "TrainingListScreen OptionList { height: 1fr; }"
 
     def __init__(self, reveal: bool = False):
         super().__init__()
@@ -56,7 +56,8 @@ class PageScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(f"[b]You are paged[/b] ({self.inc.name})\n\n{escape(incidents.page(self.inc))}\n\n"
+            text = " ".join(incidents.page(self.inc).split())      # wraps to the width
+            yield Static(f"[b]You are paged[/b] ({self.inc.name})\n\n{escape(text)}\n\n"
                          "[dim]Look around first: Enter opens a container, k the kernel log, g goroutine "
                          "stacks. f asks for your hypothesis, then shows the findings. Enter to start.[/dim]")
 

@@ -55,6 +55,14 @@ def page(inc: Incident) -> str:
     return story(inc.name).get("page", "").strip() or "(no page recorded for this incident)"
 
 
+def symptom(inc: Incident) -> str:
+    """The page's first sentence, whole (a list line that stops mid-sentence misleads)."""
+    import re
+    text = " ".join(page(inc).split())
+    end = re.search(r"[.!?] (?=[A-Z`\"'(])", text)
+    return text[: end.start() + 1] if end else text
+
+
 def catalog() -> list[Incident]:
     return seeds() + lab_captures()
 

@@ -48,5 +48,5 @@ def test_train_list_shows_symptoms_only_and_reveal_shows_the_answer():
     assert len(plain.stdout.splitlines()) == len(ALL)
     for inc in ALL:
         line = next(x for x in plain.stdout.splitlines() if x.startswith(inc.name + " "))
-        assert inc.expect not in line.split(None, 1)[1] and incidents.page(inc).splitlines()[0] in line
+        assert inc.expect not in line.split(None, 1)[1] and incidents.symptom(inc) in line
         assert f"[{inc.expect}: {inc.title}]" in reveal.stdout
