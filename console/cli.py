@@ -37,6 +37,9 @@ def _common(p: argparse.ArgumentParser, sub: bool = False) -> None:
                    help="Docker daemon address (default: $DOCKER_HOST, else the default socket)")
     p.add_argument("--no-docker", action="store_true", default=d(False),
                    help="do not probe the Docker API at all")
+    p.add_argument("--containerd-address", metavar="SOCK", default=d(None),
+                   help="containerd socket (default: $CONTAINERD_ADDRESS, else the one running "
+                        "containerd/shims name, else /run/containerd/containerd.sock)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -155,7 +158,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _live_source(args):
     from .collect.live import LiveSource
-    return LiveSource(args.docker_host, docker=not args.no_docker)
+    return LiveSource(args.docker_host, docker=not args.no_docker,
+                      containerd_address=getattr(args, "containerd_address", None))
 
 
 def _resolve(path: str) -> str:

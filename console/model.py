@@ -177,6 +177,19 @@ class DockerInfo:
 
 
 @dataclass(slots=True)
+class PodInfo:
+    """A container's place in a Kubernetes pod, from io.kubernetes.* / io.cri-containerd.*
+    labels (read from containerd, the CRI or Docker), or from the one shim it shares."""
+    name: str | None = None          # io.kubernetes.pod.name
+    namespace: str | None = None     # io.kubernetes.pod.namespace
+    uid: str | None = None           # io.kubernetes.pod.uid
+    container: str | None = None     # io.kubernetes.container.name (None for the sandbox)
+    kind: str | None = None          # sandbox or container
+    sandbox_id: str | None = None    # the sandbox's container id (a pod shim's -id)
+    source: str | None = None        # containerd cri docker shim
+
+
+@dataclass(slots=True)
 class Container:
     id: str
     runtime: str                     # shim-v2 shim-v1 shim-legacy conmon docker cgroup
@@ -188,6 +201,9 @@ class Container:
     cgroup: CgroupState | None = None
     pidns_path: str | None = None    # config.json joins this pid namespace (shared pid ns)
     docker: DockerInfo | None = None
+    pod: PodInfo | None = None
+    task_state: str | None = None    # containerd's task status: running stopped paused unknown ...
+    image: str | None = None         # from containerd (Docker's is in .docker)
 
     @property
     def short_id(self) -> str:
@@ -197,6 +213,8 @@ class Container:
     def name(self) -> str:
         if self.docker and self.docker.name:
             return self.docker.name
+        if self.pod and (self.pod.container or self.pod.kind == "sandbox"):
+            return self.pod.container or f"{self.pod.name or '?'} (sandbox)"
         return self.short_id
 
 
@@ -210,7 +228,7 @@ class KernelLogLine:
 
 @dataclass(slots=True)
 class Probe:
-    """One Docker API call. A call that has not returned is "pending", never waited on."""
+    """One runtime API call (Docker, containerd, CRI). A call that has not returned is "pending", never waited on."""
     call: str                        # ping, list, inspect
     target: str | None = None        # container id for inspect
     status: str = "pending"          # ok error pending
@@ -262,6 +280,8 @@ class HostSnapshot:
     kernel_log: list[KernelLogLine] = field(default_factory=list)
     kubelet_log: list[KernelLogLine] = field(default_factory=list)   # lines that matter (kind kubelet-*)
     docker: DockerState | None = None
+    containerd: DockerState | None = None   # containerd's API probes (same shape as Docker's)
+    cri: DockerState | None = None          # the CRI (containerd's plugin, CRI-O), as the kubelet calls it
     degraded: list[str] = field(default_factory=list)   # what cannot be seen, and why
     stuck_reads: list[StuckRead] = field(default_factory=list)
     collect_seconds: float = 0.0

@@ -109,6 +109,11 @@ def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
         for pr in d.probes:
             if pr.status != "ok":
                 lines.append(f"  {pr.text}")
+    for name, st in (("containerd", snap.containerd), ("cri", snap.cri)):
+        if st and st.reachable is not None:
+            state = "answering" if st.reachable else "NOT ANSWERING"
+            lines.append(f"{name} {st.host}: {state}" + (f" ({st.version})" if st.version else ""))
+            lines.extend(f"  {pr.text}" for pr in st.probes if pr.status != "ok")
     for s in snap.stuck_reads:
         lines.append(f"stuck read: {s.path} pending {s.seconds:.0f} s")
     for k in snap.kernel_log[-5:]:
@@ -119,7 +124,10 @@ def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
         lines.append("")
         d = c.docker
         extra = f" {d.image} {d.state}" if d else ""
-        lines.append(f"container {c.name} {c.short_id} ({c.runtime}){extra}")
+        pod = f" pod {c.pod.namespace}/{c.pod.name}" if c.pod and c.pod.name else ""
+        ns = f" ns {c.namespace}" if c.namespace else ""
+        task = f" task {c.task_state}" if c.task_state else ""
+        lines.append(f"container {c.name} {c.short_id} ({c.runtime}){extra}{ns}{pod}{task}")
         if c.cgroup:
             for lv in c.cgroup.levels[:1]:
                 if lv.pids_current is not None:
@@ -166,13 +174,13 @@ def containers_worst_first(snap: m.HostSnapshot, findings: list) -> list[m.Conta
 def pending_for(snap: m.HostSnapshot, cid: str | None, now: float | None = None) -> list[tuple[str, float]]:
     """(call, seconds pending) of Docker calls still pending, counted to NOW (wall clock) when
     given: the console ticks them between samples."""
-    if not snap.docker:
-        return []
     out = []
-    for pr in snap.docker.probes:
-        if pr.status == "pending" and pr.target == cid:
-            secs = pr.seconds + (max(0.0, now - snap.taken_at) if now is not None else 0.0)
-            out.append((pr.call, secs))
+    for engine, st in (("docker", snap.docker), ("containerd", snap.containerd), ("cri", snap.cri)):
+        for pr in st.probes if st else ():
+            per_ns = engine == "containerd" and pr.call in ("containers", "tasks")
+            if pr.status == "pending" and (pr.target == cid and not per_ns or cid is None and per_ns):
+                secs = pr.seconds + (max(0.0, now - snap.taken_at) if now is not None else 0.0)
+                out.append((pr.call if engine == "docker" else f"{engine} {pr.call}", secs))
     return out
 
 

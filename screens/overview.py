@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from hangconsole import model as m
 from hangconsole import views
+from hangconsole.collect import pods
 
 from .style import BADGE, badge_text
 from .widgets.table import remeasure
@@ -44,13 +45,13 @@ class OverviewScreen(Screen):
         keep = t.cursor_row
         t.clear()
         now = self.app.now()
-        for c in views.containers_worst_first(snap, findings):
+        for c in pods.grouped(views.containers_worst_first(snap, findings)):
             d = c.docker
-            pod = f"{d.pod_namespace}/{d.pod}" if d and d.pod else ""
+            pod = pods.label(c) or (f"{d.pod_namespace}/{d.pod}" if d and d.pod else "")
             mine = [f for f in findings if f.container == c.id]
             t.add_row(Text(c.name[:28], style="bold" if mine else ""), c.short_id, self._state(c),
                       self._pending(snap, c.id, now), badge_text(mine), pod[:28],
-                      (d.image or "")[:24] if d else "", key=c.id)
+                      ((d.image if d else c.image) or "")[:24], key=c.id)
         if t.row_count:
             t.move_cursor(row=min(keep, t.row_count - 1))
         remeasure(t)
@@ -78,7 +79,7 @@ class OverviewScreen(Screen):
     @staticmethod
     def _state(c: m.Container) -> Text:
         d = c.docker
-        state = (d.state if d else None) or ("frozen" if c.cgroup and c.cgroup.freezer == "FROZEN" else "?")
+        state = (d.state if d else None) or c.task_state or ("frozen" if c.cgroup and c.cgroup.freezer == "FROZEN" else "?")
         style = {"running": "green", "paused": "yellow", "created": "yellow", "exited": "dim"}.get(state, "red")
         return Text(state, style=style)
 
@@ -101,6 +102,9 @@ class OverviewScreen(Screen):
             t.append("docker: ping ok", style="green")
         else:
             t.append("docker: NOT ANSWERING", style="bold red")
+        if snap.containerd and snap.containerd.reachable is not None:
+            ok = snap.containerd.reachable
+            t.append("  containerd: " + ("answering" if ok else "NOT ANSWERING"), style="green" if ok else "bold red")
         now = self.app.now()
         for call, secs in views.pending_for(snap, None, now):
             t.append("  ·  ")

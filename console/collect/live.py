@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 
 from .. import model as m
-from . import cgroups, containers, holds, kmsg, kubelet_log, pipes, procfs, runtime, syscalls
+from . import attribution, cgroups, containers, holds, kmsg, kubelet_log, pipes, pods, procfs, runtime, syscalls
+from . import containerd_probe
 from .docker_probe import DockerProber
 from .guarded import GuardedReader, read_file
 from .scanner import ScanPool
@@ -40,7 +41,8 @@ class LiveSource:
 
     def __init__(self, docker_host: str | None = None, *, docker: bool = True,
                  proc: str = "/proc", per_read: float = 0.5, docker_wait: float = 1.5,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, containerd_address: str | None = None,
+                 containerd: bool = True):
         self.proc = proc
         self.clock = clock
         self.root = os.geteuid() == 0
@@ -56,6 +58,8 @@ class LiveSource:
         self.kubelet = kubelet_log.KubeletLog()
         self.prober = DockerProber(docker_host, clock=clock) if docker else None
         self.docker_wait = docker_wait
+        self.containerd = containerd_probe.ContainerdProber(containerd_address, clock=clock) \
+            if containerd and proc == "/proc" else None
         self.mnt = cgroups.mounts()
         self._last_ids: list[str] = []
 
@@ -96,6 +100,7 @@ class LiveSource:
 
         procs, cgroup_map, unreadable_fds, measured = self._scan(snap.uptime)
         snap.processes = procs
+        cthread, cbox = self._start_containerd(procs)
         self._resolve_paths(procs)
         snap.pipes = pipes.join(procs, measured, self.proc)
         full_pipe_writers = {e.pid for pp in snap.pipes if pp.full for e in pp.writers}
@@ -104,7 +109,8 @@ class LiveSource:
             holds.mark_frozen(procs, self.mnt, self.proc)
             holds.mark_pending(procs, self.proc)
             holds.peek_full_pipes(snap, self.proc)
-        snap.containers = containers.discover(procs, cgroup_map, self.proc)
+        snap.containers = attribution.attribute(
+            procs, containers.discover(procs, cgroup_map, self.proc), cgroup_map, self.proc)
         for c in snap.containers:
             if c.cgroup_paths:
                 c.cgroup = cgroups.read_state(c.cgroup_paths, self.mnt)
@@ -117,11 +123,33 @@ class LiveSource:
             snap.docker = docker_box[0] if docker_box else m.DockerState(
                 host=self.prober.host, reachable=False, note="docker probe thread did not report")
             self._merge_docker(snap)
+        if cthread is not None:
+            cthread.join(self.docker_wait + 5.0)
+            snap.containerd = cbox[0] if cbox else m.DockerState(
+                host=self.containerd.address, reachable=False, note="containerd probe thread did not report")
+            containerd_probe.merge(snap, self.containerd)
+        pods.complete(snap)
         snap.stuck_reads = [m.StuckRead(path=p, seconds=round(s, 1)) for p, s in
                             sorted({**self.pool.stuck(), **self.reads.stuck(), **self.stats.stuck()}.items())]
         snap.degraded = self._degraded(snap, unreadable_fds)
         snap.collect_seconds = time.monotonic() - t0
         return snap
+
+    def _start_containerd(self, procs: list[m.Process]):
+        """containerd probes on their own thread, once the processes name its socket."""
+        if self.containerd is None:
+            return None, []
+        box: list[m.DockerState] = []
+
+        def run() -> None:
+            try:
+                box.append(self.containerd.sample(self.docker_wait, procs))
+            except Exception as e:          # no grpc, a broken stub: degraded, never fatal
+                box.append(m.DockerState(host=self.containerd.address, reachable=None,
+                                         note=f"containerd probes unavailable: {e}"))
+        t = threading.Thread(target=run, daemon=True, name="hangconsole-containerd")
+        t.start()
+        return t, box
 
     # --- every process ---------------------------------------------------------------
     def _scan(self, up: float):
@@ -244,6 +272,9 @@ class LiveSource:
             notes.append(self.kernel_log.error)
         if snap.docker and snap.docker.note:
             notes.append(snap.docker.note)
+        if snap.containerd and snap.containerd.note and any(
+                p.role in (m.CONTAINERD, m.SHIM_V2) for p in snap.processes):
+            notes.append(snap.containerd.note)
         if not self.mnt:
             notes.append("no cgroup filesystem mounted: cgroup panels unavailable")
         if snap.stuck_reads:

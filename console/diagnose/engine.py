@@ -44,6 +44,8 @@ def diagnose(history: History, extra: chains.Extra | None = None) -> list[Findin
     for f in found:
         _honest_age(history, f)
     chains.attach(history, found, extra)
+    from .pod_scope import annotate
+    annotate(history.latest, found)
     return sorted(found, key=lambda f: f.rank)
 
 

@@ -86,10 +86,8 @@ def pipe(pp: m.Pipe) -> dict:
 
 
 def probes(snap: m.HostSnapshot, target: str | None = None, only_pending: bool = True) -> list[dict]:
-    if not snap.docker:
-        return []
     out = []
-    for pr in snap.docker.probes:
+    for pr in [pr for st in (snap.docker, snap.containerd, snap.cri) if st for pr in st.probes]:
         if (target is None or pr.target == target) and (pr.status == "pending" or not only_pending):
             out.append({"call": pr.call, "target": pr.target, "status": pr.status,
                         "seconds": round(pr.seconds, 1), "text": pr.text})

@@ -1,0 +1,116 @@
+"""Kubernetes-shaped nodes without Docker: a private containerd (no dockerd) with a pod whose
+sandbox and app container share one containerd-shim-runc-v2, labelled as the CRI plugin labels
+them, ids that are not 64-hex. Diagnosed by the installed `hangconsole` with its defaults.
+Needs root and Debian's containerd; skips outside CI otherwise. One containerd per module."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import LAB_DIR, need
+
+EXE = shutil.which("hangconsole") or "hangconsole"
+
+
+@pytest.fixture(scope="module")
+def ctrd():
+    from hangconsole.lab.containerd_engine import ContainerdLab
+    need(os.geteuid() == 0, "the containerd lab needs root")
+    need(bool(shutil.which("containerd", path=os.environ["PATH"] + ":/usr/sbin")), "needs Debian's containerd")
+    need(os.path.exists("/bin/busybox"), "needs busybox-static")
+    lab = ContainerdLab(LAB_DIR.rstrip("/") + "-ctrd")
+    lab.down()
+    lab.up()
+    lab.pod()
+    yield lab
+    lab.down()
+    assert lab.leftovers() == [], "containerd lab down left something behind"
+
+
+def diagnose(lab, *extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "CONTAINERD_ADDRESS")}
+    r = subprocess.run([EXE, "diagnose", "--json", "--no-docker", "--containerd-address", lab.sock, *extra],
+                       capture_output=True, text=True, timeout=120, env=env)
+    report = json.loads(r.stdout)
+    assert r.returncode == report["exit"], r.stderr
+    return report
+
+
+def on(report: dict, cid: str) -> dict[str, dict]:
+    return {f["class"]: f for f in report["findings"] if f["container"] == cid}
+
+
+def test_pod_grouped_from_labels_and_non_hex_ids_attributed(ctrd):
+    from hangconsole.collect.live import LiveSource
+    src = LiveSource(docker=False, containerd_address=ctrd.sock)
+    try:
+        snap = src.snapshot()
+    finally:
+        src.close()
+    assert snap.containerd.reachable and snap.containerd.version
+    app, sandbox = snap.container("web0ctr"), snap.container("websandbox0")
+    assert app.shim_pid == sandbox.shim_pid == ctrd.shim_of("websandbox0")
+    assert app.namespace == sandbox.namespace == "k8s.io"
+    assert (app.pod.name, app.pod.namespace, app.pod.container, app.pod.kind) == ("web", "default", "app", "container")
+    assert sandbox.pod.kind == "sandbox" and app.pod.sandbox_id == "websandbox0"
+    assert app.name == "app" and app.task_state == "running"
+    assert app.cgroup_paths["pids"].endswith("/kubepods/besteffort/pod" + app.pod.uid + "/web0ctr")
+    # attribution from the shim's bundle and the task's cgroup, not from the id's shape
+    init = snap.proc(ctrd.task_pid("web0ctr"))
+    assert init.container_id == "web0ctr"
+    from hangconsole.collect import pods
+    assert [c.id for c in pods.members(snap, app)] == ["websandbox0", "web0ctr"]
+    calls = {p.call for p in snap.containerd.probes if p.status == "ok"}
+    assert {"version", "namespaces", "containers", "tasks", "task-state"} <= calls
+
+
+def test_stuck_exec_pipe_in_non_hex_container(ctrd):
+    ctrd.stuck_exec("web0ctr")
+    end = time.monotonic() + 20
+    while time.monotonic() < end:          # the writer fills its pipe within a second or two
+        time.sleep(0.5)
+        if any(_comm(p) == "head" for p in _pids_in(ctrd, "web0ctr")):
+            break
+    report = diagnose(ctrd)
+    f = on(report, "web0ctr")["stuck-pipe"]
+    ev = f["evidence"]
+    assert ev["pipe"]["queued"] == ev["pipe"]["capacity"] > 0
+    assert [r["comm"] for r in ev["pipe"]["readers"]] == ["containerd-shim"]
+    assert f["stuck_for"] >= 5 and report["exit"] >= 1
+
+
+def test_stopped_pod_shim(ctrd):
+    shim = ctrd.shim_of("websandbox0")
+    os.kill(shim, signal.SIGSTOP)
+    try:
+        report = diagnose(ctrd)
+    finally:
+        os.kill(shim, signal.SIGCONT)
+    f = on(report, "websandbox0")["shim-unresponsive"]
+    assert f["severity"] == "critical" and f["evidence"]["shim"]["state"] == "T"
+    pod = f["evidence"]["pod"]
+    assert (pod["name"], pod["namespace"], pod["sandbox"]) == ("web", "default", "websandbox0")
+    assert {c["id"]: c["name"] for c in pod["containers"]} == {"websandbox0": "web (sandbox)", "web0ctr": "app"}
+    assert "every container of the pod goes with it" in f["summary"]
+    pending = {p["call"]: p for p in f["evidence"]["pending_calls"]}
+    assert pending["task-state"]["seconds"] >= 5 and "still pending" in pending["task-state"]["text"]
+    assert report["exit"] == 2
+
+
+def _pids_in(lab, cid: str) -> list[int]:
+    rows = lab.ctr("task", "ps", cid, timeout=15, check=False).stdout.decode().split("\n")[1:]
+    return [int(r.split()[0]) for r in rows if r.strip()]
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""

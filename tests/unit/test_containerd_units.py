@@ -1,0 +1,77 @@
+"""containerd/pod units: where the socket is found, pods from labels and shims, attribution
+from a shim's bundle and the init's cgroup (ids of any shape), the unanswered-state run."""
+from __future__ import annotations
+
+import os
+
+from hangconsole import model as m
+from hangconsole.collect import attribution, pods
+from hangconsole.collect.containerd_probe import ContainerdProber, resolve_address
+
+
+def proc(pid, ppid, comm, argv=None, role=None, cid=None, cgroup=None):
+    p = m.Process(pid, ppid, pid * 10, comm, "S", 0, 100.0, argv=argv, cgroup=cgroup)
+    p.role, p.container_id = role, cid
+    return p
+
+
+SHIM = ["/usr/bin/containerd-shim-runc-v2", "-namespace", "k8s.io", "-id", "sbx", "-address", "/x/c.sock"]
+
+
+def test_address_explicit_env_named_default():
+    procs = [proc(10, 1, "containerd-shim", SHIM, m.SHIM_V2, "sbx"),
+             proc(11, 1, "containerd-shim", SHIM[:-1] + ["/x/c.sock"], m.SHIM_V2, "b"),
+             proc(12, 1, "containerd", ["containerd", "-a", "/y/d.sock"], m.CONTAINERD)]
+    assert resolve_address("unix:///a.sock", procs, env={"CONTAINERD_ADDRESS": "/b"}) == "/a.sock"
+    assert resolve_address(None, procs, env={"CONTAINERD_ADDRESS": "/b"}) == "/b"
+    assert resolve_address(None, procs, env={}) == "/x/c.sock"          # most-named
+    assert resolve_address(None, [], env={}) == "/run/containerd/containerd.sock"
+
+
+def test_pod_from_cri_labels_and_dockershim_labels():
+    p = pods.from_labels({"io.kubernetes.pod.name": "web", "io.kubernetes.pod.namespace": "prod",
+                          "io.kubernetes.pod.uid": "u1", "io.kubernetes.container.name": "app",
+                          "io.cri-containerd.kind": "container"},
+                         {"io.kubernetes.cri.sandbox-id": "sbx"})
+    assert (p.name, p.namespace, p.uid, p.container, p.kind, p.sandbox_id) == ("web", "prod", "u1", "app", "container", "sbx")
+    assert pods.from_labels({"app": "x"}) is None
+    d = pods.from_docker(m.DockerInfo(pod="web", pod_namespace="prod", k8s_container="POD"))
+    assert d.kind == "sandbox" and d.source == "docker"
+
+
+def test_unlabelled_containers_under_one_shim_are_one_pod():
+    snap = m.HostSnapshot(0, 100, "h", "k", "x86_64")
+    snap.processes = [proc(10, 1, "containerd-shim", SHIM, m.SHIM_V2, "sbx")]
+    snap.containers = [m.Container("sbx", m.SHIM_V2, shim_pid=10), m.Container("app1", m.SHIM_V2, shim_pid=10)]
+    pods.complete(snap)
+    assert [c.pod.kind for c in snap.containers] == ["sandbox", "container"]
+    assert {c.pod.sandbox_id for c in snap.containers} == {"sbx"}
+    assert [c.id for c in pods.members(snap, snap.containers[1])] == ["sbx", "app1"]
+    assert pods.label(snap.containers[1]) == "pod of sbx"
+
+
+def test_attribution_from_bundle_siblings_and_cgroup(tmp_path):
+    ns = tmp_path / "k8s.io"
+    for name, pid in (("sbx", 20), ("web0ctr", 30), ("elsewhere", 40)):
+        (ns / name).mkdir(parents=True)
+        (ns / name / "init.pid").write_text(str(pid))
+    procs = [proc(10, 1, "containerd-shim", SHIM, m.SHIM_V2, "sbx"),
+             proc(20, 10, "pause", ["pause"], cgroup="/kubepods/podu/sbx"),
+             proc(30, 10, "sh", ["sh"], cgroup="/kubepods/podu/web0ctr"),
+             proc(31, 30, "head", ["head"], cgroup="/kubepods/podu/web0ctr"),
+             proc(32, 10, "sh", ["sh", "-c", "exec"], cgroup="/kubepods/podu/web0ctr"),
+             proc(40, 99, "other", ["other"], cgroup="/elsewhere")]
+    found = [m.Container("sbx", m.SHIM_V2, namespace="k8s.io", shim_pid=10, bundle=str(ns / "sbx"),
+                         init_pid=20)]
+    out = attribution.attribute(procs, found, lambda pid: {"pids": procs[0].cgroup or "/"})
+    assert [c.id for c in out] == ["sbx", "web0ctr"]          # "elsewhere" is another shim's
+    web = out[1]
+    assert (web.shim_pid, web.init_pid, web.namespace) == (10, 30, "k8s.io")
+    assert {p.pid: p.container_id for p in procs} == {10: "sbx", 20: "sbx", 30: "web0ctr", 31: "web0ctr",
+                                                      32: "web0ctr", 40: None}
+    assert os.path.basename(web.bundle) == "web0ctr"
+
+
+def test_no_socket_is_a_note_not_an_error(tmp_path):
+    st = ContainerdProber(str(tmp_path / "none.sock")).sample(0.1, [])
+    assert st.reachable is None and "no containerd socket" in st.note
