@@ -44,6 +44,7 @@ class StacksScreen(Screen):
         self.summary: stacks.Summary | None = None
         self.shown: list[tuple[str, stacks.Group]] = []
         self._last_progress = 0.0
+        self._gone = False
 
     @classmethod
     def from_files(cls, paths: list[str]) -> "StacksScreen":
@@ -102,16 +103,24 @@ class StacksScreen(Screen):
             return
         self.app.call_from_thread(self._loaded, s)
 
+    def on_unmount(self) -> None:
+        self._gone = True                       # a worker's last call may still be queued
+
     def _progress(self, done: int) -> None:
-        self.query_one("#progress", ProgressBar).update(progress=done)
+        if not self._gone:
+            self.query_one("#progress", ProgressBar).update(progress=done)
 
     def _failed(self, e: Exception) -> None:
+        if self._gone:
+            return
         self.query_one("#progress").display = False
         msg = f"cannot read {e.filename}: {e.strerror}" if isinstance(e, OSError) else str(e)
         self.query_one("#hints", Static).update(Text(msg, style="bold red"))
         self._frames(None)
 
     def _loaded(self, s: stacks.Summary) -> None:
+        if self._gone:
+            return
         self.summary = s
         self.query_one("#progress").display = False
         self.query_one("#hints", Static).update(self._overview(s))

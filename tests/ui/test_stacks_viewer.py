@@ -44,3 +44,27 @@ async def test_an_unreadable_dump_is_said_in_the_viewer(tmp_path):
         await pilot.pause()
         assert "not a Go stack dump" in str(app.screen.query_one("#hints").render())
         assert app.screen.query_one("#groups", DataTable).row_count == 0
+
+
+async def test_esc_while_reading_cancels_the_read(tmp_path):
+    from textual.app import App
+
+    from hangconsole.screens.stacks import StacksScreen
+
+    path = tmp_path / "goroutine-stacks.log"
+    _dump(path, 100_000)                   # a second or so to read: Esc comes first
+
+    class Host(App):                       # the viewer as the console pushes it
+        def on_mount(self) -> None:
+            self.push_screen(StacksScreen([str(path)]))
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, StacksScreen) and screen.summary is None
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, StacksScreen)
+        assert screen.summary is None            # the read stopped, nothing landed on the closed screen
+        assert app.return_code is None           # and the app is still running, no error
