@@ -111,6 +111,9 @@ def pids_at_limit(ctx):
 
 def pids_below_limit(ctx):
     held, text = pids_at_limit(ctx)
+    if held:
+        text += (": still at the limit. Next: find the runaway (the finding's top thread owners) and stop it; "
+                 "a raised pids.max fills up again if it keeps forking")
     return not held, text
 
 
@@ -141,20 +144,25 @@ def frozen_by_surprise(ctx):
                    if paused else "nothing of it is frozen any more")
 
 
-def leftovers_gone(ctx):
+def _leftovers(ctx) -> list[m.Process]:
     c = ctx.container
-    procs = [p for p in (c.cgroup.procs or []) if (q := ctx.proc(p)) and not q.zombie] if c and c.cgroup else []
-    return not procs, f"{len(procs)} process(es) left in the container's cgroup"
+    return [q for p in (c.cgroup.procs or []) if (q := ctx.proc(p)) and not q.zombie] if c and c.cgroup else []
+
+
+def leftovers_gone(ctx):
+    procs = _leftovers(ctx)
+    text = f"{len(procs)} process(es) left in the container's cgroup"
+    return not procs, text + (f": {why_alive(procs[0])}" if procs else "")
 
 
 def leftovers_present(ctx):
-    gone, text = leftovers_gone(ctx)
-    return not gone, text
+    procs = _leftovers(ctx)
+    return bool(procs), f"{len(procs)} process(es) left in the container's cgroup"
 
 
 def runc_start_gone(ctx):
     alive = [p for p in ctx.finding.pids if (q := ctx.proc(p)) and not q.zombie and q.role == m.RUNC]
-    return not alive, "runc start is gone" if not alive else f"runc start {alive[0]} still waits"
+    return not alive, "runc start is gone" if not alive else f"runc start {alive[0]} still waits: {why_alive(ctx.proc(alive[0]))}"
 
 
 def tasks_in_d(ctx):
