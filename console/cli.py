@@ -153,6 +153,8 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("action", choices=["up", "inject", "status", "clear", "down"])
     lab.add_argument("fault", nargs="?", choices=list(FAULTS), help="with inject: which fault")
     lab.add_argument("--dir", default=None, help="lab directory (default $HANGCONSOLE_LAB_DIR or /run/hangconsole-lab)")
+    from .fleet.cli import add_parsers as fleet_parsers
+    fleet_parsers(sub, _common)        # check (--npd), metrics (docs/fleet.md)
     return ap
 
 
@@ -481,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"record": cmd_record, "snapshot": cmd_snapshot, "diagnose": cmd_diagnose,
                 "lab": cmd_lab, "stacks": cmd_stacks, "playbooks": cmd_playbooks, "fix": cmd_fix,
                 "report": cmd_report, "train": cmd_train}
+    from .fleet.cli import cmd_check, cmd_metrics
+    commands.update(check=cmd_check, metrics=cmd_metrics)
     try:
         return commands.get(args.command, cmd_console)(args)
     except CliError as e:

@@ -1,0 +1,145 @@
+"""`hangconsole metrics --textfile DIR`: the check's result as a node_exporter textfile.
+
+Written to a temporary name in DIR and renamed to hangconsole.prom, as node_exporter's
+textfile collector asks. One prefix (hangconsole_), base units (_seconds), counters end in
+_total. Label values are bounded: hang classes and severities are fixed sets, per-container
+series exist only for containers with a finding or zombies, at most MAX_SERIES of them
+(the rest are counted in hangconsole_series_dropped).
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from .. import model as m
+from ..diagnose.engine import CLASSES
+from . import check as ck
+
+FILE = "hangconsole.prom"
+DAEMONS = (("docker", "dockerd"), ("containerd", "containerd"))     # snapshot attribute, label
+MAX_SERIES = 50
+SEVERITY = {"exec-pipe-deadlock": "critical", "stuck-pipe": "warning", "zombies-under-shim": "warning",
+            "shim-unresponsive": "critical", "runtime-call-hung": "warning",
+            "daemon-unresponsive": "critical", "runc-start-blocked": "critical", "oom-kill": "warning",
+            "pids-exhausted": "critical", "pidns-linger": "critical", "frozen-cgroup": "critical",
+            "d-state-io": "warning", "paused": "info"}
+
+
+def _esc(v) -> str:
+    return str(v if v is not None else "").replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(d: dict) -> str:
+    return "{" + ",".join(f'{k}="{_esc(v)}"' for k, v in d.items()) + "}" if d else ""
+
+
+class _Out:
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def family(self, name: str, kind: str, help_: str, rows: list[tuple[dict, float]]) -> None:
+        self.lines += [f"# HELP {name} {help_}", f"# TYPE {name} {kind}"]
+        for labels, value in rows:
+            self.lines.append(f"{name}{_labels(labels)} {_num(value)}")
+
+
+def _num(v: float) -> str:
+    if isinstance(v, int) or float(v).is_integer():
+        return str(int(v))
+    return repr(round(float(v), 3))
+
+
+def _where(snap: m.HostSnapshot | None, cid: str | None) -> dict:
+    w = ck.where(snap.container(cid) if snap and cid else None, cid)
+    return {"container_id": (cid or "")[:12], "container": w["k8s_container"] or w["name"] or "",
+            "pod": w["pod"] or "", "namespace": w["namespace"] or ""}
+
+
+def render(res: ck.Result, now: float | None = None, max_series: int = MAX_SERIES) -> str:
+    now = time.time() if now is None else now
+    snap = res.snapshot
+    o = _Out()
+    dropped = 0
+    counts = {(c, SEVERITY.get(c, "warning")): 0 for c in CLASSES}
+    rows = []
+    for f in res.findings:
+        key = (f["class"], f["severity"])
+        counts[key] = counts.get(key, 0) + 1
+        if len(rows) >= max_series:
+            dropped += 1
+            continue
+        cid = f.get("container")
+        lab = {"class": f["class"], "severity": f["severity"], "container_id": (cid or "")[:12],
+               "container": (f.get("k8s_container") or f.get("name") or "") if cid else "",
+               "pod": f.get("pod") or "", "namespace": f.get("namespace") or ""}
+        rows.append((lab, f.get("stuck_for") or 0.0))
+    o.family("hangconsole_findings", "gauge",
+             "Hangs recognised by the last check, by class and severity.",
+             [({"class": c, "severity": s}, n) for (c, s), n in sorted(counts.items())])
+    o.family("hangconsole_finding", "gauge",
+             "One series per hang recognised by the last check (value 1), with where it is.",
+             [(lab, 1) for lab, _ in rows])
+    o.family("hangconsole_finding_stuck_seconds", "gauge",
+             "How long the samples saw the finding's state unchanged (a lower bound).",
+             rows)
+
+    pend: dict[str, list[float]] = {}
+    full = 0
+    zombies = []
+    if snap is not None:
+        for attr, daemon in DAEMONS:          # containerd's probes where the collector has them
+            state = getattr(snap, attr, None)
+            for p in (state.probes if state else []):
+                if p.status == "pending":
+                    pend.setdefault((daemon, p.call), []).append(p.seconds)
+        full = sum(1 for p in snap.pipes if p.full)
+        shims = {c.shim_pid: c for c in snap.containers if c.shim_pid}
+        for p in snap.processes:
+            if p.role in m.SHIM_ROLES:
+                n = sum(1 for q in snap.children(p.pid) if q.zombie)
+                if n:
+                    c = shims.get(p.pid)
+                    zombies.append((dict(_where(snap, c.id if c else None), shim_pid=str(p.pid)), n))
+    if len(zombies) > max_series:
+        dropped += len(zombies) - max_series
+        zombies = sorted(zombies, key=lambda z: -z[1])[:max_series]
+    keys = sorted(set(pend) | {("dockerd", c) for c in ("ping", "list", "inspect")})
+    o.family("hangconsole_runtime_calls_pending", "gauge",
+             "Runtime API calls issued by the check and still unanswered, per daemon and call.",
+             [({"daemon": d, "call": c}, len(pend.get((d, c), []))) for d, c in keys])
+    o.family("hangconsole_runtime_call_pending_seconds", "gauge",
+             "Age of the oldest unanswered runtime call, per daemon and call (0: none pending).",
+             [({"daemon": d, "call": c}, max(pend.get((d, c), [0.0]))) for d, c in keys])
+    o.family("hangconsole_pipes_full", "gauge", "Pipes whose queue is at capacity.", [({}, full)])
+    o.family("hangconsole_shim_zombies", "gauge", "Unreaped zombie children per runtime shim.", zombies)
+    o.family("hangconsole_series_dropped", "gauge",
+             f"Per-container series left out to bound cardinality (at most {max_series} a family).",
+             [({}, dropped)])
+    o.family("hangconsole_check_up", "gauge",
+             "1 if the last check reached a verdict, 0 if it could not (unknown).",
+             [({}, 0 if res.status == "unknown" else 1)])
+    o.family("hangconsole_check_duration_seconds", "gauge", "Seconds the last check took to sample.",
+             [({}, res.duration)])
+    o.family("hangconsole_check_cached", "gauge", "1 if the last check reused a verdict less than "
+             "--reuse seconds old instead of sampling.", [({}, 1 if res.mode == "cached" else 0)])
+    o.family("hangconsole_last_sample_timestamp_seconds", "gauge",
+             "Unix time of the sample the verdict comes from.", [({}, res.sampled_at or 0)])
+    o.family("hangconsole_last_success_timestamp_seconds", "gauge",
+             "Unix time of the last check that reached a verdict (0: never).", [({}, res.last_good or 0)])
+    o.family("hangconsole_checks_total", "counter", "Checks run, by result.",
+             [({"result": r}, (res.runs or {}).get(r, 0)) for r in ("ok", "problem", "unknown")])
+    return "\n".join(o.lines) + "\n"
+
+
+def write(directory: str, text: str) -> str:
+    """DIR/hangconsole.prom, through a temporary name in DIR and rename(2)."""
+    os.makedirs(directory, exist_ok=True)
+    tmp = os.path.join(directory, f".{FILE}.{os.getpid()}.tmp")
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(tmp, 0o644)
+    path = os.path.join(directory, FILE)
+    os.replace(tmp, path)
+    return path
