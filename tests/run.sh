@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 # gcc: test helper binary; lsof/procps: benchmark peers; docker.io + busybox-static: the lab
 # engine and its image; strace: playbook terminal steps; containerd + runc: the Docker-less
-# Kubernetes-shaped lab (tests/integration/test_containerd_lab.py).
-pkgs=(gcc lsof procps docker.io busybox-static strace golang-go prometheus-node-exporter prometheus containerd runc)
+# Kubernetes-shaped lab (tests/integration/test_containerd_lab.py); podman + conmon: CRI-O's
+# monitor on a real conmon (tests/integration/test_podman_lab.py).
+pkgs=(gcc lsof procps docker.io busybox-static strace golang-go prometheus-node-exporter prometheus containerd runc podman conmon)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

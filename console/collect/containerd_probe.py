@@ -148,9 +148,7 @@ class ContainerdProber:
             c = self.calls.get("containers", ns)
             if c and c.done.is_set() and c.error is None:
                 self._absorb_containers(ns, c.result)
-        on_host = {p.container_id for p in procs if p.role in m.SHIM_ROLES or p.container_id}
-        targets = [cid for cid in self.info if cid in on_host or self.info[cid].task_state
-                   not in (None, "stopped", "absent")]
+        targets = list(self.info)     # one Tasks.Get each: NotFound comes back at once
         for cid in targets:
             ns = self.info[cid].namespace
             self._settle(("task-state", cid))

@@ -75,7 +75,7 @@ def discover(processes: list[m.Process], cgroup_map, proc: str = "/proc",
         kids.setdefault(p.ppid, []).append(p)
 
     for p in processes:
-        if p.role not in m.SHIM_ROLES or not p.container_id:
+        if p.role not in m.SHIM_ROLES or not p.container_id or exec_conmon(p.argv):
             continue
         c = found.setdefault(p.container_id, m.Container(id=p.container_id, runtime=p.role))
         c.runtime, c.shim_pid = p.role, p.pid
@@ -108,6 +108,18 @@ def discover(processes: list[m.Process], cgroup_map, proc: str = "/proc",
         if member is not None:
             c.cgroup_paths = dict(cgroup_map(member.pid))
     return sorted(found.values(), key=lambda c: c.id)
+
+
+def exec_conmon(argv: list[str] | None) -> bool:
+    """A conmon that monitors one exec session (`-e`/`--exec`, its -u the session's id), not
+    the container: it reads that exec's pipes, but the container's conmon is another."""
+    if not argv or os.path.basename(argv[0]) != "conmon":
+        return False
+    if "-e" in argv or "--exec" in argv:
+        return True
+    ids = {a: argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-c", "--cid", "-u", "--cuuid")}
+    c, u = ids.get("-c") or ids.get("--cid"), ids.get("-u") or ids.get("--cuuid")
+    return bool(c and u and c != u)
 
 
 def _namespace(argv: list[str] | None) -> str | None:

@@ -1,0 +1,90 @@
+"""CRI-O's monitor, proven on a real conmon: Debian's podman runs each container under the
+same conmon (-c/-u/-r/-b/-p/-P/-l). The tree (conmon -> container init -> processes), a stuck
+exec pipe whose reader is the exec's conmon, and a stopped conmon are recognised by the
+installed `hangconsole diagnose`. Needs root and Debian's podman; skips outside CI otherwise."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import LAB_DIR, need
+
+EXE = shutil.which("hangconsole") or "hangconsole"
+
+
+@pytest.fixture(scope="module")
+def podman():
+    from hangconsole.lab.podman_engine import PodmanLab
+    need(os.geteuid() == 0, "the podman lab needs root")
+    need(bool(shutil.which("podman")) and bool(shutil.which("conmon", path=os.environ["PATH"] + ":/usr/libexec/podman")),
+         "needs Debian's podman and conmon")
+    need(os.path.exists("/bin/busybox"), "needs busybox-static")
+    lab = PodmanLab(LAB_DIR.rstrip("/") + "-podman")
+    lab.down()
+    lab.up()
+    yield lab
+    lab.down()
+    assert lab.leftovers() == [], "podman lab down left something behind"
+
+
+def diagnose() -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    r = subprocess.run([EXE, "diagnose", "--json", "--no-docker"], capture_output=True, text=True,
+                       timeout=120, env=env)
+    report = json.loads(r.stdout)
+    assert r.returncode == report["exit"], r.stderr
+    return report
+
+
+def on(report: dict, cid: str) -> dict[str, dict]:
+    return {f["class"]: f for f in report["findings"] if f["container"] == cid}
+
+
+def test_conmon_tree(podman):
+    from hangconsole.collect.live import LiveSource
+    cid = podman.run("tree0", ["sh", "-c", "sleep 1000 & sleep 1001"])
+    time.sleep(0.5)
+    src = LiveSource(docker=False, containerd=False)
+    try:
+        snap = src.snapshot()
+    finally:
+        src.close()
+    c = snap.container(cid)
+    conmon = snap.proc(c.shim_pid)
+    assert c.runtime == "conmon" and conmon.pid == podman.conmon_of(cid) and conmon.role == "conmon"
+    init = snap.proc(c.init_pid)
+    assert init.ppid == conmon.pid and init.container_id == cid
+    kids = [p for p in snap.processes if p.ppid == init.pid]
+    assert sorted(p.argv[-1] for p in kids) == ["1000"] and all(p.container_id == cid for p in kids)
+    assert c.bundle.endswith(f"/{cid}/userdata")
+
+
+def test_stuck_exec_pipe_read_by_exec_conmon(podman):
+    cid = podman.run("pipe0", ["sleep", "100000"])
+    podman.stuck_exec("pipe0")
+    time.sleep(2)
+    report = diagnose()
+    f = on(report, cid)["stuck-pipe"]
+    ev = f["evidence"]
+    assert ev["pipe"]["queued"] == ev["pipe"]["capacity"] > 0
+    assert [r["comm"] for r in ev["pipe"]["readers"]] == ["conmon"]
+    assert f["stuck_for"] >= 5
+
+
+def test_stopped_conmon(podman):
+    cid = podman.run("stop0", ["sleep", "100000"])
+    conmon = podman.conmon_of(cid)
+    os.kill(conmon, signal.SIGSTOP)
+    try:
+        report = diagnose()
+    finally:
+        os.kill(conmon, signal.SIGCONT)
+    f = on(report, cid)["shim-unresponsive"]
+    assert f["severity"] == "critical" and f["pids"] == [conmon]
+    assert f["evidence"]["shim"]["state"] == "T"
