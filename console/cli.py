@@ -40,6 +40,9 @@ def _common(p: argparse.ArgumentParser, sub: bool = False) -> None:
     p.add_argument("--containerd-address", metavar="SOCK", default=d(None),
                    help="containerd socket (default: $CONTAINERD_ADDRESS, else the one running "
                         "containerd/shims name, else /run/containerd/containerd.sock)")
+    p.add_argument("--cri-endpoint", metavar="SOCK", default=d(None),
+                   help="CRI socket (default: $CONTAINER_RUNTIME_ENDPOINT, else CRI-O's socket "
+                        "if present, else containerd's, whose CRI plugin serves there)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -161,7 +164,8 @@ def _parser() -> argparse.ArgumentParser:
 def _live_source(args):
     from .collect.live import LiveSource
     return LiveSource(args.docker_host, docker=not args.no_docker,
-                      containerd_address=getattr(args, "containerd_address", None))
+                      containerd_address=getattr(args, "containerd_address", None),
+                      cri_endpoint=getattr(args, "cri_endpoint", None))
 
 
 def _resolve(path: str) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from .. import model as m
 from . import attribution, cgroups, containers, holds, kmsg, kubelet_log, pipes, pods, procfs, runtime, syscalls
-from . import containerd_probe
+from . import containerd_probe, cri_probe
 from .docker_probe import DockerProber
 from .guarded import GuardedReader, read_file
 from .scanner import ScanPool
@@ -42,7 +42,7 @@ class LiveSource:
     def __init__(self, docker_host: str | None = None, *, docker: bool = True,
                  proc: str = "/proc", per_read: float = 0.5, docker_wait: float = 1.5,
                  clock: Callable[[], float] = time.time, containerd_address: str | None = None,
-                 containerd: bool = True):
+                 containerd: bool = True, cri_endpoint: str | None = None):
         self.proc = proc
         self.clock = clock
         self.root = os.geteuid() == 0
@@ -60,6 +60,7 @@ class LiveSource:
         self.docker_wait = docker_wait
         self.containerd = containerd_probe.ContainerdProber(containerd_address, clock=clock) \
             if containerd and proc == "/proc" else None
+        self.cri = cri_probe.CriProber(cri_endpoint, clock=clock) if self.containerd else None
         self.mnt = cgroups.mounts()
         self._last_ids: list[str] = []
 
@@ -128,6 +129,11 @@ class LiveSource:
             snap.containerd = cbox[0] if cbox else m.DockerState(
                 host=self.containerd.address, reachable=False, note="containerd probe thread did not report")
             containerd_probe.merge(snap, self.containerd)
+        if getattr(self, "_cri_thread", None) is not None:
+            self._cri_thread.join(self.docker_wait + 5.0)
+            snap.cri = self._cri_box[0] if self._cri_box else m.DockerState(
+                host=str(self.cri.endpoint), reachable=False, note="CRI probe thread did not report")
+            cri_probe.merge(snap, self.cri)
         pods.complete(snap)
         snap.stuck_reads = [m.StuckRead(path=p, seconds=round(s, 1)) for p, s in
                             sorted({**self.pool.stuck(), **self.reads.stuck(), **self.stats.stuck()}.items())]
@@ -149,6 +155,18 @@ class LiveSource:
                                          note=f"containerd probes unavailable: {e}"))
         t = threading.Thread(target=run, daemon=True, name="hangconsole-containerd")
         t.start()
+        if self.cri is not None:
+            addr = containerd_probe.resolve_address(self.containerd.explicit, procs)
+            self._cri_box = []
+
+            def run_cri() -> None:
+                try:
+                    self._cri_box.append(self.cri.sample(self.docker_wait, addr))
+                except Exception as e:      # no grpc, a broken stub: degraded, never fatal
+                    self._cri_box.append(m.DockerState(host=str(addr), reachable=None,
+                                                       note=f"CRI probes unavailable: {e}"))
+            self._cri_thread = threading.Thread(target=run_cri, daemon=True, name="hangconsole-cri")
+            self._cri_thread.start()
         return t, box
 
     # --- every process ---------------------------------------------------------------

@@ -114,3 +114,26 @@ def _comm(pid: int) -> str:
             return f.read().strip()
     except OSError:
         return ""
+
+
+def test_stopped_containerd_pends_its_api_and_the_cri(ctrd):
+    """What the kubelet's PLEG waits on (ListPodSandbox/ListContainers) shows as pending, and
+    a sample still returns on time."""
+    from hangconsole.collect.live import LiveSource
+    pid = int(open(ctrd.path("containerd.pid")).read())
+    src = LiveSource(docker=False, containerd_address=ctrd.sock)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        src.snapshot()
+        time.sleep(5)
+        snap = src.snapshot()
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        src.close()
+    assert snap.collect_seconds < 5
+    assert snap.containerd.reachable is False and snap.cri.reachable is False
+    cri = {p.call: p for p in snap.cri.probes}
+    for call in ("Version", "ListPodSandbox", "ListContainers"):
+        assert cri[call].status == "pending" and cri[call].seconds >= 5, cri[call]
+    assert "still pending" in cri["ListPodSandbox"].text
+    assert {p.call for p in snap.containerd.probes if p.status == "pending"} >= {"version", "namespaces"}

@@ -75,3 +75,19 @@ def test_attribution_from_bundle_siblings_and_cgroup(tmp_path):
 def test_no_socket_is_a_note_not_an_error(tmp_path):
     st = ContainerdProber(str(tmp_path / "none.sock")).sample(0.1, [])
     assert st.reachable is None and "no containerd socket" in st.note
+
+
+def test_cri_endpoint_order(tmp_path):
+    from hangconsole.collect.cri_probe import resolve_endpoint
+    assert resolve_endpoint("unix:///a.sock", "/c.sock", env={"CONTAINER_RUNTIME_ENDPOINT": "/b"}) == "/a.sock"
+    assert resolve_endpoint(None, "/c.sock", env={"CONTAINER_RUNTIME_ENDPOINT": "unix:///b"}) == "/b"
+    if not os.path.exists("/var/run/crio/crio.sock"):
+        assert resolve_endpoint(None, "/c.sock", env={}) == "/c.sock"
+
+
+def test_exec_conmon_is_not_the_containers_monitor():
+    from hangconsole.collect.containers import exec_conmon
+    base = ["/usr/bin/conmon", "--api-version", "1", "-c", "abc", "-u"]
+    assert not exec_conmon(base + ["abc", "-r", "/usr/bin/runc"])
+    assert exec_conmon(base + ["e1", "-r", "/usr/bin/runc"])
+    assert exec_conmon(base + ["abc", "-e", "--exec-attach"])
