@@ -156,6 +156,9 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("action", choices=["up", "inject", "status", "clear", "down"])
     lab.add_argument("fault", nargs="?", choices=list(FAULTS), help="with inject: which fault")
     lab.add_argument("--dir", default=None, help="lab directory (default $HANGCONSOLE_LAB_DIR or /run/hangconsole-lab)")
+    lab.add_argument("--engine", choices=["docker", "containerd", "podman"], default="docker",
+                     help="docker (a private dockerd), containerd (no dockerd; a Kubernetes-shaped "
+                          "pod on one shim) or podman (containers under conmon); docs/runtimes.md")
     from .fleet.cli import add_parsers as fleet_parsers
     fleet_parsers(sub, _common)        # check (--npd), metrics (docs/fleet.md)
     return ap
@@ -295,6 +298,11 @@ def cmd_lab(args) -> int:
     from .lab.faults import inject
     lab = Lab(args.dir or DEFAULT_DIR)
     try:
+        if getattr(args, "engine", "docker") != "docker":
+            from .lab.engines import cli as engine_lab
+            code, text = engine_lab(args)
+            print(text)
+            return code
         if args.action == "up":
             lab.up()
             print(f"lab up in {lab.dir}\nexport DOCKER_HOST={lab.docker_host}")

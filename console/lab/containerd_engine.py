@@ -213,8 +213,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
             out.add(pid)
         for p in _pids():
             try:
-                with open(f"/proc/{p}/cgroup") as f:
-                    if f"/{self.cgroup_parent}/" in f.read():
+                with open(f"/proc/{p}/cgroup") as f:    # a zombie is dead: pid 1 reaps it
+                    if f"/{self.cgroup_parent}/" in f.read() and _state(p) != "Z":
                         out.add(p)
             except OSError:
                 pass
@@ -254,8 +254,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 os.kill(p, signal.SIGKILL)
             except OSError:
                 pass
-        for p in self.processes():
-            _wait_gone(p, 5)
+        for p in self.processes():          # orphans of a killed shim are reaped by pid 1: wait
+            _wait_gone(p, 15)
         for s in shim_socks:
             try:
                 os.unlink(s)

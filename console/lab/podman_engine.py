@@ -110,8 +110,8 @@ cni_plugin_dirs = ["{d}/cni"]
                 out.append(p)
                 continue
             try:
-                with open(f"/proc/{p}/cgroup") as f:
-                    if f"/{self.cgroup_parent}/" in f.read():
+                with open(f"/proc/{p}/cgroup") as f:    # a zombie is dead: pid 1 reaps it
+                    if f"/{self.cgroup_parent}/" in f.read() and _state(p) != "Z":
                         out.append(p)
             except OSError:
                 pass
@@ -134,6 +134,9 @@ cni_plugin_dirs = ["{d}/cni"]
             pass
         if os.path.exists(self.path("containers.conf")):
             self.podman("rm", "-f", "-a", "-t", "0", timeout=60, check=False)
+        for p in self.processes():          # conmons exit once their container is gone
+            if _comm(p) == "conmon":
+                _wait_gone(p, 3)
         for p in self.processes():
             forced.append(f"killed leftover {p} ({_comm(p)})")
             try:

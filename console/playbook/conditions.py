@@ -89,6 +89,9 @@ def runtime_answers(ctx):
     """`docker inspect` of the container answers within 5 s, asked right now."""
     if ctx.simulate:
         return _probe_answers(ctx, ctx.finding.container)
+    from .engines import runtime_answers as engine_answers
+    if (answer := engine_answers(ctx)) is not None:      # containerd / CRI-O: their own API
+        return answer
     import docker
     from ..collect.docker_probe import resolve_host
     api = docker.APIClient(base_url=resolve_host(ctx.docker_host), version="1.24", timeout=5)

@@ -42,7 +42,8 @@ class Walk:
     (ctx.confirm) or, without a way to ask, needs --yes (ctx.yes)."""
 
     def __init__(self, pb: Playbook, ctx: RunContext):
-        self.pb, self.ctx = pb, ctx
+        from .engines import for_engine         # crictl/ctr words on a node without Docker
+        self.pb, self.ctx = for_engine(pb, ctx), ctx
         self.result = RunResult(pb)
         self.index = 0
         self.finished = False

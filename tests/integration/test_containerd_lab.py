@@ -137,3 +137,22 @@ def test_stopped_containerd_pends_its_api_and_the_cri(ctrd):
         assert cri[call].status == "pending" and cri[call].seconds >= 5, cri[call]
     assert "still pending" in cri["ListPodSandbox"].text
     assert {p.call for p in snap.containerd.probes if p.status == "pending"} >= {"version", "namespaces"}
+
+
+def test_fix_names_crictl_and_verifies_with_containerd(ctrd, tmp_path):
+    """The shim-unresponsive playbook on a pod shim: steps in crictl/ctr words, the kill says
+    the pod's other container goes too, the verify step asks containerd (not Docker)."""
+    shim = ctrd.shim_of("websandbox0")
+    os.kill(shim, signal.SIGSTOP)
+    env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "CONTAINERD_ADDRESS")}
+    r = subprocess.run([EXE, "fix", "shim-unresponsive", "--container", "websandbox0", "--yes", "--no-docker",
+                        "--containerd-address", ctrd.sock, "--incident-dir", str(tmp_path / "inc")],
+                       capture_output=True, text=True, timeout=240, env=env)
+    out = r.stdout
+    if shim and _comm(shim):                   # never leave a stopped shim behind a failure
+        os.kill(shim, signal.SIGCONT)
+    assert "crictl rm -f (ctr -n k8s.io task delete -f)" in out and "docker rm" not in out
+    assert "it also serves 1 other container(s) of the pod" in out
+    verify = [ln for ln in out.splitlines() if ln.startswith("[ok] verify: crictl inspect")]
+    assert verify and "containerd task state answered" in verify[0], out[-1500:]
+    assert r.returncode == 0, out[-1500:]

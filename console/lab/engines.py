@@ -1,0 +1,92 @@
+"""`hangconsole lab --engine containerd|podman`: the lab's faults where each engine can show
+them (the Docker lab is lab/engine.py). containerd: a Kubernetes-shaped pod (sandbox + app on
+one shim) in every scenario; podman: containers under conmon."""
+from __future__ import annotations
+
+import os
+import signal
+
+from .containerd_engine import ContainerdLab
+from .engine import DEFAULT_DIR, LabError
+from .podman_engine import PodmanLab
+
+FAULTS = {
+    "containerd": ("baseline", "stopped-shim", "stuck-pipe"),
+    "podman": ("baseline", "stopped-shim", "stuck-pipe"),
+}
+
+
+def lab_for(engine: str, directory: str | None):
+    base = (directory or DEFAULT_DIR).rstrip("/")
+    if engine == "containerd":
+        return ContainerdLab(directory or base + "-ctrd")
+    if engine == "podman":
+        return PodmanLab(directory or base + "-podman")
+    raise LabError(f"no lab engine {engine!r}")
+
+
+def hint(lab) -> str:
+    if isinstance(lab, ContainerdLab):
+        return (f"export CONTAINERD_ADDRESS={lab.sock}\n"
+                f"ctr -a {lab.sock} -n k8s.io task ls      # crictl: --runtime-endpoint unix://{lab.sock}")
+    return f"export CONTAINERS_CONF={lab.path('containers.conf')} CONTAINERS_STORAGE_CONF={lab.path('storage.conf')}"
+
+
+def inject(lab, fault: str) -> str:
+    """FAULT on a fresh setup; returns the id of the container it concerns."""
+    engine = "containerd" if isinstance(lab, ContainerdLab) else "podman"
+    if fault not in FAULTS[engine]:
+        raise LabError(f"{fault} is not shown on {engine}: choose one of {', '.join(FAULTS[engine])}")
+    lab.down()
+    lab.up()
+    if engine == "containerd":
+        pod = lab.pod()
+        if fault == "stopped-shim":
+            os.kill(pod["shim"], signal.SIGSTOP)
+            return pod["sandbox"]
+        if fault == "stuck-pipe":
+            lab.stuck_exec(pod["app"])
+            return pod["app"]
+        return ""
+    cid = lab.run("hc-" + fault, ["sleep", "1000000"])
+    if fault == "stopped-shim":
+        os.kill(lab.conmon_of(cid), signal.SIGSTOP)
+    elif fault == "stuck-pipe":
+        lab.stuck_exec("hc-" + fault)
+    return cid if fault != "baseline" else ""
+
+
+def status(lab) -> str:
+    if isinstance(lab, ContainerdLab):
+        if not lab.is_up():
+            return ""
+        return lab.ctr("task", "ls", timeout=10, check=False).stdout.decode().rstrip()
+    if not os.path.exists(lab.path("containers.conf")):
+        return ""
+    return lab.podman("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}}", timeout=10,
+                      check=False).stdout.decode().rstrip() or "(no containers)"
+
+
+def cli(args) -> tuple[int, str]:
+    """`lab ACTION [FAULT] --engine E`: (exit code, text); raises LabError."""
+    lab = lab_for(args.engine, args.dir)
+    if args.action in ("up", "inject", "clear", "down") and os.geteuid() != 0:
+        raise LabError("the lab needs root")
+    if args.action == "up":
+        lab.up()
+        return 0, f"{args.engine} lab up in {lab.dir}\n{hint(lab)}"
+    if args.action == "inject":
+        if not args.fault:
+            raise LabError(f"inject needs a fault: one of {', '.join(FAULTS[args.engine])}")
+        cid = inject(lab, args.fault)
+        return 0, f"injected {args.fault} on {args.engine}" + (f" into {cid[:12]}" if cid else "") + f"\n{hint(lab)}"
+    if args.action == "status":
+        text = status(lab)
+        return (0, f"{args.engine} lab up in {lab.dir}\n{hint(lab)}\n{text}") if text else \
+            (3, f"{args.engine} lab down ({lab.dir})")
+    if args.action == "clear":
+        lab.down()
+        lab.up()
+        return 0, f"{args.engine} lab cleared: no containers, no faults"
+    forced = lab.down()
+    return 0, "".join(f"  {line}\n" for line in forced) + f"{args.engine} lab down"
