@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 # Process roles, from argv (never from comm: the kernel cuts comm at 15 characters).
 DOCKERD = "dockerd"
 CONTAINERD = "containerd"
+CRIO = "crio"                   # CRI-O's daemon (its containers run under conmon)
 SHIM_V2 = "shim-v2"
 SHIM_V1 = "shim-v1"
 SHIM_LEGACY = "shim-legacy"     # docker-containerd-shim before containerd 1.0 (Docker <= 17.09)
@@ -20,7 +21,7 @@ RUNC = "runc"                   # any runc verb; the verb is in Process.runtime_
 RUNC_INIT = "runc-init"
 PAUSE = "pause"
 SHIM_ROLES = (SHIM_V2, SHIM_V1, SHIM_LEGACY, CONMON)
-RUNTIME_ROLES = (DOCKERD, CONTAINERD, *SHIM_ROLES, RUNC, RUNC_INIT)
+RUNTIME_ROLES = (DOCKERD, CONTAINERD, CRIO, *SHIM_ROLES, RUNC, RUNC_INIT)
 
 
 @dataclass(slots=True)

@@ -92,7 +92,7 @@ def container_tree(snap: m.HostSnapshot, c: m.Container) -> list[tuple[int, m.Pr
 
 
 def daemons(snap: m.HostSnapshot) -> list[m.Process]:
-    return [p for p in snap.processes if p.role in (m.DOCKERD, m.CONTAINERD)]
+    return [p for p in snap.processes if p.role in (m.DOCKERD, m.CONTAINERD, m.CRIO)]
 
 
 def text_report(snap: m.HostSnapshot, width: int = 120) -> str:

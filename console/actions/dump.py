@@ -1,7 +1,8 @@
 """Goroutine dumps: SIGUSR1 to dockerd, containerd or a shim (never runc or a container
 process), then find where the dump went and save it to the incident directory.
 
-dockerd writes <exec-root>/goroutine-stacks-<timestamp>.log; containerd >= 1.3 writes
+dockerd writes <exec-root>/goroutine-stacks-<timestamp>.log; CRI-O writes
+/tmp/crio-goroutine-stacks-<timestamp>.log; containerd >= 1.3 writes
 /tmp/containerd.<pid>.stacks.log; a v2 shim logs one logrus line to its stderr, the bundle's
 log FIFO, which containerd copies to its own stderr (and that may be a pipe to dockerd, which
 writes it to its log file; under systemd it is a journald stream, read back with journalctl). A v1 shim's stderr is usually /dev/null: the dump
@@ -106,7 +107,10 @@ def cannot_dump(p: m.Process, snap: m.HostSnapshot, live: bool = True) -> str | 
         return f"{p.comm} {p.pid} is stopped (state {p.state}): it cannot dump until it runs again"
     if p.threads and all(th.wchan in FREEZER_WCHANS for th in p.threads):
         return f"{p.comm} {p.pid} is frozen by a freezer cgroup: it cannot dump until it is thawed"
-    if p.role in (m.SHIM_V1, m.SHIM_LEGACY, m.CONMON):
+    if p.role == m.CONMON:
+        return (f"conmon {p.pid} is a C program with no goroutines to dump (and SIGUSR1 is not "
+                f"its dump signal): no signal is sent; CRI-O's own dump shows the Go side")
+    if p.role in (m.SHIM_V1, m.SHIM_LEGACY):
         where = _where(p.pid) if live else (p.fd(2).target if p.fd(2) else None)
         if where == "/dev/null":
             return (f"{p.comm} {p.pid} ({p.role}) writes its dump to /dev/null: it would be lost, "
@@ -118,8 +122,8 @@ def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_r
                 wait: float = 10.0) -> Dump:
     t = Target.of(p)
     d = Dump(t)
-    if p.role not in (m.DOCKERD, m.CONTAINERD) and p.role not in m.SHIM_ROLES:
-        raise Refused(f"{p.comm} {p.pid} is not dockerd, containerd or a shim: no stack dump")
+    if p.role not in (m.DOCKERD, m.CONTAINERD, m.CRIO) and p.role not in m.SHIM_ROLES:
+        raise Refused(f"{p.comm} {p.pid} is not dockerd, containerd, CRI-O or a shim: no stack dump")
     if why := cannot_dump(p, snap):
         d.note = why
         incident.audit("SIGUSR1", t.as_dict(), f"skipped: {why}", dry_run=dry_run)
@@ -128,6 +132,8 @@ def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_r
     watch_glob, follow = None, []
     if p.role == m.DOCKERD:
         watch_glob = os.path.join(_opt(argv, "--exec-root") or "/var/run/docker", "goroutine-stacks-*.log")
+    elif p.role == m.CRIO:                    # CRI-O writes each SIGUSR1 dump to a new file
+        watch_glob = "/tmp/crio-goroutine-stacks-*.log"
     elif p.role == m.CONTAINERD:
         watch_glob = f"/tmp/containerd.{p.pid}.stacks.log"
         follow = _stderr_files(p.pid, snap)

@@ -77,6 +77,8 @@ def classify(argv: list[str] | None, comm: str) -> RoleInfo | None:
         return RoleInfo(m.DOCKERD)
     if base in ("containerd", "docker-containerd"):
         return RoleInfo(m.CONTAINERD)
+    if base == "crio":
+        return RoleInfo(m.CRIO)
     if base.startswith("containerd-shim-"):   # v2: containerd-shim-runc-v2, -runc-v1, ...
         if argv[-1] in ("start", "delete"):   # short-lived helper runs, not the shim
             return None

@@ -91,3 +91,11 @@ def test_exec_conmon_is_not_the_containers_monitor():
     assert not exec_conmon(base + ["abc", "-r", "/usr/bin/runc"])
     assert exec_conmon(base + ["e1", "-r", "/usr/bin/runc"])
     assert exec_conmon(base + ["abc", "-e", "--exec-attach"])
+
+
+def test_crio_role_and_conmon_is_never_signalled_for_a_dump():
+    from hangconsole.actions.dump import cannot_dump
+    from hangconsole.collect.runtime import classify
+    assert classify(["/usr/bin/crio", "--log-level", "info"], "crio").role == m.CRIO
+    conmon = proc(50, 1, "conmon", ["/usr/bin/conmon", "-c", "abc", "-u", "abc"], m.CONMON, "abc")
+    assert "no goroutines" in cannot_dump(conmon, m.HostSnapshot(0, 1, "h", "k", "x86_64"), live=False)
