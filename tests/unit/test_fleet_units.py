@@ -164,3 +164,20 @@ def test_watchdog_answers_unknown_before_the_timeout():
             "watchdog(0.3, 80, sys.stdout)\ntime.sleep(30)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
     assert r.returncode == 2 and r.stdout == "UNKNOWN: check did not finish within 0.3s\n"
+
+
+def test_daemonset_mounts_read_only_and_runs_no_fix():
+    import os
+    import re
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "deploy", "kubernetes", "daemonset.yaml")
+    with open(here) as f:
+        text = re.sub(r"#.*", "", f.read())          # what the cluster reads, not the comments
+    assert re.search(r"^\s+hostPID: true", text, re.M)
+    mounts = re.findall(r"- \{name: ([\w-]+), mountPath: ([^,}]+)(, readOnly: true)?\}", text)
+    paths = {p for _, p, _ in mounts}
+    assert {"/sys/fs/cgroup", "/run/docker.sock", "/run/containerd/containerd.sock", "/dev/kmsg"} <= paths
+    writable = {p for _, p, ro in mounts if not ro}
+    assert writable == {"/var/lib/hangconsole", "/textfile", "/var/lib/hangconsole-metrics"}, writable
+    assert "privileged: true" not in text and "--yes" not in text and '"fix"' not in text
+    assert re.findall(r"drop: \[\"ALL\"\]", text) and "readOnlyRootFilesystem: true" in text
