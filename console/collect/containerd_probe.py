@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,11 +42,10 @@ def _argv_opt(argv: list[str], *names: str) -> str | None:
 
 def _config_address(path: str | None) -> str | None:
     """[grpc] address from a containerd config file (a small regular file, read once)."""
-    import tomllib
     try:
         with open(path or "/etc/containerd/config.toml", "rb") as f:
             return ((tomllib.load(f).get("grpc") or {}).get("address")) or None
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         return None
 
 

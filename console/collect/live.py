@@ -156,11 +156,12 @@ class LiveSource:
         t = threading.Thread(target=run, daemon=True, name="hangconsole-containerd")
         t.start()
         if self.cri is not None:
-            addr = containerd_probe.resolve_address(self.containerd.explicit, procs)
             self._cri_box = []
 
             def run_cri() -> None:
+                addr = None
                 try:
+                    addr = containerd_probe.resolve_address(self.containerd.explicit, procs)
                     self._cri_box.append(self.cri.sample(self.docker_wait, addr))
                 except Exception as e:      # no grpc, a broken stub: degraded, never fatal
                     self._cri_box.append(m.DockerState(host=str(addr), reachable=None,

@@ -243,6 +243,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                     forced.append(str(e))
         shim_socks = self._shim_sockets()
         pid = _read_int(self.path("containerd.pid"))
+        if pid:                                  # a goroutine dump it wrote on SIGUSR1
+            try:
+                os.unlink(f"/tmp/containerd.{pid}.stacks.log")
+            except OSError:
+                pass
         if pid and _alive(pid) and self.path("config.toml") in _cmdline(pid):
             os.kill(pid, signal.SIGTERM)
             if not _wait_gone(pid, 15):

@@ -116,6 +116,25 @@ def _comm(pid: int) -> str:
         return ""
 
 
+def test_goroutine_dumps_of_the_pod_shim_and_containerd(ctrd, tmp_path):
+    """SIGUSR1: the v2 shim's dump goes to its log FIFO and so to containerd's log; containerd
+    writes /tmp/containerd.<pid>.stacks.log. Both are found, saved and parsed."""
+    from hangconsole.actions.dump import dump_stacks
+    from hangconsole.actions.incident import Incident
+    from hangconsole.collect.live import LiveSource
+    src = LiveSource(docker=False, containerd_address=ctrd.sock)
+    try:
+        snap = src.snapshot()
+    finally:
+        src.close()
+    inc = Incident(str(tmp_path / "inc"))
+    shim = dump_stacks(snap.proc(ctrd.shim_of("websandbox0")), snap, inc)
+    assert shim.source == ctrd.path("containerd.log") and shim.groups, shim.note
+    pid = int(open(ctrd.path("containerd.pid")).read())
+    daemon = dump_stacks(snap.proc(pid), snap, inc)
+    assert daemon.source == f"/tmp/containerd.{pid}.stacks.log" and daemon.groups, daemon.note
+
+
 def test_stopped_containerd_pends_its_api_and_the_cri(ctrd):
     """What the kubelet's PLEG waits on (ListPodSandbox/ListContainers) shows as pending, and
     a sample still returns on time."""
