@@ -13,7 +13,7 @@
 - kill-runc-start: runc start exits, `docker ps` answers.
 - raise-pids-max: pids.max at the full level goes up.
 - kill-leftovers: the container's leftover processes exit, its cgroup empties.
-- thaw: the freezer goes THAWED.
+- thaw: the freezer goes THAWED, and the processes it held (frozen_by) run again.
 """
 from __future__ import annotations
 
@@ -122,7 +122,14 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
         c = snap.container(cid)
         if c and c.cgroup:
             c.cgroup.freezer = "THAWED"
-        text = "simulated: thawed"
+        paths = set(b.params.get("paths") or [])
+        woken = [p for p in snap.processes if p.frozen_by and paths & set(p.frozen_by)]
+        for p in woken:                          # what the freezer held runs again
+            p.freezer, p.frozen_by, p.state = None, None, "S" if p.state == "D" else p.state
+            for th in p.threads:
+                th.state = "S" if th.state == "D" else th.state
+        text = f"simulated: thawed {', '.join(sorted(paths)) or 'the container'}; " \
+               f"{len(woken)} process(es) run again"
     else:
         text = f"simulated: {action}"
     ctx.snapshot = snap
