@@ -189,6 +189,17 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                           f"--fifo-dir {self.path('fifo')} --exec-id {exec_id} {cid} "
                           f"sh -c 'yes | head -c 50000000' | sleep 1000000")
 
+    def pod_pids_exhausted(self, pod: dict, limit: int = 8) -> str:
+        """podPidsLimit on the pod cgroup (where the kubelet puts it), then the app forks up to
+        it: the pod level refuses the next fork. Returns the pod cgroup."""
+        pod_cg = os.path.dirname(self.cgroup(pod["uid"], pod["app"]))
+        base = "/sys/fs/cgroup/pids" if os.path.isdir("/sys/fs/cgroup/pids") else "/sys/fs/cgroup"
+        with open(f"{base}{pod_cg}/pids.max", "w") as f:
+            f.write(str(limit))
+        self.ctr("task", "exec", "-d", "--fifo-dir", self.path("fifo"), "--exec-id", "forker", pod["app"],
+                 "sh", "-c", "for i in 1 2 3 4 5 6 7 8 9; do sleep 1000000 & done; wait", timeout=30, check=False)
+        return pod_cg
+
     def task_pid(self, cid: str, ns: str = NS) -> int:
         out = self.ctr("task", "ls", ns=ns, timeout=15).stdout.decode().splitlines()
         for line in out[1:]:

@@ -11,7 +11,7 @@ from .engine import DEFAULT_DIR, LabError
 from .podman_engine import PodmanLab
 
 FAULTS = {
-    "containerd": ("baseline", "stopped-shim", "stuck-pipe"),
+    "containerd": ("baseline", "stopped-shim", "stuck-pipe", "pids-exhausted"),
     "podman": ("baseline", "stopped-shim", "stuck-pipe"),
 }
 
@@ -46,6 +46,9 @@ def inject(lab, fault: str) -> str:
             return pod["sandbox"]
         if fault == "stuck-pipe":
             lab.stuck_exec(pod["app"])
+            return pod["app"]
+        if fault == "pids-exhausted":
+            lab.pod_pids_exhausted(pod)
             return pod["app"]
         return ""
     cid = lab.run("hc-" + fault, ["sleep", "1000000"])

@@ -158,6 +158,20 @@ def test_stopped_containerd_pends_its_api_and_the_cri(ctrd):
     assert {p.call for p in snap.containerd.probes if p.status == "pending"} >= {"version", "namespaces"}
 
 
+def test_pod_pids_limit_names_both_containers(ctrd):
+    """podPidsLimit on the pod cgroup: the app forks up to it, and every container of the pod
+    is at the limit (the level named is the pod's)."""
+    pod = {"uid": "0c0ffee0-1ab5-4e11-9d00-000000000001", "app": "web0ctr"}
+    pod_cg = ctrd.pod_pids_exhausted(pod)
+    time.sleep(1)
+    report = diagnose(ctrd)
+    for cid in ("web0ctr", "websandbox0"):
+        f = on(report, cid)["pids-exhausted"]
+        pod_level = next(lv for lv in f["evidence"]["levels"] if lv["path"] == pod_cg)
+        assert pod_level["pids_max"] == 8 and pod_level["pids_current"] >= 7
+    assert on(report, "web0ctr")["pids-exhausted"]["severity"] == "critical"   # its fork was refused
+
+
 def test_fix_names_crictl_and_verifies_with_containerd(ctrd, tmp_path):
     """The shim-unresponsive playbook on a pod shim: steps in crictl/ctr words, the kill says
     the pod's other container goes too, the verify step asks containerd (not Docker)."""
