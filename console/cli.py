@@ -142,15 +142,18 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--incident-dir", required=True, metavar="DIR")
 
     from .lab.catalog import FAULTS
+    from .lab.engines import FAULTS as ENGINE_FAULTS
     lab = sub.add_parser(
         "lab", help="a private Docker engine to break on purpose (root)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Start a private dockerd + containerd on their own sockets, state "
                     "directories and cgroup parent (never a Docker the host already runs), "
                     "inject real faults, and tear it all down. Also a training sandbox.",
-        epilog="faults:\n" + "\n".join(textwrap.fill(v, 78, initial_indent=f"  {k:<15} ",
+        epilog="faults (--engine docker, the default):\n" + "\n".join(textwrap.fill(v, 78, initial_indent=f"  {k:<15} ",
                                                      subsequent_indent=" " * 18)
                                        for k, v in FAULTS.items()) +
+               "\n\nthe same faults where the engine can show them:" +
+               "".join(f"\n  {'--engine ' + e:<19} {' '.join(f)}" for e, f in ENGINE_FAULTS.items()) +
                "\n\nAfter `lab up`, point the tools at it:\n  export DOCKER_HOST=unix://"
                "<dir>/docker.sock   (lab up prints the exact line)")
     lab.add_argument("action", choices=["up", "inject", "status", "clear", "down"])

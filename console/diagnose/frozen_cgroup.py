@@ -2,7 +2,8 @@
 shim, conmon, runc, runc init). Frozen tasks sit in D (not T): they cannot run, answer, reap,
 dump stacks or die; a signal, SIGKILL too, stays pending until the cgroup is thawed. The
 cgroup that froze them is named: their own or an ancestor (v1 freezer.self_freezing, v2
-cgroup.freeze). A `docker pause` is deliberate and is reported by paused.py instead."""
+cgroup.freeze). A pause the runtime reports (`docker pause`, `ctr task pause`) is deliberate and is reported
+by paused.py instead."""
 from __future__ import annotations
 
 from .. import model as m
@@ -15,8 +16,10 @@ _NAMES = {m.DOCKERD: "dockerd", m.CONTAINERD: "containerd", m.SHIM_V2: "shim", m
           m.SHIM_LEGACY: "shim", m.CONMON: "conmon", m.RUNC: "runc", m.RUNC_INIT: "runc init"}
 
 
-def paused_by_docker(c: m.Container | None) -> bool:
-    return bool(c and c.docker and (c.docker.paused or c.docker.state == "paused"))
+def paused_by_runtime(c: m.Container | None) -> bool:
+    """A pause the runtime itself reports (`docker pause`, containerd's PAUSED task state): deliberate."""
+    return bool(c and ((c.docker and (c.docker.paused or c.docker.state == "paused"))
+                       or c.task_state in ("paused", "pausing")))
 
 
 def who(p: m.Process) -> str:
@@ -46,7 +49,7 @@ def detect(h: History) -> list[Finding]:
         st = c.cgroup.freezer if c and c.cgroup else None
         tasks = [p for p in snap.processes if p.container_id == cid and p.role not in m.RUNTIME_ROLES
                  and (p.freezer or st in ("FROZEN", "FREEZING"))] if cid else []
-        if paused_by_docker(c):
+        if paused_by_runtime(c):
             tasks = []                                  # deliberate: paused.py says so
         if not runtime and not tasks:
             continue
@@ -63,12 +66,12 @@ def detect(h: History) -> list[Finding]:
                        + (f"; a SIGKILL is already pending on {', '.join(str(p.pid) for p in pend)}" if pend else ""))
         else:
             summary = (f"cgroup of {c.name} is {state} (frozen by {where}) but Docker does not say it is paused"
-                       if c.docker else f"cgroup of {c.name} is {state} (frozen by {where}; Docker unknown: "
-                                        f"deliberate pause?)")
+                       if c.docker else f"cgroup of {c.name} is {state} (frozen by {where}); no runtime API "
+                                        f"says it is paused: a deliberate pause (podman pause) or a freeze?")
         severity = CRITICAL if runtime or (c and c.docker) else WARNING
         out.append(Finding(
             cls=CLASS, severity=severity, container=cid, pids=[p.pid for p in runtime + tasks], playbook=CLASS,
             summary=summary,
-            evidence={"freezer": state, "frozen_by": cgs, "docker_paused": paused_by_docker(c),
+            evidence={"freezer": state, "frozen_by": cgs, "docker_paused": paused_by_runtime(c),
                       "runtime": [_item(p) for p in runtime], "tasks": [_item(p) for p in tasks][:20]}))
     return out

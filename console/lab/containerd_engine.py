@@ -137,10 +137,13 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         return f"/{self.cgroup_parent}/{cid}"
 
     def run(self, cid: str, cmd: list[str], *, labels: dict[str, str] | None = None,
-            group: str | None = None, pod_uid: str | None = None, ns: str = NS) -> None:
+            group: str | None = None, pod_uid: str | None = None, ns: str = NS,
+            memory_limit: int | None = None) -> None:
         """A detached container (ctr run -d) on the busybox rootfs."""
         args = ["run", "-d", "--rootfs", "--cgroup", self.cgroup(pod_uid, cid), "--env", "PATH=/bin",
                 "--runc-root", self.path("runc"), "--fifo-dir", self.path("fifo")]   # never the host's /run/containerd
+        if memory_limit:
+            args += ["--memory-limit", str(memory_limit)]
         for k, v in (labels or {}).items():
             args += ["--label", f"{k}={v}"]
         if group:
@@ -148,13 +151,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         self.ctr(*args, self.path("rootfs"), cid, *cmd, ns=ns, timeout=60)
 
     def pod(self, name: str = "web", namespace: str = "default", uid: str = "0c0ffee0-1ab5-4e11-9d00-000000000001",
-            sandbox: str = "websandbox0", app: str = "web0ctr", app_cmd: list[str] | None = None) -> dict:
+            sandbox: str = "websandbox0", app: str = "web0ctr", app_cmd: list[str] | None = None,
+            app_memory_limit: int | None = None) -> dict:
         """A sandbox (pause: sleep) and an app container sharing the sandbox's shim."""
         base = {"io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": namespace,
                 "io.kubernetes.pod.uid": uid}
         self.run(sandbox, ["sleep", "86400"], labels={**base, "io.cri-containerd.kind": "sandbox"},
                  pod_uid=uid)
-        self.run(app, app_cmd or ["sleep", "86400"], group=sandbox, pod_uid=uid,
+        self.run(app, app_cmd or ["sleep", "86400"], group=sandbox, pod_uid=uid, memory_limit=app_memory_limit,
                  labels={**base, "io.cri-containerd.kind": "container", "io.kubernetes.container.name": "app"})
         return {"sandbox": sandbox, "app": app, "uid": uid, "shim": self.shim_of(sandbox)}
 

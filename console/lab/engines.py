@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 from .containerd_engine import ContainerdLab
 from .engine import DEFAULT_DIR, LabError
 from .podman_engine import PodmanLab
 
 FAULTS = {
-    "containerd": ("baseline", "stopped-shim", "stuck-pipe", "pids-exhausted"),
-    "podman": ("baseline", "stopped-shim", "stuck-pipe"),
+    "containerd": ("baseline", "stopped-shim", "stuck-pipe", "pids-exhausted", "oom-kill", "paused"),
+    "podman": ("baseline", "stopped-shim", "stuck-pipe", "oom-kill", "paused"),
 }
+HOG = ["sh", "-c", "head -c 100000000 /dev/zero | tail; sleep 1000000"]   # tail holds it all: OOM at 16 MiB
+MIB16 = 16 << 20
 
 
 def lab_for(engine: str, directory: str | None):
@@ -40,6 +43,10 @@ def inject(lab, fault: str) -> str:
     lab.down()
     lab.up()
     if engine == "containerd":
+        if fault == "oom-kill":             # the app's own limit, as a pod spec's limits.memory
+            pod = lab.pod(app_cmd=HOG, app_memory_limit=MIB16)
+            _wait(lambda: _oom_kills(lab.cgroup(pod["uid"], pod["app"])), 30, "an OOM kill in the app")
+            return pod["app"]
         pod = lab.pod()
         if fault == "stopped-shim":
             os.kill(pod["shim"], signal.SIGSTOP)
@@ -50,13 +57,45 @@ def inject(lab, fault: str) -> str:
         if fault == "pids-exhausted":
             lab.pod_pids_exhausted(pod)
             return pod["app"]
+        if fault == "paused":               # ctr task pause: containerd's own PAUSED state
+            lab.ctr("task", "pause", pod["app"], timeout=30)
+            return pod["app"]
         return ""
+    if fault == "oom-kill":
+        cid = lab.run("hc-" + fault, HOG, "--memory", "16m", "--memory-swap", "16m")
+        _wait(lambda: _oom_kills(f"/{lab.cgroup_parent}/libpod-{cid}"), 30, "an OOM kill in the container")
+        return cid
     cid = lab.run("hc-" + fault, ["sleep", "1000000"])
     if fault == "stopped-shim":
         os.kill(lab.conmon_of(cid), signal.SIGSTOP)
     elif fault == "stuck-pipe":
         lab.stuck_exec("hc-" + fault)
+    elif fault == "paused":
+        lab.podman("pause", "hc-" + fault, timeout=30)
     return cid if fault != "baseline" else ""
+
+
+def _oom_kills(cgroup: str) -> int:
+    """The oom_kill count of a memory cgroup (v1 memory.oom_control, v2 memory.events)."""
+    for path in (f"/sys/fs/cgroup/memory{cgroup}/memory.oom_control", f"/sys/fs/cgroup{cgroup}/memory.events"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    k, _, v = line.partition(" ")
+                    if k == "oom_kill":
+                        return int(v)
+        except OSError:
+            continue
+    return 0
+
+
+def _wait(pred, seconds: float, what: str):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.2)
+    raise LabError(f"fault did not take: {what}")
 
 
 def status(lab) -> str:

@@ -78,9 +78,9 @@ cni_plugin_dirs = ["{d}/cni"]
             from .image import rootfs_tar
             self.podman("import", "-c", "ENV PATH=/bin", "-", IMAGE, input=rootfs_tar(), timeout=120)
 
-    def run(self, name: str, cmd: list[str]) -> str:
+    def run(self, name: str, cmd: list[str], *opts: str) -> str:
         r = self.podman("run", "-d", "--name", name, "--network", "none",
-                        "--cgroup-parent", f"/{self.cgroup_parent}", IMAGE, *cmd)
+                        "--cgroup-parent", f"/{self.cgroup_parent}", *opts, IMAGE, *cmd)
         return r.stdout.decode().strip()
 
     def conmon_of(self, cid: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import model as m
 from ..diagnose.evidence import frozen_by_text, kill_pending
-from ..diagnose.frozen_cgroup import paused_by_docker
+from ..diagnose.frozen_cgroup import paused_by_runtime
 from .context import RunContext
 
 
@@ -16,13 +16,13 @@ def held(ctx: RunContext) -> list[m.Process]:
 
 
 def frozen_cgroups(ctx: RunContext) -> tuple[list[str], str | None]:
-    """(freezer cgroups to thaw, the container's name when the only freeze is Docker's pause)."""
+    """(freezer cgroups to thaw, the container's name when the only freeze is the runtime's pause)."""
     c = ctx.container
     paths = sorted({g for p in held(ctx) for g in (p.frozen_by or [])})
     own = (c.cgroup_paths.get("freezer") or c.cgroup_paths.get("") or (c.cgroup.path if c.cgroup else None)) if c else None
     if not paths and c and c.cgroup and c.cgroup.freezer in ("FROZEN", "FREEZING") and own:
         paths = [own]
-    if paused_by_docker(c) and own in paths:
+    if paused_by_runtime(c) and own in paths:
         paths = [p for p in paths if p != own]
         if not paths:
             return [], c.name

@@ -172,6 +172,39 @@ def test_pod_pids_limit_names_both_containers(ctrd):
     assert on(report, "web0ctr")["pids-exhausted"]["severity"] == "critical"   # its fork was refused
 
 
+def test_paused_pod_container_is_deliberate_not_frozen(ctrd):
+    """`ctr task pause`: containerd's own PAUSED state makes it deliberate (info, with the
+    resume command), not a frozen-cgroup hang; the pod's sandbox is left alone."""
+    ctrd.ctr("task", "pause", "web0ctr", timeout=30)
+    try:
+        report = diagnose(ctrd)
+    finally:
+        ctrd.ctr("task", "resume", "web0ctr", timeout=30, check=False)
+    app = on(report, "web0ctr")
+    assert app["paused"]["severity"] == "info" and app["paused"]["evidence"]["task_state"] == "paused"
+    assert "ctr -n k8s.io task resume web0ctr" in app["paused"]["summary"]
+    assert "kubelet cannot see a pause" in app["paused"]["summary"]
+    assert "frozen-cgroup" not in app                # (earlier tests' faults stay in the pod)
+    assert not {"paused", "frozen-cgroup"} & set(on(report, "websandbox0"))
+
+
+def test_oom_kill_in_a_pod_container(ctrd):
+    """The app's own 16 MiB limit (limits.memory), a hog: oom-kill named on that container,
+    with its limit, read from the memory cgroup under /kubepods/."""
+    from hangconsole.lab.engines import HOG, MIB16, _oom_kills
+    pod = ctrd.pod(name="hog", uid="0c0ffee0-1ab5-4e11-9d00-000000000002", sandbox="hogsandbox0",
+                   app="hog0ctr", app_cmd=HOG, app_memory_limit=MIB16)
+    deadline = time.monotonic() + 30
+    while not _oom_kills(ctrd.cgroup(pod["uid"], "hog0ctr")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    report = diagnose(ctrd)
+    f = on(report, "hog0ctr")["oom-kill"]
+    assert "memory limit 16 MiB" in f["summary"], f["summary"]
+    assert f["evidence"]["memory"][0]["oom_kill"] >= 1
+    assert f["evidence"]["memory"][0]["path"].endswith("/kubepods/besteffort/pod" + pod["uid"] + "/hog0ctr")
+    assert "oom-kill" not in on(report, "hogsandbox0")
+
+
 def test_fix_names_crictl_and_verifies_with_containerd(ctrd, tmp_path):
     """The shim-unresponsive playbook on a pod shim: steps in crictl/ctr words, the kill says
     the pod's other container goes too, the verify step asks containerd (not Docker)."""

@@ -88,3 +88,29 @@ def test_stopped_conmon(podman):
     f = on(report, cid)["shim-unresponsive"]
     assert f["severity"] == "critical" and f["pids"] == [conmon]
     assert f["evidence"]["shim"]["state"] == "T"
+
+
+def test_podman_pause_is_a_freeze_no_api_explains(podman):
+    """`podman pause`: the freezer holds the container and, with no CRI-O to ask, no runtime
+    API says it is deliberate: frozen-cgroup, a warning that asks the question, not critical."""
+    cid = podman.run("pause0", ["sleep", "100000"])
+    podman.podman("pause", "pause0", timeout=30)
+    try:
+        report = diagnose()
+    finally:
+        podman.podman("unpause", "pause0", timeout=30, check=False)
+    f = on(report, cid)["frozen-cgroup"]
+    assert f["severity"] == "warning" and f["evidence"]["freezer"] == "FROZEN"
+    assert "no runtime API says it is paused" in f["summary"]
+    assert "shim-unresponsive" not in on(report, cid)      # conmon itself is not frozen
+
+
+def test_oom_kill_under_conmon(podman):
+    from hangconsole.lab.engines import HOG, _oom_kills
+    cid = podman.run("hog0", HOG, "--memory", "16m", "--memory-swap", "16m")
+    deadline = time.monotonic() + 30
+    while not _oom_kills(f"/{podman.cgroup_parent}/libpod-{cid}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    f = on(diagnose(), cid)["oom-kill"]
+    assert "memory limit 16 MiB" in f["summary"], f["summary"]
+    assert f["evidence"]["memory"][0]["oom_kill"] >= 1
