@@ -106,3 +106,17 @@ def containerd_of(snap: m.HostSnapshot, shim: m.Process | None, live: bool = Tru
         addrs = _argv_addresses(shim, ("-address", "--address"))
         sock = addrs[0] if addrs else None
     return _serving(snap, m.CONTAINERD, sock, ("--address", "-a"), DEFAULT_CONTAINERD_SOCK, live)
+
+
+DEFAULT_CRIO_SOCK = "/var/run/crio/crio.sock"
+
+
+def crio_of(snap: m.HostSnapshot, conmon: m.Process | None, live: bool = True) -> Choice:
+    """The CRI-O that started this conmon. A conmon whose --exit-command is podman belongs to a
+    podman container: podman has no daemon, so there is none to dump."""
+    if conmon is not None:
+        exit_cmd = _argv_addresses(conmon, ("--exit-command",))
+        if exit_cmd and os.path.basename(exit_cmd[0]) == "podman":
+            return Choice([], f"conmon {conmon.pid} was started by podman (its --exit-command): "
+                              f"podman has no daemon to dump")
+    return _serving(snap, m.CRIO, None, ("--listen",), DEFAULT_CRIO_SOCK, live)

@@ -103,7 +103,7 @@ class KillExec(Action):
 
 class DumpStacks(Action):
     """SIGUSR1 only to the daemons that serve this container: the dockerd at the chosen
-    Docker host, the containerd whose socket the shim names (daemons.py)."""
+    Docker host, the containerd whose socket the shim names, the CRI-O of a conmon (daemons.py)."""
 
     def bind(self, ctx, params):
         which = params.get("which", "shim")
@@ -119,8 +119,9 @@ class DumpStacks(Action):
             ch = daemons.dockerd_of(ctx.snapshot, ctx.docker_host, live)
             procs += ch.procs
             notes.append(ch.why)
-        if which in ("containerd", "daemons"):
-            ch = daemons.containerd_of(ctx.snapshot, shim, live)
+        if which in ("containerd", "daemons"):   # a conmon's daemon is CRI-O, a shim's containerd
+            ch = (daemons.crio_of(ctx.snapshot, shim, live) if shim is not None and shim.role == m.CONMON
+                  else daemons.containerd_of(ctx.snapshot, shim, live))
             procs += ch.procs
             notes.append(ch.why)
         if not procs:

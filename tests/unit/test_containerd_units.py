@@ -99,3 +99,22 @@ def test_crio_role_and_conmon_is_never_signalled_for_a_dump():
     assert classify(["/usr/bin/crio", "--log-level", "info"], "crio").role == m.CRIO
     conmon = proc(50, 1, "conmon", ["/usr/bin/conmon", "-c", "abc", "-u", "abc"], m.CONMON, "abc")
     assert "no goroutines" in cannot_dump(conmon, m.HostSnapshot(0, 1, "h", "k", "x86_64"), live=False)
+
+
+def test_the_daemon_of_a_conmon_is_crio_unless_podman_started_it():
+    """Dump "the daemons" of a conmon container: CRI-O (never a containerd or a dockerd that
+    happens to run beside it); a podman conmon has no daemon, and nothing is chosen."""
+    from hangconsole.actions.daemons import crio_of
+    crio = proc(40, 1, "crio", ["/usr/bin/crio"], m.CRIO)
+    ctrd = proc(41, 1, "containerd", ["containerd"], m.CONTAINERD)
+    cri_conmon = proc(50, 1, "conmon", ["/usr/bin/conmon", "-c", "abc", "-u", "abc", "-r", "/usr/bin/runc",
+                                        "--socket-dir-path", "/var/run/crio"], m.CONMON, "abc")
+    pm_conmon = proc(51, 1, "conmon", ["/usr/bin/conmon", "-c", "def", "-u", "def", "--exit-command",
+                                       "/usr/bin/podman", "--exit-command-arg", "--root"], m.CONMON, "def")
+    snap = m.HostSnapshot(0, 1, "h", "k", "x86_64")
+    snap.processes = [crio, ctrd, cri_conmon, pm_conmon]
+    assert [p.pid for p in crio_of(snap, cri_conmon, live=False).procs] == [40]
+    podman = crio_of(snap, pm_conmon, live=False)
+    assert podman.procs == [] and "podman has no daemon" in podman.why
+    snap.processes = [ctrd, cri_conmon]
+    assert crio_of(snap, cri_conmon, live=False).procs == []

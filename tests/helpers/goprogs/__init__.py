@@ -46,14 +46,15 @@ def version_of(go: str) -> str:
     return out.split()[2].removeprefix("go")          # "go version go1.19.8 linux/amd64"
 
 
-def build(go: str, outdir: str) -> str:
-    """`hangs` built with GO into OUTDIR (inlining off, so frames and wrappers stay put)."""
+def build(go: str, outdir: str, name: str = "hangs") -> str:
+    """Program NAME (a folder here: `hangs`, `crio`) built with GO into OUTDIR (inlining off,
+    so frames and wrappers stay put)."""
     os.makedirs(outdir, exist_ok=True)
-    work = os.path.join(outdir, "src")
-    shutil.copytree(SOURCE, work, dirs_exist_ok=True)
+    work = os.path.join(outdir, "src-" + name)
+    shutil.copytree(os.path.join(HERE, name), work, dirs_exist_ok=True)
     with open(os.path.join(work, "go.mod"), "w") as f:
-        f.write("module hangs\n\ngo 1.19\n")
-    binary = os.path.join(outdir, "hangs")
+        f.write(f"module {name}\n\ngo 1.19\n")
+    binary = os.path.join(outdir, name)
     env = dict(os.environ, GOCACHE=os.path.join(CACHE, "gocache"), GOTOOLCHAIN="local",
                GOFLAGS="-mod=mod", CGO_ENABLED="0", GOPATH=os.path.join(CACHE, "gopath"))
     p = subprocess.run([go, "build", "-gcflags=all=-l", "-o", binary, "."], cwd=work, env=env,
