@@ -4,19 +4,41 @@
 
 Each capture is three frames five seconds apart of a freshly cleared lab with one fault,
 trimmed to the lab's own processes (its daemons, shims, containers and helper clients) so
-nothing of the capturing machine is shipped."""
+nothing of the capturing machine is shipped. The lab's container names tell the fault
+(hc-stuck-pipe), so a capture renames them (NEUTRAL) for training.
+
+Where the fault has a fix (FIX), the fix's playbook then runs for real on the lab, as
+`hangconsole fix PLAYBOOK --container NAME --yes` would, and two more frames five seconds
+apart go to lab-FAULT.after.hcrec with the fix's acts (incidents/after.py)."""
 from __future__ import annotations
 
+import json
 import os
 import sys
+import tempfile
 import time
 
 from .. import model as m
 from ..collect.live import LiveSource
 from ..lab.engine import Lab
 from ..lab.faults import inject
+from ..record import codec
 from ..record.fileformat import RecordingWriter
 from . import HERE, LAB
+from .after import path_of
+
+NEUTRAL = {"hc-stuck-pipe": "hc-reports", "hc-stopped-shim": "hc-api", "hc-pids-exhausted": "hc-worker",
+           "hc-oom-kill": "hc-import", "hc-paused": "hc-cache"}
+FIX = {"stuck-pipe": "stuck-pipe", "stopped-shim": "shim-unresponsive", "pids-exhausted": "pids-exhausted"}
+
+
+def neutral(obj):
+    """OBJ (a snapshot or plain data) with the lab's fault-telling names replaced."""
+    text = json.dumps(codec.encode(obj) if isinstance(obj, m.HostSnapshot) else obj)
+    for old, new in NEUTRAL.items():
+        text = text.replace(old, new)
+    data = json.loads(text)
+    return codec.decode(m.HostSnapshot, data) if isinstance(obj, m.HostSnapshot) else data
 
 
 def trim(snap: m.HostSnapshot, lab: Lab) -> m.HostSnapshot:
@@ -40,22 +62,51 @@ def trim(snap: m.HostSnapshot, lab: Lab) -> m.HostSnapshot:
     return snap
 
 
+def _frames(w: RecordingWriter, src: LiveSource, lab: Lab, frames: int, interval: float) -> None:
+    for i in range(frames):
+        t0 = time.monotonic()
+        w.write(neutral(trim(src.snapshot(), lab)))
+        if i + 1 < frames:
+            time.sleep(max(0.0, interval - (time.monotonic() - t0)))
+
+
 def capture(lab: Lab, fault: str, frames: int = 3, interval: float = 5.0) -> str:
     lab.clear()
-    inject(lab, fault)
+    cid = inject(lab, fault)
     src = LiveSource(lab.docker_host)
     path = os.path.join(HERE, f"lab-{fault}.hcrec")
     try:
         with RecordingWriter(path, note=f"lab capture: {fault}",
                              meta={"incident": f"lab-{fault}", "expect": LAB[fault]}) as w:
-            for i in range(frames):
-                t0 = time.monotonic()
-                w.write(trim(src.snapshot(), lab))
-                if i + 1 < frames:
-                    time.sleep(max(0.0, interval - (time.monotonic() - t0)))
+            _frames(w, src, lab, frames, interval)
+        if fault in FIX:
+            fix = neutral(run_fix(src, lab, FIX[fault], cid))
+            with RecordingWriter(path_of(f"lab-{fault}"), note=f"lab capture: {fault}, after the real fix",
+                                 meta={"incident": f"lab-{fault}", "fix": fix}) as w:
+                _frames(w, src, lab, 2, interval)
     finally:
         src.close()
     return path
+
+
+def run_fix(src: LiveSource, lab: Lab, playbook: str, cid: str) -> dict:
+    """The playbook run for real on the lab, as `hangconsole fix PLAYBOOK --yes` runs it."""
+    from ..actions.incident import Incident
+    from ..diagnose import report as dreport
+    from ..playbook.context import RunContext
+    from ..playbook.runner import run
+    from ..playbook.schema import load_all
+    pb = load_all()[0][playbook]
+    history = dreport.sample_live(src, 3, 5.0)          # as `fix` samples by default
+    finding = next(f for f in dreport.diagnose(history) if f.container == cid and f.cls in pb.classes)
+    ctx = RunContext(finding=finding, snapshot=history.latest, incident=Incident(tempfile.mkdtemp(prefix="hc-capture-")),
+                     take_snapshot=src.snapshot, yes=True, docker_host=lab.docker_host, say=lambda _line: None)
+    result = run(pb, ctx)
+    name = history.latest.container(cid).name
+    return {"class": finding.cls, "playbook": pb.id, "outcome": result.outcome,
+            "command": f"hangconsole fix {pb.id} --container {name} --yes",
+            "acts": [{"action": r.step.action, "status": r.status, "text": r.text, "targets": r.targets}
+                     for r in result.steps if r.step.kind == "act"]}
 
 
 def main() -> int:

@@ -18,6 +18,7 @@ class StepResult:
     step: Step
     status: str                 # ok failed refused skipped dry-run stopped
     text: str
+    targets: list[dict] = field(default_factory=list)   # an act's processes: pid, start, comm
 
 
 @dataclass
@@ -218,4 +219,5 @@ def _act(step: Step, ctx: RunContext, index: int) -> StepResult:
     except OSError as e:
         ctx.incident.audit(step.action, None, f"failed: {e.strerror}")
         return StepResult(step, "failed", f"{question}: {e.strerror}")
-    return StepResult(step, "dry-run" if ctx.dry_run else "ok", f"{bound.text}: {text}")
+    return StepResult(step, "dry-run" if ctx.dry_run else "ok", f"{bound.text}: {text}",
+                      [t.as_dict() for t in bound.targets])

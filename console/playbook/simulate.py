@@ -14,6 +14,9 @@
 - raise-pids-max: pids.max at the full level goes up.
 - kill-leftovers: the container's leftover processes exit, its cgroup empties.
 - thaw: the freezer goes THAWED, and the processes it held (frozen_by) run again.
+
+A lab incident recorded after its real fix (incidents/after.py) replaces the simulated host
+with the recorded one when the trainee's act is the fix's last act on the same processes.
 """
 from __future__ import annotations
 
@@ -132,6 +135,12 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
                f"{len(woken)} process(es) run again"
     else:
         text = f"simulated: {action}"
+    from ..incidents import after
+    real = after.load(ctx.notes.get("incident_name") or "")
+    done = real.act(action, [t.as_dict() for t in b.targets]) if real else None
+    if done is not None and real.last(done):      # a lab incident: what the real fix left
+        snap = real.host()
+        text += "; the host now is the one recorded after the real fix in the lab"
     ctx.snapshot = snap
     ctx.notes.setdefault("acts", []).append({"action": action, "container": cid,
                                              "targets": [t.as_dict() for t in b.targets]})

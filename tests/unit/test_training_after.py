@@ -1,0 +1,66 @@
+"""Lab incidents carry the host recorded after their real fix (incidents/after.py): in
+training, the fix's last act on the same processes leaves the trainee with that recorded
+host, and the playbook's verify steps judge it. Any other act stays simulated."""
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+
+from hangconsole.actions.incident import Incident
+from hangconsole.diagnose.engine import diagnose
+from hangconsole.diagnose.history import History
+from hangconsole.incidents import after, find
+from hangconsole.playbook.context import RunContext
+from hangconsole.playbook.runner import Walk
+from hangconsole.playbook.schema import load_all
+from hangconsole.record.fileformat import Recording
+
+
+def walk(name: str, cls: str, playbook: str):
+    rec = Recording(find(name).path)
+    frames = [rec.frame(i) for i in range(len(rec))]
+    finding = next(f for f in diagnose(History(frames)) if f.cls == cls)
+    ctx = RunContext(finding=finding, snapshot=frames[-1], incident=Incident(tempfile.mkdtemp()),
+                     take_snapshot=lambda: frames[-1], simulate=True, say=lambda _: None,
+                     confirm=lambda q, typed: True, notes={"incident_name": name})
+    w = Walk(load_all()[0][playbook], ctx)
+    results = []
+    while w.step is not None:
+        results.append(w.next())
+    return frames, ctx, results
+
+
+@pytest.mark.parametrize("name, cls, playbook, act", [
+    ("lab-stopped-shim", "shim-unresponsive", "shim-unresponsive", "kill-shim"),
+    ("lab-stuck-pipe", "stuck-pipe", "stuck-pipe", "drain-pipe"),
+    ("lab-pids-exhausted", "pids-exhausted", "pids-exhausted", "raise-pids-max"),
+])
+def test_the_real_fix_leaves_the_recorded_host(name, cls, playbook, act):
+    real = after.load(name)
+    assert real is not None and real.fix["outcome"] == "done" and real.frames
+    recorded = next(a for a in real.acts if a["action"] == act and a["status"] == "ok")
+    frames, ctx, results = walk(name, cls, playbook)
+    step = next(r for r in results if r.step.action == act)
+    assert step.status == "ok" and "recorded after the real fix in the lab" in step.text
+    assert {t["pid"] for t in step.targets} == {t["pid"] for t in recorded["targets"]}
+    assert ctx.snapshot.taken_at == real.frames[-1].taken_at != frames[-1].taken_at
+    assert not [f for f in diagnose(History([ctx.snapshot])) if f.cls == cls and f.severity == "critical"]
+    verify = [r for r in results[results.index(step):] if r.step.kind == "verify"]
+    assert verify and all(r.status == "ok" for r in verify), [r.text for r in verify]
+
+
+def test_the_stopped_shim_is_gone_for_real_after_the_kill():
+    real = after.load("lab-stopped-shim")
+    frames, ctx, _ = walk("lab-stopped-shim", "shim-unresponsive", "shim-unresponsive")
+    shim = frames[-1].containers[0].shim_pid
+    assert shim and frames[-1].proc(shim).state == "T"
+    assert ctx.snapshot.proc(shim) is None and real.frames[-1].proc(shim) is None
+    assert not [p for p in ctx.snapshot.processes if p.zombie], "the shim's zombies were reaped"
+
+
+def test_seeds_have_no_after_frames_and_stay_simulated():
+    assert after.load("seed-001") is None
+    _, _, results = walk("seed-001", "shim-unresponsive", "shim-unresponsive")
+    kill = next(r for r in results if r.step.action == "kill-shim")
+    assert kill.status == "ok" and "simulated" in kill.text and "real fix" not in kill.text
