@@ -1,6 +1,6 @@
 """Record each lab fault as a bundled incident (root, docker.io):
 
-    python -m hangconsole.incidents.capture [FAULT ...]
+    python -m hangconsole.incidents.capture [--out DIR] [FAULT ...]
 
 Each capture is three frames five seconds apart of a freshly cleared lab with one fault,
 trimmed to the lab's own processes (its daemons, shims, containers and helper clients) so
@@ -70,18 +70,18 @@ def _frames(w: RecordingWriter, src: LiveSource, lab: Lab, frames: int, interval
             time.sleep(max(0.0, interval - (time.monotonic() - t0)))
 
 
-def capture(lab: Lab, fault: str, frames: int = 3, interval: float = 5.0) -> str:
+def capture(lab: Lab, fault: str, frames: int = 3, interval: float = 5.0, out: str = HERE) -> str:
     lab.clear()
     cid = inject(lab, fault)
     src = LiveSource(lab.docker_host)
-    path = os.path.join(HERE, f"lab-{fault}.hcrec")
+    path = os.path.join(out, f"lab-{fault}.hcrec")
     try:
         with RecordingWriter(path, note=f"lab capture: {fault}",
                              meta={"incident": f"lab-{fault}", "expect": LAB[fault]}) as w:
             _frames(w, src, lab, frames, interval)
         if fault in FIX:
             fix = neutral(run_fix(src, lab, FIX[fault], cid))
-            with RecordingWriter(path_of(f"lab-{fault}"), note=f"lab capture: {fault}, after the real fix",
+            with RecordingWriter(os.path.join(out, os.path.basename(path_of(f"lab-{fault}"))), note=f"lab capture: {fault}, after the real fix",
                                  meta={"incident": f"lab-{fault}", "fix": fix}) as w:
                 _frames(w, src, lab, 2, interval)
     finally:
@@ -109,12 +109,21 @@ def run_fix(src: LiveSource, lab: Lab, playbook: str, cid: str) -> dict:
                      for r in result.steps if r.step.kind == "act"]}
 
 
-def main() -> int:
-    lab = Lab()
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    ap = argparse.ArgumentParser(prog="python -m hangconsole.incidents.capture",
+                                 description="Record lab faults as bundled incidents (root, docker.io).")
+    ap.add_argument("faults", nargs="*", metavar="FAULT", help="any of " + ", ".join(LAB) + " (default: all)")
+    ap.add_argument("--out", default=HERE, help="where the recordings go (default: the installed incidents)")
+    ap.add_argument("--dir", default=None, help="lab directory (default: the lab's own)")
+    args = ap.parse_args(argv)
+    if unknown := [f for f in args.faults if f not in LAB]:
+        ap.error(f"no lab fault {unknown[0]!r}: one of {', '.join(LAB)}")
+    lab = Lab(args.dir) if args.dir else Lab()
     lab.up()
     try:
-        for fault in sys.argv[1:] or list(LAB):
-            print(capture(lab, fault))
+        for fault in args.faults or list(LAB):
+            print(capture(lab, fault, out=args.out))
     finally:
         lab.down()
     return 0
