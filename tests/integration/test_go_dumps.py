@@ -210,8 +210,8 @@ def test_sigquit_and_deadlock_say_why_the_dump_was_written(go):
 
 def test_go_run_exit_status_and_another_process_in_the_journal(go, tmp_path):
     binary, version, dumps = go
-    src = tmp_path / "src"
-    goprogs.build(binary, str(tmp_path))                 # leaves the module in tmp_path/src
+    src = tmp_path / "src-hangs"
+    goprogs.build(binary, str(tmp_path))                 # leaves the module in tmp_path/src-hangs
     env = dict(os.environ, GOTRACEBACK="all", GODEBUG="asyncpreemptoff=1", GOMAXPROCS="4",
                GOCACHE=os.path.join(goprogs.CACHE, "gocache"), GOTOOLCHAIN="local", GOFLAGS="-mod=mod",
                GOPATH=os.path.join(goprogs.CACHE, "gopath"), PATH=os.path.dirname(binary) + ":" + os.environ["PATH"])
