@@ -98,7 +98,11 @@ def _parser() -> argparse.ArgumentParser:
                         description="Parse a goroutine dump (dockerd goroutine-stacks-*.log, "
                                     "containerd stacks.log, a shim's dump as logged to the journal, "
                                     "or a pprof debug=1 profile), group identical stacks and browse "
-                                    "them; --text prints the summary instead.")
+                                    "them; --text prints the summary instead. The summary's last line "
+                                    "says what read the dump: the C scanner (built with the package "
+                                    "when a C compiler is there) or Python (slower, the same result: "
+                                    "journal/syslog lines always, everything when the scanner is not "
+                                    "built or HANGCONSOLE_STACKS_PYTHON=1 is set).")
     st.add_argument("files", nargs="+", metavar="FILE")
     st.add_argument("--text", action="store_true", help="print the grouped summary and hints")
 

@@ -29,6 +29,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir "$work/src"
 cp -r pyproject.toml setup.py README.md console screens playbooks "$work/src/"
 find "$work/src" -name __pycache__ -prune -exec rm -rf {} +
+find "$work/src" -name '*.so' -delete          # the C scanner is built by the wheel, never copied in
 python3 -m pip wheel -q --disable-pip-version-check --no-deps -w "$work" "$work/src" </dev/null
 rm -rf "$venv"
 python3 -m venv "$venv"

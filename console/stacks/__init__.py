@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from .locks import LockLink
 from .model import Dump, Frame, Group, boring
-from .reader import Cancelled, Reader
+from .reader import Cancelled, Reader, scanner
 from .summary import Summary, hints as _hints, longest, order, render, state
 
 __all__ = ["Cancelled", "Dump", "Frame", "Group", "LockLink", "Reader", "StackError", "Summary",
-           "boring", "hints", "load", "render", "state", "summarise", "summarise_text", "summary"]
+           "boring", "hints", "load", "render", "scanner", "state", "summarise", "summarise_text", "summary"]
 
 
 class StackError(ValueError):
@@ -25,23 +25,33 @@ def _summary(r: Reader) -> Summary:
         raise StackError("no goroutines found: not a Go stack dump")
     groups = sorted(r.groups, key=order)
     links = r.locks.links(groups)
-    return Summary(list(r.dumps), groups, links, longest(groups), dict(r.skipped), dict(r.examples),
+    examples = {why: f"{f}:{n}: {text}" for why, (f, n, text) in r.examples.items()}
+    return Summary(list(r.dumps), groups, links, longest(groups), dict(r.skipped), examples,
                    _hints(groups, links, r.dumps),
-                   "too many distinct addresses: lock holders may be missing" if r.locks.full else "")
+                   "too many distinct addresses: lock holders may be missing" if r.locks.full else "",
+                   _read_by(r.read_by))
 
 
-def summarise(paths: list[str] | str, progress=None, cancelled=None, parallel: bool = False) -> Summary:
+def _read_by(read_by: dict[str, list[str]]) -> str:
+    if len(read_by) == 1:
+        return next(iter(read_by))
+    return ", ".join(f"{how} ({', '.join(files)})" for how, files in read_by.items())
+
+
+def summarise(paths: list[str] | str, progress=None, cancelled=None, parallel: bool = False,
+              c: bool | None = None) -> Summary:
     """Read each file as a stream; PROGRESS(file_index, done_bytes, total_bytes) as it goes;
     CANCELLED() -> True stops it with Cancelled. PARALLEL: a big plain dump is read in two
-    processes (fork: only where the caller has no other threads). Raises OSError, StackError."""
-    r = Reader()
+    processes (fork: only where the caller has no other threads). C: see Reader (None: the C
+    scanner if it is built). Raises OSError, StackError."""
+    r = Reader(c)
     for i, p in enumerate([paths] if isinstance(paths, str) else paths):
         r.feed_file(p, (lambda d, t, i=i: progress(i, d, t)) if progress else None, cancelled, parallel)
     return _summary(r)
 
 
-def summarise_text(text: str, name: str = "<text>") -> Summary:
-    r = Reader()
+def summarise_text(text: str, name: str = "<text>", c: bool | None = None) -> Summary:
+    r = Reader(c)
     r.feed_text(text, name)
     return _summary(r)
 

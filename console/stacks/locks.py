@@ -18,6 +18,7 @@ from .model import LOCK_FUNCS, SEMA_FUNCS, Group, boring
 
 MAX_ADDRESSES = 200_000
 _PTR = re.compile(r"0xc[0-9a-f]{7,}")
+_POINTER = re.compile(r"0xc[0-9a-f]+", re.ASCII)
 _RECEIVER = re.compile(r"^(.*\(\*[^)]+\))\.")
 
 
@@ -47,7 +48,7 @@ def _first_pointer(line: str) -> str | None:
     if i < 0:
         return None
     a = line[i + 1:].split(",", 1)[0].strip(" )?")
-    return a if a.startswith("0xc") and len(a) >= 10 else None
+    return a if len(a) >= 10 and _POINTER.fullmatch(a) else None
 
 
 def _line_no(location: str) -> int:
@@ -71,6 +72,8 @@ class LockTracker:
         self.full = False
         self._sorted: dict[int, list[tuple[int, str]]] | None = None
         self._addr: dict[str, str] = {}
+        self.reorders = 0               # lock_line() changed for some group
+        self.max_addresses = MAX_ADDRESSES
 
     def new_group(self, grp: Group) -> None:
         k = id(grp)
@@ -90,7 +93,21 @@ class LockTracker:
                 self._arg_idx[k] = idx
                 grp.track = True
 
-    def goroutine(self, grp: Group, gid: int, funcs: list[str], wait: int) -> None:
+    def lock_line(self, grp: Group) -> int | None:
+        """Which of a lock-waiting group's function lines names the mutex (None: not waiting)."""
+        idx = self._lock_idx.get(id(grp))
+        return idx[0] if idx else None
+
+    def arg_lines(self, grp: Group) -> list[int]:
+        """Which of a group's function lines have their pointer arguments kept (a group not
+        waiting on a lock; the C scanner does what goroutine() does with them)."""
+        return list(self._arg_idx.get(id(grp), ()))
+
+    def goroutine(self, grp: Group, gid: int, funcs: list[str], wait: int) -> Counter | None:
+        """Count a goroutine of GRP (FUNCS: its function lines, arguments and all). Returns the
+        Counter it went into when every goroutine of GRP with the same line at lock_line(GRP)
+        goes there too, and nothing else happens for it (the C scanner then counts those
+        itself, until `reorders` changes)."""
         k = id(grp)
         idx = self._lock_idx.get(k)
         if idx is not None:
@@ -100,19 +117,21 @@ class LockTracker:
                 addr = _first_pointer(line)
                 if len(self._addr) < 4096:
                     self._addr[line] = addr or ""
+            same = bool(addr)                       # a function of that one line
             if not addr:
                 addr = next((a for i in idx[1:] if (a := _first_pointer(funcs[i]))), None)
                 if addr is None:
-                    return
+                    return None
                 good = next(i for i in idx if _first_pointer(funcs[i]) == addr)
                 idx.remove(good)
                 idx.insert(0, good)         # where this group's goroutines show the address
+                self.reorders += 1
             key = (grp.dump, addr)
             c = self.waiting.get(key)
             if c is None:
-                if len(self.waiting) >= MAX_ADDRESSES:
+                if len(self.waiting) >= self.max_addresses:
                     self.full = True
-                    return
+                    return None
                 c = self.waiting[key] = Counter()
                 # the object that holds the mutex: an argument just below its address
                 a = int(addr, 16)
@@ -120,7 +139,7 @@ class LockTracker:
                 self.owners[key] = {v for f in funcs[last + 1:last + 4]
                                     for v in _PTR.findall(f) if 0 <= a - int(v, 16) < 512}
             c[k] += 1
-            return
+            return c if same else None
         holders = self.holders
         for i in self._arg_idx.get(k, ()):
             f = funcs[i]
@@ -129,12 +148,13 @@ class LockTracker:
                 hk = (grp.dump, v)
                 lst = holders.get(hk)
                 if lst is None:
-                    if len(holders) >= MAX_ADDRESSES:
+                    if len(holders) >= self.max_addresses:
                         self.full = True
                         continue
                     lst = holders[hk] = []
                 if len(lst) < 4:
                     lst.append((gid, k, i, n == 0 and args.startswith("(" + v)))
+        return None
 
     def merge(self, other: "LockTracker", groups: dict[int, Group], dumps: dict[int, int]) -> None:
         """OTHER's addresses into these: GROUPS maps its group keys to groups here, DUMPS its
@@ -145,7 +165,7 @@ class LockTracker:
             key = (dumps[d], addr)
             mine = self.waiting.get(key)
             if mine is None:
-                if len(self.waiting) >= MAX_ADDRESSES:
+                if len(self.waiting) >= self.max_addresses:
                     self.full = True
                     continue
                 mine = self.waiting[key] = Counter()

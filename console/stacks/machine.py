@@ -110,7 +110,7 @@ class LineMachine:
         self.dumps: list[Dump] = []
         self.groups: list[Group] = []
         self.skipped: Counter[str] = Counter()
-        self.examples: dict[str, str] = {}
+        self.examples: dict[str, tuple[str, int, str]] = {}    # reason -> (file, line, text)
         self.locks = LockTracker()
         self._file = "<text>"
         self._states: dict[str, tuple[str, int]] = {}
@@ -286,7 +286,7 @@ class LineMachine:
 
     def _skip(self, reason: str, line: str) -> None:
         self.skipped[reason] += 1
-        self.examples.setdefault(reason, f"{self._file}:{self._line}: {line.strip()[:160]}")
+        self.examples.setdefault(reason, (self._file, self._line, line.strip()[:160]))
 
     def _finish(self) -> None:
         """The goroutine (or pprof group) being read is complete: count it into its group."""

@@ -7,7 +7,6 @@ command line that uses it has no other threads. The viewer reads in a thread wor
 does not use it."""
 from __future__ import annotations
 
-import codecs
 import os
 import pickle
 import signal
@@ -24,34 +23,11 @@ def _split(path: str, size: int) -> int | None:
     return size // 2 + i + 1 if i >= 0 else None
 
 
-def _chunks(path: str, start: int, end: int, size: int = 1 << 20):
-    """PATH's bytes START..END as text chunks (a cut character is decoded whole)."""
-    dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
+def _read(reader, path: str, start: int, end: int, progress, cancelled, total: int,
+          header_next: bool = False) -> None:
+    """PATH's bytes START..END into READER, as a plain dump (HEADER_NEXT: a goroutine header at END)."""
     with open(path, "rb") as f:
-        f.seek(start)
-        left = end - start
-        while left > 0:
-            b = f.read(min(size, left))
-            if not b:
-                break
-            left -= len(b)
-            yield dec.decode(b)
-    tail = dec.decode(b"", final=True)
-    if tail:
-        yield tail
-
-
-def _newlines(path: str, end: int) -> int:
-    n = 0
-    with open(path, "rb") as f:
-        left = end
-        while left > 0:
-            b = f.read(min(8 << 20, left))
-            if not b:
-                break
-            left -= len(b)
-            n += b.count(b"\n")
-    return n
+        reader._plain_range(f, start, end, progress, cancelled, total, start, header_next)
 
 
 def read_halves(reader, path: str, total: int, progress, cancelled) -> bool:
@@ -68,10 +44,9 @@ def read_halves(reader, path: str, total: int, progress, cancelled) -> bool:
         code = 1
         try:
             os.close(rfd)
-            child = Reader()
-            child._start_file(os.path.basename(path))
-            child._line = _newlines(path, cut)
-            child._plain(_chunks(path, cut, total), None, None, total)
+            child = Reader(reader.c)
+            child._start_file(os.path.basename(path))       # its lines counted from 0 at the cut
+            _read(child, path, cut, total, None, None, total)
             child._end_file()
             with os.fdopen(wfd, "wb") as w:
                 pickle.dump((child, child._line), w, protocol=pickle.HIGHEST_PROTOCOL)
@@ -82,7 +57,7 @@ def read_halves(reader, path: str, total: int, progress, cancelled) -> bool:
     r = os.fdopen(rfd, "rb")
     try:
         with r:
-            reader._plain(_chunks(path, 0, cut), progress, cancelled, total)
+            _read(reader, path, 0, cut, progress, cancelled, total, header_next=True)
             data = r.read()
         _, status = os.waitpid(pid, 0)
     except BaseException:
@@ -90,11 +65,11 @@ def read_halves(reader, path: str, total: int, progress, cancelled) -> bool:
         os.waitpid(pid, 0)
         raise
     if status != 0 or not data:                         # the child died: read its half here
-        reader._plain(_chunks(path, cut, total), progress, cancelled, total, done=cut)
+        _read(reader, path, cut, total, progress, cancelled, total)
         reader._end_file()
         return True
     child, lines = pickle.loads(data)
-    reader.merge(child, lines)
+    reader.merge(child, lines, reader._line)       # the newlines before the cut
     reader._end_file()
     if progress is not None:
         progress(total, total)

@@ -6,17 +6,72 @@ when it opens a new group. A plain dump is read in chunks and cut at "\\ngorouti
 goroutine whose lines alternate function / tab-indented location (nearly all of them) is
 grouped from its location lines alone; anything else goes through the line-by-line state
 machine, which knows every form (journal, syslog, logrus, pprof debug=1, crash tracebacks).
+
+The same plain-dump loop exists twice: here in Python (the reference, and the fallback), and
+in C (`_scan.c`, built with the package when a compiler is there), which runs the fast path
+on the file's bytes and hands every block it does not take to the same Python methods, so
+the two give the same result (tests/unit/test_stacks.py runs both on every dump the tests
+make). HANGCONSOLE_STACKS_PYTHON=1, or Reader(c=False), reads with Python alone.
 """
 from __future__ import annotations
 
-import functools
-import itertools
+import codecs
+import importlib
 import os
 
 from . import lines as L
 from .machine import Group, LineMachine, _Goroutine, _Ids
 
 CHUNK = 1 << 20
+STALL = 4           # chunks without a goroutine header before their lines are read anyway
+
+try:
+    _scan = importlib.import_module(__package__ + "._scan")
+    _WHY_NOT = ""
+except ModuleNotFoundError:         # no compiler when the package was built: Python alone
+    _scan, _WHY_NOT = None, "the C scanner is not built"
+except ImportError as e:            # built for another Python, or broken
+    _scan, _WHY_NOT = None, f"the C scanner does not load: {e}"
+
+C_SCANNER = "the C scanner"
+
+
+def scanner() -> str:
+    """Which path reads a plain dump here: "the C scanner", or "Python (why)"."""
+    if _scan is None:
+        return f"Python ({_WHY_NOT})"
+    if os.environ.get("HANGCONSOLE_STACKS_PYTHON"):
+        return "Python (HANGCONSOLE_STACKS_PYTHON is set)"
+    return C_SCANNER
+
+
+def byte_chunks(f, left: int | None = None):
+    """F's bytes in CHUNK pieces (all full but the last: both paths cut at the same places),
+    up to LEFT bytes. One buffer, reused: a consumer uses each piece before the next."""
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    while left is None or left > 0:
+        want = CHUNK if left is None else min(CHUNK, left)
+        n = f.readinto(view[:want])
+        if not n:
+            return
+        if left is not None:
+            left -= n
+        yield view[:n]
+
+
+def decoded(chunks):
+    """Byte CHUNKS as text, one piece per chunk (the last one decoded as final), so the
+    Python path cuts where the C scanner does."""
+    dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    prev = None
+    for b in chunks:
+        if prev is not None:
+            yield prev
+        prev = dec.decode(b)
+    tail = dec.decode(b"", final=True)
+    if prev is not None or tail:
+        yield (prev or "") + tail
 
 
 class Cancelled(Exception):
@@ -24,7 +79,18 @@ class Cancelled(Exception):
 
 
 class Reader(LineMachine):
-    """Feed it files (or text); it keeps dumps, groups, skipped-line counts and lock data."""
+    """Feed it files (or text); it keeps dumps, groups, skipped-line counts and lock data.
+    C: read plain dumps with the C scanner (None: when it is built and
+    HANGCONSOLE_STACKS_PYTHON is not set; False: Python alone)."""
+
+    def __init__(self, c: bool | None = None):
+        super().__init__()
+        if c is None:
+            c = scanner() == C_SCANNER
+        elif c and _scan is None:
+            raise RuntimeError(_WHY_NOT)
+        self.c = c
+        self.read_by: dict[str, list[str]] = {}     # how a plain dump was read -> its files
 
     # ---- input ------------------------------------------------------------------------------
 
@@ -33,33 +99,79 @@ class Reader(LineMachine):
         stops with Cancelled. PARALLEL: a big plain dump is read in two halves at once (fork:
         only from a process with no other threads, as the command line is)."""
         total = os.path.getsize(path)
-        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        with open(path, "rb") as f:
             head = f.read(CHUNK)
             self._start_file(os.path.basename(path))
-            if L.prefixed(head.splitlines()[:200]):
-                f.seek(0)
-                done = 0
-                for n, line in enumerate(f):
-                    done += len(line)
-                    self._prefixed_line(line)
-                    if n & 0xffff == 0xffff:
-                        self._tick(progress, cancelled, done, total)
+            if L.prefixed(head.decode("utf-8", "replace").splitlines()[:200]):
+                self._read_by("Python (journal/syslog lines, line by line)")
+                with open(path, encoding="utf-8", errors="replace", newline="") as t:
+                    done = 0
+                    for n, line in enumerate(t):
+                        done += len(line)
+                        self._prefixed_line(line)
+                        if n & 0xffff == 0xffff:
+                            self._tick(progress, cancelled, done, total)
             elif parallel and self._parallel(path, total, progress, cancelled):
                 return
             else:
-                self._plain(itertools.chain([head], iter(functools.partial(f.read, CHUNK), "")),
-                            progress, cancelled, total)
+                self._plain_range(f, 0, None, progress, cancelled, total)
         self._end_file()
 
     def feed_text(self, text: str, name: str = "<text>") -> None:
         self._start_file(name)
         sample = text[:CHUNK].splitlines()[:200]
         if L.prefixed(sample):
+            self._read_by("Python (journal/syslog lines, line by line)")
             for line in text.splitlines():
                 self._prefixed_line(line)
         else:
-            self._plain([text], None, None, len(text))
+            data = None
+            if self.c:
+                try:
+                    data = text.encode("utf-8")      # lone surrogates: only Python reads them as they are
+                except UnicodeEncodeError:
+                    pass
+            if data is None:
+                self._read_by("Python (lone surrogates in the text)" if self.c else self._python_why())
+                self._plain([text], None, None, len(text))
+            else:
+                self._read_by(C_SCANNER)
+                sc = _scan.Scanner(self)
+                sc.feed(data)
+                sc.finish()
         self._end_file()
+
+    def _read_by(self, how: str) -> None:
+        files = self.read_by.setdefault(how, [])
+        if self._file not in files:
+            files.append(self._file)
+
+    def _python_why(self) -> str:
+        how = scanner()
+        return "Python (asked for)" if how == C_SCANNER else how
+
+    def _plain_range(self, f, start: int, end: int | None, progress, cancelled, total, done: int = 0,
+                     header_next: bool = False) -> None:
+        """A plain dump in the binary file F from START to END (None: its end), in CHUNK
+        pieces: by the C scanner, or decoded and read by _plain. HEADER_NEXT: a goroutine
+        header follows END (see _plain)."""
+        if not self.c:
+            self._read_by(self._python_why())
+            f.seek(start)
+            self._plain(decoded(byte_chunks(f, None if end is None else end - start)),
+                        progress, cancelled, total, done, header_next)
+            return
+        self._read_by(C_SCANNER)
+        sc = _scan.Scanner(self)
+        fd, off = f.fileno(), start
+        while end is None or off < end:
+            n = sc.read(fd, off, CHUNK if end is None else min(CHUNK, end - off))
+            if not n:
+                break
+            off += n
+            done += n
+            self._tick(progress, cancelled, done, total)
+        sc.finish(header_next)
 
     def _tick(self, progress, cancelled, done, total) -> None:
         if cancelled is not None and cancelled():
@@ -75,9 +187,14 @@ class Reader(LineMachine):
         self._finish()
         self._close_dump()
 
-    def _plain(self, chunks, progress, cancelled, total, done: int = 0) -> None:
-        """CHUNKS (str) cut just before a "goroutine " line; each piece into goroutine blocks."""
+    def _plain(self, chunks, progress, cancelled, total, done: int = 0, header_next: bool = False) -> None:
+        """CHUNKS (str) cut just before a "goroutine " line; each piece into goroutine blocks.
+        HEADER_NEXT: the text was cut just before a goroutine header (the first half of a file read
+        in two): its last newline ends its last block as that header would, so the lines
+        counted are its newlines. _scan.c's Scanner.feed/finish is this loop in C, step for
+        step."""
         pending = ""
+        stalled = 0
         chunks = iter(chunks)
         chunk = next(chunks, "")
         while True:
@@ -87,18 +204,28 @@ class Reader(LineMachine):
             if chunk:
                 cut = pending.rfind("\ngoroutine ")
                 if cut < 0:
-                    if len(pending) > 4 * CHUNK:    # no goroutine for a long way: its lines now
+                    stalled += 1
+                    if stalled >= STALL:        # no goroutine for a long way: its lines now
                         cut = pending.rfind("\n")
+                        if cut < 0:             # a line this long is read in pieces
+                            cut = len(pending)
                         self._lines(pending[:cut])
                         pending = pending[cut + 1:]
+                        stalled = 0
+                        self._tick(progress, cancelled, done, total)
                     continue
+                stalled = 0
                 ready, pending = pending[:cut + 1], pending[cut + 1:]
             else:
                 ready, pending = pending, ""
+                if header_next and ready.endswith("\n"):
+                    ready = ready[:-1]
+                else:
+                    header_next = False
             parts = ("\n" + ready).split("\ngoroutine ")
             if parts[0]:
                 self._lines(parts[0][1:])
-            last = len(parts) - 2
+            last = len(parts) - 2 + (header_next and not chunk)
             for j, p in enumerate(parts[1:]):
                 start = self._line
                 self._block(p)
@@ -133,7 +260,7 @@ class Reader(LineMachine):
         while ls and not ls[-1]:
             ls.pop()
         n = len(ls)
-        hdr = ls[0]
+        hdr = ls[0] if ls else ""                   # "goroutine " and nothing after it
         if n >= 3 and n & 1 and hdr[-2:] == "]:" and not self._closed:
             locs = ls[2::2]
             nl = len(locs)
@@ -144,7 +271,7 @@ class Reader(LineMachine):
                 sp = hdr.find(" ")
                 b = hdr.find("[", sp)
                 gid = hdr[:sp]
-                if gid.isdigit() and b > 0:
+                if gid.isdecimal() and b > 0:           # what int() reads (not "²")
                     text = hdr[b + 1:-2]
                     st = self._states.get(text) or self._state(text)
                     self._line += 1                     # the header's line
@@ -159,6 +286,23 @@ class Reader(LineMachine):
         if self._seen.repeat(gid) and gid:                # a second dump in the same file
             self._new_dump("goroutine ids repeat")
             self._seen.repeat(gid)
+        grp = self._by.get((st[0], locs)) or self._fast_group(gid, st, ls, locs)
+        grp.count += 1
+        self._dump.goroutines += 1
+        if st[1] > grp.max_wait:
+            grp.max_wait = st[1]
+        if len(grp.ids) < 20:
+            grp.ids.append(gid)
+        if grp.track:
+            self.locks.goroutine(grp, gid, ls[1::2], st[1])
+
+    def _fast_group(self, gid: int, st: tuple[str, int], ls: list[str], locs: str | None = None) -> Group:
+        """The group of a simple goroutine (LS: its lines) that no goroutine before it in this
+        dump opened as far as the caller knows: found by its key, else made from its frames.
+        The C scanner calls it for a stack it has not seen (its bytes may differ, and decode
+        the same)."""
+        if locs is None:
+            locs = "\n".join(ls[2::2])
         key = (st[0], locs)
         grp = self._by.get(key)
         if grp is None:
@@ -169,14 +313,10 @@ class Reader(LineMachine):
             if funcs[-1].startswith("created by "):
                 g.created_by = funcs[-1][11:].split(" in goroutine ")[0]
             grp = self._group(key, g)
-        grp.count += 1
-        self._dump.goroutines += 1
-        if st[1] > grp.max_wait:
-            grp.max_wait = st[1]
-        if len(grp.ids) < 20:
-            grp.ids.append(gid)
-        if grp.track:
-            self.locks.goroutine(grp, gid, ls[1::2], st[1])
+        return grp
+
+    def _state_of(self, text: str) -> tuple[str, int]:
+        return self._states.get(text) or self._state(text)
 
     # ---- two halves at once --------------------------------------------------------------
 
@@ -184,10 +324,11 @@ class Reader(LineMachine):
         from .parallel import read_halves
         return read_halves(self, path, total, progress, cancelled)
 
-    def merge(self, other: "Reader", lines: int) -> None:
-        """Add OTHER, which read the rest of this file from where this reader stopped (LINES
-        lines in). Its first dump continues this one's open dump unless something started a
-        new dump there (a marker, or a goroutine id this dump already has)."""
+    def merge(self, other: "Reader", lines: int, base: int = 0) -> None:
+        """Add OTHER, which read the rest of this file from where this reader stopped, BASE
+        lines in (OTHER counted from 0 there, up to LINES). Its first dump continues this
+        one's open dump unless something started a new dump there (a marker, or a goroutine
+        id this dump already has)."""
         self._finish()
         cont = self._dump is not None and other._first_lazy and other.dumps and \
             not self._seen.overlaps(other._first_ids)
@@ -198,6 +339,7 @@ class Reader(LineMachine):
                 dmap[0] = len(self.dumps) - 1
                 continue
             d.index = sum(1 for x in self.dumps if x.file == d.file)
+            d.line += base
             dmap[ci] = len(self.dumps)
             self.dumps.append(d)
         target: dict[int, Group] = {}
@@ -215,7 +357,10 @@ class Reader(LineMachine):
             target[id(g)] = t
         self.locks.merge(other.locks, {k: target[id(g)] for k, g in other.locks.groups.items()}, dmap)
         self.skipped.update(other.skipped)
-        for k, v in other.examples.items():
-            self.examples.setdefault(k, v)
+        for k, (f, n, text) in other.examples.items():
+            self.examples.setdefault(k, (f, n + base, text))
+        for how, files in other.read_by.items():
+            mine = self.read_by.setdefault(how, [])
+            mine += [f for f in files if f not in mine]
         self._dump, self._by, self._seen = None, {}, _Ids()
-        self._line = lines
+        self._line = base + lines

@@ -19,6 +19,7 @@ class Summary:
     skipped_examples: dict[str, str] = field(default_factory=dict)  # reason -> "file:line: text"
     hints: list[str] = field(default_factory=list)
     incomplete: str = ""                  # why the lock search may have missed a holder
+    read_by: str = ""                     # "the C scanner", "Python (why)", per file when they differ
 
     @property
     def goroutines(self) -> int:
@@ -28,11 +29,12 @@ class Summary:
         return next((lk for lk in self.links if lk.waiters is g), None)
 
     def chain(self, link: LockLink, depth: int = 4) -> list[LockLink]:
-        """LINK, then the holder's own link if the holder waits on a lock too, and so on."""
+        """LINK, then the holder's own link if the holder waits on a lock too (and that link
+        found a holder), and so on."""
         out = [link]
         while len(out) < depth and out[-1].holder is not None:
             nxt = self.link_of(out[-1].holder)
-            if nxt is None or nxt in out:
+            if nxt is None or nxt in out or nxt.holder is None:
                 break
             out.append(nxt)
         return out
@@ -151,4 +153,6 @@ def render(s: Summary, limit: int = 10) -> str:
     if s.incomplete:
         lines.append(f"note: {s.incomplete}")
     lines += [f"hint: {h}" for h in s.hints]
+    if s.read_by:
+        lines.append(f"read by {s.read_by}")
     return "\n".join(lines)
