@@ -1,14 +1,27 @@
 """Goroutine dumps as the seeds show them (pprof profiles, logrus-quoted shim dumps, plain),
 the same read back from the journal and syslog, and the reader's memory on big dumps.
-Real dumps of several Go versions: tests/integration/test_go_dumps.py."""
+Real dumps of several Go versions: tests/integration/test_go_dumps.py.
+
+Every dump read here is read twice, by the C scanner and by Python alone, and the two must
+agree (tests/helpers/stackpaths.py); the fuzz at the end feeds both broken input."""
 import os
 import random
+import subprocess
+import sys
 import tracemalloc
 
 import pytest
 
 from hangconsole import stacks
 from hangconsole.incidents import HERE
+from hangconsole.stacks import reader
+from tests.conftest import IN_CI
+from tests.helpers.stackpaths import C_BUILT, both, same
+
+
+@pytest.fixture(autouse=True)
+def _both_paths(monkeypatch):
+    both(monkeypatch)
 
 
 def load(name: str) -> list[stacks.Group]:
@@ -182,3 +195,152 @@ def test_two_halves_read_at_once_give_the_same_summary(tmp_path, monkeypatch):
         assert _signature(par) == _signature(seq)
     assert [d.kind for d in seq.dumps] == ["goroutines", "pprof debug=1", "goroutines"]
     assert [d.truncated for d in seq.dumps] == [False, True, False]
+
+
+# ---- the C scanner ---------------------------------------------------------------------------
+
+def test_the_c_scanner_is_built_into_the_installed_package():
+    """CI must not pass on the slow path: the wheel the tests installed has the scanner."""
+    if not C_BUILT:
+        if IN_CI:
+            pytest.fail(f"CI: the C scanner is not built: {reader._WHY_NOT}")
+        pytest.skip(reader._WHY_NOT)
+    import hangconsole
+    from hangconsole.stacks import _scan
+    assert os.path.dirname(os.path.dirname(_scan.__file__)) == os.path.dirname(hangconsole.__file__)
+    if os.environ.get("HANGCONSOLE_TEST_INSTALLED"):
+        assert "site-packages" in _scan.__file__, _scan.__file__
+    assert _scan.STALL == reader.STALL
+    if not os.environ.get("HANGCONSOLE_STACKS_PYTHON"):
+        assert stacks.scanner() == "the C scanner"
+
+
+def test_the_summary_says_which_path_read_it(tmp_path):
+    path = tmp_path / "d.log"
+    _dump(str(path), 50)
+    env = dict(os.environ)
+    env.pop("HANGCONSOLE_STACKS_PYTHON", None)
+    run = [sys.executable, "-m", "hangconsole", "stacks", "--text", str(path)]
+    out = subprocess.run(run, capture_output=True, text=True, env=env, timeout=60).stdout
+    if C_BUILT:
+        assert out.rstrip().endswith("read by the C scanner")
+    else:
+        assert out.rstrip().splitlines()[-1].startswith("read by Python (the C scanner is not built)")
+    env["HANGCONSOLE_STACKS_PYTHON"] = "1"
+    out = subprocess.run(run, capture_output=True, text=True, env=env, timeout=60).stdout
+    assert out.rstrip().splitlines()[-1] == ("read by Python (HANGCONSOLE_STACKS_PYTHON is set)" if C_BUILT
+                                             else f"read by Python ({reader._WHY_NOT})")
+    journal = tmp_path / "journal.log"
+    journal.write_text(journald(path.read_text(), "dockerd[1]"))
+    s = stacks.summarise(str(journal))
+    assert s.read_by == "Python (journal/syslog lines, line by line)"
+
+
+def _texts() -> list[str]:
+    """Dumps of every form the seeds and these tests have, to break."""
+    out = []
+    for name in sorted(os.listdir(HERE)):
+        if name.endswith((".txt", ".log")):
+            with open(os.path.join(HERE, name)) as f:
+                out.append(f.read()[:60_000])
+    rnd = random.Random(3)
+    one = ("goroutine 1 [chan receive, 3 minutes]:\nmain.main()\n\t/src/main.go:5 +0x1d\n\n"
+           "goroutine 5 [select]:\nmain.loop()\n\t/src/main.go:9 +0x2\ncreated by main.main in goroutine 1\n"
+           "\t/src/main.go:6 +0x3\n\n"
+           "goroutine 9 gp=0xc0002788c0 m=8 mp=0xc000536008 [sync.Mutex.Lock, 2 minutes]:\n"
+           "sync.runtime_SemacquireMutex(0xc0004a2004?, 0x0?, 0x1?)\n\t/go/src/runtime/sema.go:77 +0x25 fp=0xc1 sp=0xc2 pc=0x3\n"
+           "sync.(*Mutex).lockSlow(0xc0004a2000)\n\t/go/src/sync/mutex.go:171 +0x165\n"
+           "main.(*D).Inspect(0xc000136000, {0xc0004a2000, 0x40})\n\t/src/d.go:40 +0x8d\n\n")
+    out.append(one + one.replace("3 minutes", "4 minutes") + "exit status 2\n")
+    out.append("panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/src/main.go:5 +0x1d\n"
+               "\tgoroutine running on other thread; stack unavailable\n...additional frames elided...\n"
+               "rax    0x0\nrip    0x4\n\n" + one)
+    big = []
+    for gid in range(300):
+        k = rnd.randrange(4)
+        big.append(f"goroutine {gid} [{'semacquire' if k else 'IO wait'}, {rnd.randrange(60)} minutes]:\n"
+                   f"sync.(*Mutex).Lock(0xc0004a2{k:03x})\n\t/go/src/sync/mutex.go:90 +0x{k}\n"
+                   f"main.h{k}(0xc{rnd.getrandbits(36):09x})\n\t/src/h.go:{k + 1} +0x2\n\n")
+    out.append("".join(big))
+    return out
+
+
+NOISE = ["\t", "\n", " ", "=", " fp=0x1", "goroutine ", "\ngoroutine 7 [x]:\n", "٣", "²", "\x00", "\r", "\ufffd",
+         "[", "]:", "(", ")", "0xc", "0xczz", "created by ", "\n\n", "é", "99999999999999999999999",
+         " minutes", "=== BEGIN goroutine stack dump ===", "=== END goroutine stack dump ===",
+         "goroutine profile: total 9\n", "1 @ 0x1\n", "#\t0x1\tmain.x+0x1\t/x.go:1\n", "[originating from goroutine 1]:\n"]
+
+
+def _mutate(rnd: random.Random, text: str) -> str:
+    for _ in range(rnd.randrange(1, 6)):
+        r = rnd.random()
+        i = rnd.randrange(len(text) + 1)
+        if r < 0.3:
+            text = text[:i]                                   # truncated
+        elif r < 0.6:
+            text = text[:i] + rnd.choice(NOISE) + text[i + rnd.randrange(3):]
+        elif r < 0.8:
+            ls = text.split("\n")
+            j = rnd.randrange(len(ls))
+            ls[j:j + 1] = rnd.choice([[], [ls[j], ls[j]], [ls[j][: len(ls[j]) // 2]]])
+            text = "\n".join(ls)
+        else:
+            text = text[:i] + text[i:i + rnd.randrange(200)] * rnd.randrange(1, 4) + text[i:]
+    return text
+
+
+def test_the_address_cap_reads_the_same_both_ways(monkeypatch):
+    """Past MAX_ADDRESSES the lock search stops keeping addresses, the same way on both paths
+    (the C scanner indexes the tracker's holders then, as no address is added any more)."""
+    from hangconsole.stacks import locks
+    monkeypatch.setattr(locks, "MAX_ADDRESSES", 40)
+    rnd = random.Random(5)
+    text = "".join(f"goroutine {gid} [{'semacquire' if gid % 3 else 'chan receive'}, 1 minutes]:\n"
+                   + (f"sync.(*Mutex).Lock(0xc{rnd.getrandbits(36):09x})\n\t/go/src/sync/mutex.go:90 +0x1\n" if gid % 3 else "")
+                   + f"main.(*T).Run(0xc{rnd.randrange(30):09x}, {{0xc{rnd.getrandbits(36):09x}, 0x1}})\n\t/src/t.go:9 +0x2\n\n"
+                   for gid in range(1, 400))
+    s = stacks.summarise_text(text)                       # both paths, compared
+    assert s.incomplete and s.goroutines == 399
+
+
+def test_fuzz_both_paths_agree_and_never_crash():
+    """Truncated, shuffled, garbled dumps: the same summary (or the same StackError) either way."""
+    rnd = random.Random(13)
+    texts = _texts()
+    cases = list(texts)
+    for _ in range(400):
+        cases.append(_mutate(rnd, rnd.choice(texts)))
+    for _ in range(40):
+        cases.append("".join(rnd.choice(NOISE) for _ in range(rnd.randrange(200))))
+    for text in cases:
+        try:
+            same(stacks.summarise_text, text, "fuzz")
+        except stacks.StackError:
+            pass
+
+
+def test_fuzz_bytes_and_chunk_edges(tmp_path, monkeypatch):
+    """Files as bytes (invalid UTF-8, characters cut by a chunk, lines over four chunks, long
+    stretches without a goroutine), read in small chunks so every edge is crossed."""
+    monkeypatch.setattr(reader, "CHUNK", 4096)
+    rnd = random.Random(7)
+    texts = _texts()
+    path = tmp_path / "fuzz.log"
+    for n in range(120):
+        data = _mutate(rnd, rnd.choice(texts)).encode()
+        if n % 3 == 0:
+            data = bytearray(data)
+            for _ in range(rnd.randrange(1, 20)):
+                i = rnd.randrange(len(data) + 1)
+                data[i:i] = rnd.choice([b"\xff", b"\xe2\x82", b"\xc3", b"\x80\x80", bytes(rnd.randrange(256) for _ in range(9))])
+            data = bytes(data)
+        if n % 10 == 0:
+            data = b"x" * rnd.randrange(17_000, 40_000) + data          # a line over four chunks
+        if n % 10 == 1:
+            data = b"log line\n" * 3000 + data                           # no goroutine for a long way
+        path.write_bytes(data)
+        for parallel in (False, True):
+            try:
+                same(stacks.summarise, str(path), parallel=parallel)
+            except stacks.StackError:
+                pass
