@@ -9,6 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Provenance. A rebuilt recording (a field report turned into frames) holds what the report
+# showed and, where a structure needs a value the report does not give (a host pid, a 64-hex
+# id, a thread state), a reconstruction. Every item that can carry evidence has `recon`: None
+# when everything in it was observed (live, or exactly as the report shows it); else
+# {field: why} for each reconstructed field, or {"*": why} when the whole item is
+# reconstructed. A live collector never sets it. See docs/recording-format.md.
+SPARSE = {"sparse": True}           # the codec writes such a field only when it is not None
+WHOLE = "*"
+
+
+def _sparse():
+    return field(default=None, metadata=SPARSE)
+
+
 # Process roles, from argv (never from comm: the kernel cuts comm at 15 characters).
 DOCKERD = "dockerd"
 CONTAINERD = "containerd"
@@ -32,6 +46,8 @@ class Syscall:
     args: list[int] = field(default_factory=list)
     fd: int | None = None            # the fd argument, when the call takes one
     fd_target: str | None = None     # what that fd is: "pipe:[1070361747] write end"
+    argtext: list[str] | None = _sparse()   # the arguments as a report's strace printed them
+                                     # (args then holds only those known as numbers)
 
     @property
     def text(self) -> str:
@@ -39,10 +55,14 @@ class Syscall:
         if self.nr < 0:
             return self.name
         shown = []
-        for i, a in enumerate(self.args[:3]):
+        n = len(self.argtext) if self.argtext is not None else len(self.args)
+        for i in range(min(n, 3)):
             if i == 0 and self.fd is not None:
                 shown.append(f"{self.fd}<{self.fd_target}>" if self.fd_target else str(self.fd))
+            elif self.argtext is not None:
+                shown.append(self.argtext[i])
             else:
+                a = self.args[i]
                 shown.append(hex(a) if a > 0xFFFF else str(a))
         return f"{self.name}({', '.join(shown)})"
 
@@ -54,6 +74,7 @@ class Thread:
     wchan: str | None = None
     syscall: Syscall | None = None
     stack: list[str] | None = None   # kernel stack frames, when read (root)
+    recon: dict[str, str] | None = _sparse()
 
 
 @dataclass(slots=True)
@@ -64,6 +85,7 @@ class Fd:
     inode: int | None = None
     mode: str | None = None          # "r", "w", "rw" (fdinfo flags & 3)
     flags: int | None = None         # fdinfo flags, octal in the file
+    recon: dict[str, str] | None = _sparse()
 
 
 @dataclass(slots=True)
@@ -72,12 +94,12 @@ class Process:
     ppid: int
     start_ticks: int                 # /proc/PID/stat field 22: with pid, the identity
     comm: str
-    state: str
+    state: str                       # "?" when no source shows it (a rebuilt recording)
     uid: int
     age: float                       # seconds alive at the snapshot
     argv: list[str] | None = None    # None: unreadable, or the read is still pending
     threads: list[Thread] = field(default_factory=list)   # filled for the runtime scope
-    nthreads: int = 1
+    nthreads: int = 1                # 0: not known (a rebuilt recording whose report shows none)
     fds: list[Fd] | None = None      # None: not readable (not root, or vanished)
     cgroup: str | None = None        # the pids (v1) or unified (v2) cgroup path
     role: str | None = None          # one of the roles above, or None
@@ -87,6 +109,9 @@ class Process:
     freezer: str | None = None       # FROZEN / FREEZING when a freezer cgroup holds it
     frozen_by: list[str] | None = None   # the freezer cgroup(s) that froze it (itself or ancestors)
     sig_pending: int | None = None   # SigPnd|ShdPnd bitmask (read for frozen and D tasks)
+    ns_pid: int | None = _sparse()   # its pid inside its own pid namespace, when that is what a
+                                     # source showed (`docker exec ... ps -ef`)
+    recon: dict[str, str] | None = _sparse()
 
     @property
     def key(self) -> tuple[int, int]:
@@ -135,6 +160,7 @@ class Pipe:
     queued: int | None = None        # FIONREAD; None for FIFOs (never opened) and unknowns
     capacity: int | None = None      # F_GETPIPE_SZ
     peek: str | None = None          # the head of a full pipe's bytes, copied with tee(2), not consumed
+    recon: dict[str, str] | None = _sparse()
 
     @property
     def full(self) -> bool:
@@ -152,6 +178,7 @@ class CgroupLevel:
     mem_limit: int | None = None     # None: no limit
     mem_oom: int | None = None       # v2 memory.events oom; v1 under_oom
     mem_oom_kill: int | None = None  # oom_kill counter
+    recon: dict[str, str] | None = _sparse()
 
 
 @dataclass(slots=True)
@@ -161,6 +188,7 @@ class CgroupState:
     levels: list[CgroupLevel] = field(default_factory=list)
     freezer: str | None = None       # THAWED FREEZING FROZEN
     procs: list[int] | None = None   # cgroup.procs of the container level
+    recon: dict[str, str] | None = _sparse()
 
 
 @dataclass(slots=True)
@@ -205,6 +233,9 @@ class Container:
     pod: PodInfo | None = None
     task_state: str | None = None    # containerd's task status: running stopped paused unknown ...
     image: str | None = None         # from containerd (Docker's is in .docker)
+    runtime_state: str | None = _sparse()   # the OCI runtime's own state (`runc list`): created
+                                     # running paused stopped
+    recon: dict[str, str] | None = _sparse()   # keys: fields, and "docker.<field>" / "pod.<field>"
 
     @property
     def short_id(self) -> str:
@@ -222,9 +253,10 @@ class Container:
 @dataclass(slots=True)
 class KernelLogLine:
     uptime: float                    # seconds since boot, as the kernel stamps it
-    kind: str                        # oom-kill oom pids-fork-rejected hung-task; kubelet
+    kind: str                        # oom-kill oom pids-fork-rejected hung-task; kubelet; dockerd
     text: str
     pid: int | None = None
+    recon: dict[str, str] | None = _sparse()
 
 
 @dataclass(slots=True)
@@ -236,6 +268,8 @@ class Probe:
     started: float = 0.0             # wall clock when the call was issued
     seconds: float = 0.0             # latency when done; time so far when pending
     error: str | None = None
+    said: str | None = _sparse()     # what the call printed, or what its source says it did
+    recon: dict[str, str] | None = _sparse()
 
     @property
     def text(self) -> str:
@@ -254,6 +288,7 @@ class DockerState:
     version: str | None = None
     probes: list[Probe] = field(default_factory=list)
     note: str | None = None
+    recon: dict[str, str] | None = _sparse()
 
     def pending(self) -> list[Probe]:
         return [p for p in self.probes if p.status == "pending"]
@@ -283,9 +318,14 @@ class HostSnapshot:
     docker: DockerState | None = None
     containerd: DockerState | None = None   # containerd's API probes (same shape as Docker's)
     cri: DockerState | None = None          # the CRI (containerd's plugin, CRI-O), as the kubelet calls it
+    runc: DockerState | None = _sparse()    # the OCI runtime's CLI (`runc list`, `runc exec`), as a report ran it
+    daemon_log: list[KernelLogLine] = field(default_factory=list)   # dockerd/containerd log lines that matter
+    versions: dict[str, str] = field(default_factory=dict)   # docker containerd runc kernel ...: as a
+                                     # source gives them; a component not given is absent (unknown)
     degraded: list[str] = field(default_factory=list)   # what cannot be seen, and why
     stuck_reads: list[StuckRead] = field(default_factory=list)
     collect_seconds: float = 0.0
+    recon: dict[str, str] | None = _sparse()   # hostname kernel taken_at uptime frames
     _index: dict[int, Process] | None = field(default=None, repr=False, compare=False)
 
     def proc(self, pid: int | None) -> Process | None:

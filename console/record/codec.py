@@ -1,8 +1,11 @@
 """HostSnapshot <-> plain JSON-able values, driven by the dataclass fields and their types.
 
-Fields whose name starts with "_" are caches and are not stored. Decoding is strict about
-shape (a wrong type raises FormatError) so a damaged or foreign frame is reported, not
-half-loaded.
+Fields whose name starts with "_" are caches and are not stored. Fields marked sparse
+(model.SPARSE: provenance marks, a report's strace text) are written only when set, so a live
+recording does not carry a null for each of them on every process, thread and fd. Decoding is
+strict about shape (a wrong type raises FormatError) so a damaged or foreign frame is
+reported, not half-loaded; a field with a default may be missing (an older recording, or a
+sparse field left out) and takes its default.
 """
 from __future__ import annotations
 
@@ -33,15 +36,20 @@ def _encoder(tp):
     """A generated encoder for dataclass TP: primitive fields copied as they are, nested
     values (dataclasses, lists, dicts) through encode()."""
     hints = _hints(tp)
-    parts = []
+    parts, sparse = [], []
     for f in _fields(tp):
         h = hints[f.name]
         base = next((a for a in typing.get_args(h) if a is not type(None)), h) \
             if typing.get_origin(h) in (typing.Union, types.UnionType) else h
         simple = base in (int, str, bool, float)
-        parts.append(f"{f.name!r}: o.{f.name}" if simple else f"{f.name!r}: enc(o.{f.name})")
+        value = f"o.{f.name}" if simple else f"enc(o.{f.name})"
+        if f.metadata.get("sparse"):
+            sparse.append(f"    if o.{f.name} is not None:\n        d[{f.name!r}] = {value}\n")
+        else:
+            parts.append(f"{f.name!r}: {value}")
     env = {"enc": encode}
-    exec("def e(o):\n    return {" + ", ".join(parts) + "}", env)
+    body = "    d = {" + ", ".join(parts) + "}\n" + "".join(sparse) + "    return d"
+    exec("def e(o):\n" + body, env)
     return env["e"]
 
 
@@ -115,11 +123,12 @@ _SIMPLE = {int: "type({x}) is int", str: "type({x}) is str", bool: "type({x}) is
 
 def _compile(tp):
     """Generate a straight-line decoder for dataclass TP: inline type checks for primitive
-    fields, one call per nested value, one constructor call. A frame whose keys are not all
-    present takes the general path (defaults apply)."""
+    fields, one call per nested value, one constructor call. A field with a default may be
+    absent (it takes the default); a required one missing takes the general path, which says
+    which."""
     hints = _hints(tp)
     fields = _fields(tp)
-    env = {"tp": tp, "FormatError": FormatError}
+    env = {"tp": tp, "FormatError": FormatError, "MISSING": dataclasses.MISSING}
     lines = [f"def dec(v):",
              f"    if type(v) is not dict:",
              f"        raise FormatError('expected {tp.__name__}, got ' + type(v).__name__)",
@@ -130,20 +139,30 @@ def _compile(tp):
         opt = typing.get_origin(h) in (typing.Union, types.UnionType) and type(None) in typing.get_args(h)
         base = next((a for a in typing.get_args(h) if a is not type(None)), h) if opt else h
         x = f"a{i}"
-        lines.append(f"        {x} = v[{f.name!r}]")
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+            # optional on disk: absent in older recordings, or a sparse field left out
+            env[f"k{i}"] = (lambda d=f.default: d) if f.default is not dataclasses.MISSING else f.default_factory
+            lines.append(f"        {x} = v.get({f.name!r}, MISSING)")
+            lines.append(f"        if {x} is MISSING:")
+            lines.append(f"            {x} = k{i}()")
+            lines.append(f"        else:")
+            pad = "    "
+        else:
+            lines.append(f"        {x} = v[{f.name!r}]")
+            pad = ""
         if base in _SIMPLE:
             cond = _SIMPLE[base].format(x=x)
             if opt:
                 cond = f"{x} is None or {cond}"
-            lines.append(f"        if not ({cond}):")
-            lines.append(f"            raise FormatError('{tp.__name__}.{f.name}: expected {base.__name__}, got ' + type({x}).__name__)")
+            lines.append(f"{pad}        if not ({cond}):")
+            lines.append(f"{pad}            raise FormatError('{tp.__name__}.{f.name}: expected {base.__name__}, got ' + type({x}).__name__)")
             if base is float:
-                lines.append(f"        {x} = None if {x} is None else float({x})" if opt else f"        {x} = float({x})")
+                lines.append(f"{pad}        {x} = None if {x} is None else float({x})" if opt else f"{pad}        {x} = float({x})")
         else:
             env[f"d{i}"] = _decoder(h)
-            lines.append(f"        {x} = d{i}({x})")
+            lines.append(f"{pad}        {x} = d{i}({x})")
         args.append(x)
-    lines += [f"    except KeyError:",
+    lines += [f"    except KeyError:",           # a required field missing: the general path says which
               f"        return slow(v)",
               f"    return tp({', '.join(args)})"]
     plan = [(f.name, _decoder(hints[f.name])) for f in fields]

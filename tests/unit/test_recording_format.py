@@ -128,3 +128,32 @@ def test_writer_redacts_by_default(tmp_path):
         w.write(s)
     assert Recording(path).frame(0).processes[0].argv == ["mysqld", "--password", "<redacted>"]
     assert s.processes[0].argv[2] == "hunter2"       # the live object is untouched
+
+
+def test_provenance_marks_round_trip_and_are_left_out_when_unset(tmp_path):
+    from hangconsole.record import codec
+    s = _snap(0)
+    p = s.processes[0]
+    assert "recon" not in codec.encode(p) and "argtext" not in codec.encode(p.threads[0].syscall)
+    p.recon = {"age": "ps shows the start date only"}
+    p.threads[0].syscall.argtext = ["2", '"/usr"...', "33"]
+    s.recon, s.versions = {"uptime": "not in the report"}, {"docker": "18.06.3"}
+    s.daemon_log = [m.KernelLogLine(uptime=1.0, kind="dockerd", text="x", recon={"uptime": "y"})]
+    path = str(tmp_path / "marked.hcrec")
+    with RecordingWriter(path, redacted=False) as w:
+        w.write(s)
+    back = Recording(path).frame(0)
+    assert back == s and back.processes[0].recon == {"age": "ps shows the start date only"}
+    assert back.processes[0].threads[0].syscall.text == 'write(2<pipe:[9] w>, "/usr"..., 33)'
+
+
+def test_a_frame_from_before_the_provenance_fields_decodes_with_defaults():
+    from hangconsole.record import codec
+    old = codec.encode(_snap(0))
+    for key in ("daemon_log", "versions"):         # written by every frame now; absent in older ones
+        del old[key]
+    back = codec.decode(m.HostSnapshot, old)
+    assert back.daemon_log == [] and back.versions == {} and back.recon is None
+    assert back.processes[0].recon is None and back == _snap(0)
+    with pytest.raises(codec.FormatError):         # a required field missing is still an error
+        codec.decode(m.HostSnapshot, {k: v for k, v in old.items() if k != "hostname"})
