@@ -27,6 +27,15 @@ def link(text: str, source: str, evidence: dict | None = None, kind: str = "obse
     return {"text": text, "kind": kind, "source": source, "age": age, "evidence": evidence or {}}
 
 
+def _reconstructed(obj) -> bool:
+    """Whether evidence OBJ holds anything a rebuilt recording marks as reconstructed."""
+    if isinstance(obj, dict):
+        return "reconstructed" in obj or any(_reconstructed(v) for v in obj.values())
+    if isinstance(obj, list):
+        return any(_reconstructed(v) for v in obj)
+    return False
+
+
 def attach(h: History, findings: list[Finding], extra: Extra | None = None) -> None:
     extra = extra or Extra()
     snap = h.latest
@@ -80,9 +89,19 @@ def _chain(h: History, c: m.Container | None, fs: list[Finding], extra: Extra) -
             any("init-p" in s["text"] or "pthread_create" in s["text"] for s in said):
         roots.append(link("runc init cannot start its threads at the pids limit (the limit counts threads) and "
                           "dies before it reports back to runc (runc#1914)", "runc source", kind="inferred"))
+    if c is None and (f := cls.get("runc-start-blocked")):
+        for line in f.evidence.get("kernel_log") or []:        # host-wide: the kill names no container
+            k = next((k for k in snap.kernel_log if k.text == line), None)
+            age = snap.uptime - k.uptime if k else None
+            roots.append(link(f"OOM kill of {line.split('Kill process ', 1)[-1].split(' score')[0]}"
+                              + (f" {ev.fmt_age(age)} ago" if age is not None else "")
+                              + " (the line names no cgroup)", "kernel log", {"line": line}, age=age))
     out = roots + said + _mechanism(h, c, cls, extra) + _runtime(snap, c, cls, extra)
     if (kl := kubelet.link(extra.kubelet or snap.kubelet_log)):
         out.append(kl)
+    for lk in out:                      # a link resting on a reconstructed value says so
+        if _reconstructed(lk.get("evidence")):
+            lk["reconstructed"] = True
     return out
 
 
@@ -107,11 +126,18 @@ def _content(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
             what = "Go abort" if content.is_go_abort(found) else "error"
             out.append(link(f"{what} in the drained bytes: {content.headline(found)}", "drained file",
                             {"file": path, "recognised": found}))
-    for pr in (snap.docker.probes if snap.docker else []):
-        if pr.status == "error" and pr.error and (c is None or pr.target in (None, c.id)) \
-                and (found := content.recognise(pr.error)):
-            out.append(link(f"docker {pr.call} failed: {content.headline(found)}", "Docker API error",
-                            {"call": pr.call, "error": pr.error[:300], "recognised": found}))
+    seen = set()
+    for engine, source in (("runc", "runc's output"), ("docker", "Docker API error"),
+                           ("containerd", "containerd API error")):
+        st = getattr(snap, engine)
+        for pr in (st.probes if st else []):
+            text = "\n".join(x for x in (pr.said, pr.error) if x)
+            if pr.status == "error" and text and (c is None or pr.target in (None, c.id)) \
+                    and (found := content.recognise(text)) and content.headline(found) not in seen:
+                seen.add(content.headline(found))
+                what = "printed a Go abort:" if engine == "runc" and content.is_go_abort(found) else "failed:"
+                out.append(link(f"{engine} {pr.call} {what} {content.headline(found)}",
+                                source, {"call": pr.call, "error": (pr.error or "")[:300], "recognised": found}))
     return out
 
 
@@ -160,7 +186,16 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
                                     else f"shim {d['pid']} holds the read end but its client does not read",
                                     "/proc process tree; containerd source", {"pid": d["pid"]}, kind="inferred"))
             break
-    if (f := cls.get("runc-start-blocked")):
+    if (f := cls.get("runc-start-blocked")) and "versions" in f.evidence:      # inferred (no thread seen)
+        ver = (f.evidence["versions"].get("containerd") or "?").split()[0]
+        out.append(link(f"containerd {ver} predates the exec.fifo fix (1.0.2): when runc init dies before it "
+                        f"opens exec.fifo, runc start blocks opening it forever (containerd#1882, runc PR #1698)",
+                        "recorded versions; containerd/runc source", {"versions": f.evidence["versions"]},
+                        kind="inferred"))
+        if (rs := f.evidence.get("runc_start")):
+            out.append(link(f"runc start {rs['pid']} waits on exec.fifo (its threads were not read)",
+                            "process list", {"runc_start": rs}, kind="inferred"))
+    elif (f := cls.get("runc-start-blocked")):
         out.append(link(f"no runc init of the container is alive: {f.summary.split('(', 1)[-1].split(')')[0]}",
                         "/proc", {}, kind="observed"))
         out.append(link(f"runc start {f.pids[0]} blocked opening exec.fifo for {ev.fmt_age(f.stuck_for or 0)}: "
@@ -208,12 +243,15 @@ def _runtime(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
     elif pending:
         lock = (" (dockerd waits on the container lock the exec holds)" if "exec-pipe-deadlock" in cls else "")
         out.append(link(f"docker {pending[0].call} pending {pending[0].seconds:.0f}s{lock}", "Docker API probe",
-                        {"pending": [pr.text for pr in pending]}, kind="inferred" if lock else "observed"))
+                        {"pending": [pr.text for pr in pending],
+                         **({"reconstructed": pending[0].recon} if pending[0].recon else {})},
+                        kind="inferred" if lock else "observed"))
     if (f := cls.get("daemon-unresponsive")) or (c is None and cls):
         calls = [pr for pr in (snap.docker.probes if snap.docker else []) if pr.status == "pending" and not pr.target]
         if calls:
             out.append(link(f"dockerd does not answer: {calls[0].text} (the daemon lock is held)",
-                            "Docker API probe", {"pending": [pr.text for pr in calls]}))
+                            "Docker API probe", {"pending": [pr.text for pr in calls],
+                                                 **({"reconstructed": calls[0].recon} if calls[0].recon else {})}))
     return out
 
 

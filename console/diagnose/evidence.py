@@ -5,14 +5,31 @@ from .. import model as m
 from ..views import fmt_age  # noqa: F401  (re-exported for detectors)
 
 
+def _recon(d: dict, item) -> dict:
+    """Carry ITEM's provenance marks into its evidence: {field: why} of what was reconstructed."""
+    if getattr(item, "recon", None):
+        d["reconstructed"] = dict(item.recon)
+    return d
+
+
+def reconstructed(fields: dict) -> dict:
+    """{"reconstructed": {evidence key: why}} for the evidence values FIELDS maps to (item,
+    field) that a rebuilt recording reconstructed; {} when none is."""
+    from .. import provenance as pv
+    out = {k: why for k, (item, name) in fields.items() if item is not None and (why := pv.why(item, name))}
+    return {"reconstructed": out} if out else {}
+
+
 def proc(p: m.Process) -> dict:
     d = {"pid": p.pid, "comm": p.comm, "role": p.role, "state": p.state,
          "age": round(p.age, 1), "age_text": fmt_age(p.age), "argv": p.cmdline}
     if p.zombie:            # a zombie's age counts from its start: when it exited is not known
         d["age_text"] = f"started {fmt_age(p.age)} ago, exit time unknown"
+    if p.ns_pid is not None:
+        d["ns_pid"] = p.ns_pid
     if p.freezer:
         d["frozen_by"] = p.frozen_by
-    return d
+    return _recon(d, p)
 
 
 _FROZEN_WAIT = ("refrigerator", "freezer", "do_freezer_trap")
@@ -75,31 +92,45 @@ def thread(t: m.Thread, stuck_for: float | None = None) -> dict:
         d["stuck_for"] = round(stuck_for, 1)
     if t.stack:
         d["stack"] = t.stack
-    return d
+    return _recon(d, t)
 
 
 def pipe(pp: m.Pipe) -> dict:
     def end(e: m.PipeEnd) -> dict:
         return {"pid": e.pid, "comm": e.comm, "fd": e.fd, "mode": e.mode}
-    return {"inode": pp.inode, "queued": pp.queued, "capacity": pp.capacity,
-            "readers": [end(e) for e in pp.readers], "writers": [end(e) for e in pp.writers]}
+    return _recon({"inode": pp.inode, "queued": pp.queued, "capacity": pp.capacity,
+                   "readers": [end(e) for e in pp.readers], "writers": [end(e) for e in pp.writers]}, pp)
+
+
+ENGINES = ("docker", "containerd", "cri", "runc")
 
 
 def probes(snap: m.HostSnapshot, target: str | None = None, only_pending: bool = True) -> list[dict]:
+    """Runtime calls (Docker, containerd, the CRI, the runc CLI), pending ones only by default;
+    a call not Docker's says its engine."""
     out = []
-    for pr in [pr for st in (snap.docker, snap.containerd, snap.cri) if st for pr in st.probes]:
-        if (target is None or pr.target == target) and (pr.status == "pending" or not only_pending):
-            out.append({"call": pr.call, "target": pr.target, "status": pr.status,
-                        "seconds": round(pr.seconds, 1), "text": pr.text})
+    for engine in ENGINES:
+        st = getattr(snap, engine)
+        for pr in st.probes if st else ():
+            if (target is None or pr.target == target) and (pr.status == "pending" or not only_pending):
+                d = {"call": pr.call, "target": pr.target, "status": pr.status,
+                     "seconds": round(pr.seconds, 1), "text": pr.text}
+                if engine != "docker":
+                    d["engine"] = engine
+                if pr.error and pr.status == "error":
+                    d["error"] = pr.error
+                if pr.said:
+                    d["said"] = pr.said
+                out.append(_recon(d, pr))
     return out
 
 
 def cgroup_levels(c: m.Container) -> list[dict]:
     if not c.cgroup:
         return []
-    return [{"path": lv.path, "pids_current": lv.pids_current, "pids_max": lv.pids_max,
-             "pids_events_max": lv.pids_events_max, "mem_usage": lv.mem_usage,
-             "mem_limit": lv.mem_limit, "oom_kill": lv.mem_oom_kill} for lv in c.cgroup.levels]
+    return [_recon({"path": lv.path, "pids_current": lv.pids_current, "pids_max": lv.pids_max,
+                    "pids_events_max": lv.pids_events_max, "mem_usage": lv.mem_usage,
+                    "mem_limit": lv.mem_limit, "oom_kill": lv.mem_oom_kill}, lv) for lv in c.cgroup.levels]
 
 
 def kernel_lines(snap: m.HostSnapshot, kinds: tuple[str, ...], match=None) -> list[str]:

@@ -13,6 +13,7 @@ _MEMCG = re.compile(r"oom_memcg=([^,\s]+)")
 _TASKCG = re.compile(r"task_memcg=([^,\s]+)")
 _TASK = re.compile(r"task=([^,]+),pid=(\d+)")
 _KILLED = re.compile(r"(?:Killed process|Kill process) (\d+) \(([^)]+)\)")
+_USAGE = re.compile(r"^memory: usage (\d+)kB, limit (\d+)kB")     # the OOM report's own figures
 _RUNTIME_NAMES = ("runc", "containerd", "dockerd", "conmon", "docker-runc", "docker-containe")
 
 
@@ -49,7 +50,8 @@ def runtime_name(name: str) -> bool:
 
 def oom_kills(snap: m.HostSnapshot, c: m.Container, runc_init_gone: bool = False) -> list[dict]:
     """OOM kill events tied to C, oldest first: {"killed_pid", "task", "memcg", "level",
-    "limit", "age", "lines", "observed"}. A line naming no cgroup (older kernels) is tied only
+    "limit", "age", "lines", "observed"}. The limit is the OOM report's own (its "memory: usage
+    NkB, limit NkB" line) when the log holds it, else the level's as read now. A line naming no cgroup (older kernels) is tied only
     when RUNC_INIT_GONE (a start waits for a runc init that is not there): then inferred."""
     events: dict[int, dict] = {}
     for k in snap.kernel_log:
@@ -65,6 +67,8 @@ def oom_kills(snap: m.HostSnapshot, c: m.Container, runc_init_gone: bool = False
         if (mt := _KILLED.search(k.text)):
             if k.kind == "oom-kill" or "killed_pid" not in ev:
                 ev["killed_pid"], ev["task"] = int(mt.group(1)), mt.group(2)
+        if (mt := _USAGE.match(k.text)):
+            ev["line_limit"] = int(mt.group(2)) * 1024
     out = []
     for ev in sorted(events.values(), key=lambda e: e["uptime"]):
         named = _ours(c, ev.get("memcg")) or _ours(c, ev.get("task_memcg"))
@@ -73,7 +77,7 @@ def oom_kills(snap: m.HostSnapshot, c: m.Container, runc_init_gone: bool = False
         lv = _level(c, ev.get("memcg"))
         ev.update(observed=named, age=snap.uptime - ev["uptime"],
                   level=_label(c, ev["memcg"]) if ev.get("memcg") else None,
-                  limit=lv.mem_limit if lv else None)
+                  limit=ev.get("line_limit") or (lv.mem_limit if lv else None))
         out.append(ev)
     return out
 

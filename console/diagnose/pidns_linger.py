@@ -46,5 +46,7 @@ def detect(h: History) -> list[Finding]:
                      f"so the task never exits"),
             evidence={"pid_namespace": c.pidns_path, "init_pid": c.init_pid,
                       "leftovers": [ev.proc(p) for p in left], "cgroup_procs": c.cgroup.procs,
-                      "pending_calls": pending}))
+                      "pending_calls": pending,
+                      **ev.reconstructed({"pid_namespace": (c, "pidns_path"), "init_pid": (c, "init_pid"),
+                                          "cgroup_procs": (c.cgroup, "procs")})}))
     return out

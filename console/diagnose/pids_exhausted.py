@@ -1,10 +1,13 @@
 """D: the pids cgroup is exhausted (seed 002; runc#1914, runc#4083). The limit counts
 threads; `runc exec` fails with `read init-p: connection reset by peer` or a Go
 `pthread_create failed` abort. Checked at every level up to the root: Kubernetes'
-podPidsLimit sits on the pod cgroup."""
+podPidsLimit sits on the pod cgroup. Critical when a level is full and forks are being
+refused there (pids.events, the kernel's line) or an exec into the container failed the way
+a full pids cgroup makes it fail (seed 002: docker, ctr and runc exec all did)."""
 from __future__ import annotations
 
 from .. import model as m
+from . import content
 from . import evidence as ev
 from .finding import CRITICAL, WARNING, Finding
 from .history import History
@@ -29,15 +32,32 @@ def detect(h: History) -> list[Finding]:
         lv = (full or refused)[0]
         members = [p for p in snap.processes if p.container_id == c.id and p.role not in m.SHIM_ROLES]
         top = sorted(members, key=lambda p: -p.nthreads)[:5]
-        severity = CRITICAL if full and (refused or rejected) else WARNING
+        failed = failed_execs(snap, c.id)
+        severity = CRITICAL if full and (refused or rejected or failed) else WARNING
         state = (f"at its limit: {lv.pids_current}/{lv.pids_max} tasks at {lv.path}" if full
                  else f"refused {lv.pids_events_max} forks at {lv.path} (now {lv.pids_current}/{lv.pids_max or 'max'})")
         out.append(Finding(
             cls=CLASS, severity=severity, container=c.id, pids=[p.pid for p in top],
             playbook=CLASS,
             summary=f"pids cgroup of {c.name} {state}; new processes and execs fail",
-            evidence={"levels": [{k: v for k, v in x.items() if k.startswith("pids") or k == "path"}
+            evidence={"levels": [{k: v for k, v in x.items() if k.startswith("pids") or k in ("path", "reconstructed")}
                                  for x in ev.cgroup_levels(c)],
                       "top_thread_owners": [{**ev.proc(p), "threads": p.nthreads} for p in top],
-                      "kernel_log": rejected}))
+                      "kernel_log": rejected, "failed_execs": failed}))
+    return out
+
+
+_EXEC_FAILS = ("go-abort", "runc-init-p", "fork-eagain")
+
+
+def failed_execs(snap: m.HostSnapshot, cid: str) -> list[dict]:
+    """Execs into CID (docker, containerd, runc) that failed as at a pids limit: a Go
+    pthread_create abort, `read init-p`, fork EAGAIN."""
+    out = []
+    for d in ev.probes(snap, cid, only_pending=False):
+        if "exec" not in d["call"] or d["status"] != "error":
+            continue
+        found = content.recognise((d.get("error") or "") + "\n" + (d.get("said") or ""))
+        if any(f["kind"] in _EXEC_FAILS for f in found):
+            out.append({**d, "said": None, "recognised": content.headline(found)})
     return out

@@ -65,8 +65,11 @@ def as_text(h: History, findings: list[Finding], status: str, reason: str | None
     worst = findings[0] if findings and findings[0].severity != "info" else None
     head = f"{status}: " + (f"{worst.cls} on {_where(snap, worst)}: {worst.summary}" if worst
                             else reason or "no hang recognised")
-    lines = [head, f"{len(h.snaps)} samples over {h.span:.0f} s on {snap.hostname}; "
+    lines = [head, f"{len(h.snaps)} samples over {h.span:.0f} s on {snap.hostname or '(hostname unknown)'}; "
                    f"{len(findings)} finding(s)"]
+    from .. import provenance as pv
+    if pv.has_reconstructed(snap):
+        lines.append(f"{pv.LEGEND} (a field report rebuilt as a recording)")
     if reason and worst:
         lines.append(f"UNKNOWN because {reason}")
     for note in snap.degraded:
@@ -97,7 +100,7 @@ def render_chain(causes: list[dict], indent: str) -> list[str]:
     out = [f"{indent}causes (root first):"]
     for i, c in enumerate(causes):
         arrow = "   " if i == 0 else "-> "
-        out.append(f"{indent}  {arrow}{c['text']}  [{c['kind']}: {c['source']}]")
+        out.append(f"{indent}  {arrow}{MARK if c.get('reconstructed') else ''}{c['text']}  [{c['kind']}: {c['source']}]")
     return out
 
 
@@ -114,18 +117,21 @@ def _where(snap: m.HostSnapshot, f: Finding) -> str:
 
 def render_evidence(ev: dict, indent: str) -> list[str]:
     out = []
+    marked = ev.get("reconstructed") or {}       # evidence keys whose value was reconstructed
     for key, val in ev.items():
         if val in (None, [], {}):
             continue
-        label = key.replace("_", " ")
+        label = (MARK if key in marked else "") + key.replace("_", " ")
         if key == "chain":
             out.append(f"{indent}chain: " + " > ".join(
-                f"{c['pid']} {c['argv'][:50]} ({c['age_text']}, {c['state']})" for c in val))
+                f"{_mk(c)}{c['pid']} {c['argv'][:50]} ({c['age_text']}, {c['state']})" for c in val))
             continue
         if key == "pipe":
             ends = lambda es: ", ".join(f"{e['pid']} {e['comm']} fd {e['fd']}" for e in es) or "none"
-            out.append(f"{indent}pipe: pipe:[{val['inode']}] {val['queued']}/{val['capacity']} bytes "
+            out.append(f"{indent}pipe: pipe:[{val['inode']}] {_mk(val)}{val['queued']}/{val['capacity']} bytes "
                        f"queued; readers {ends(val['readers'])}; writers {ends(val['writers'])}")
+            continue
+        if key == "reconstructed":
             continue
         if isinstance(val, list) and val and isinstance(val[0], str):
             out.append(f"{indent}{label}:")
@@ -141,15 +147,25 @@ def render_evidence(ev: dict, indent: str) -> list[str]:
     return out
 
 
+MARK = "≈"           # provenance.MARK: the item holds a reconstructed value (a rebuilt recording)
+
+
+def _mk(d: dict) -> str:
+    return MARK if isinstance(d, dict) and d.get("reconstructed") else ""
+
+
 def _item(d: dict) -> str:
+    mk = _mk(d)
     if "pid" in d and "argv" in d:
-        return f"{d['pid']} {d.get('state', '')} {d.get('age_text', '')} {d['argv']}".replace("  ", " ")
+        ns = f" (pid {d['ns_pid']} in its namespace)" if d.get("ns_pid") is not None else ""
+        return mk + f"{d['pid']} {d.get('state', '')} {d.get('age_text', '')} {d['argv']}{ns}".replace("  ", " ")
     if "text" in d:
-        return d["text"]
+        return mk + ("runc " if d.get("engine") == "runc" else "") + d["text"]    # the runc CLI: only a report runs it
     if "syscall" in d and "tid" in d:
         s = f"tid {d['tid']} {d['state']} {d['syscall'] or ''} wchan {d.get('wchan')}"
-        return s + (f" stuck {d['stuck_for']:.0f}s" if d.get("stuck_for") is not None else "")
-    return ", ".join(f"{k.replace('_', ' ')} {_short(v, k)}" for k, v in d.items() if v not in (None, [], {}))
+        return mk + s + (f" stuck {d['stuck_for']:.0f}s" if d.get("stuck_for") is not None else "")
+    return mk + ", ".join(f"{k.replace('_', ' ')} {_short(v, k)}" for k, v in d.items()
+                          if v not in (None, [], {}) and k != "reconstructed")
 
 
 def _short(v, key: str = "") -> str:

@@ -2,7 +2,13 @@
 PR #1698). `runc start` opens exec.fifo read-only and blocks until runc init opens the write
 end; if init died first it blocks forever, and `docker ps` hangs on the daemon lock.
 Mirror case: runc init waiting to open exec.fifo for write with no `runc start` (created,
-never started; runc PR #3590)."""
+never started; runc PR #3590).
+
+Without the blocked thread to see (seed 003's report shows no process state at all), the
+class is inferred from what is shown: the kernel OOM-killed a runc:[2:INIT], the daemon's
+`docker ps` does not return, and the recorded containerd is older than 1.0.2, the release
+that took the exec.fifo fix (the report's own reading, containerd#1882). A runc start whose
+threads were not read is named as the one to kill; the summary says it is inferred."""
 from __future__ import annotations
 
 import re
@@ -10,7 +16,7 @@ import re
 from .. import model as m
 from . import evidence as ev
 from .finding import CRITICAL, Finding
-from .history import History, thread_sig
+from .history import STUCK_AFTER, History, thread_sig
 from ..collect.syscalls import open_mode
 
 CLASS = "runc-start-blocked"
@@ -26,6 +32,38 @@ def _opening(p: m.Process, mode: str) -> m.Thread | None:
             if t.wchan is None or _FIFO_WAIT.search(t.wchan):
                 return t
     return None
+
+
+FIXED_IN = (1, 0, 2)        # containerd: the exec.fifo race fixed (containerd#1882, runc PR #1698)
+
+
+def _version(text: str | None) -> tuple[int, ...] | None:
+    mt = re.search(r"(\d+)\.(\d+)\.(\d+)", text or "")
+    return tuple(int(x) for x in mt.groups()) if mt else None
+
+
+def _inferred(h: History) -> list[Finding]:
+    snap = h.latest
+    kills = ev.kernel_lines(snap, ("oom-kill", "oom"), lambda k: "runc:[2:INIT]" in k.text)
+    hung = [d for d in ev.probes(snap) if d["call"] in ("list", "ping") and not d.get("engine")
+            and d["seconds"] >= STUCK_AFTER]
+    ver = _version(snap.versions.get("containerd"))
+    if not kills or not hung or ver is None or ver >= FIXED_IN:
+        return []
+    starts = [p for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "start" and not p.threads]
+    p = starts[0] if starts else None
+    cid = p.container_id if p is not None and snap.container(p.container_id or "") else None
+    who = (f"runc start {p.pid} (its threads not read)" if p is not None
+           else "a runc start (no process of it in this data)")
+    return [Finding(
+        cls=CLASS, severity=CRITICAL, container=cid, pids=[p.pid] if p is not None else [],
+        stuck_for=hung[0]["seconds"], playbook=CLASS,
+        summary=(f"inferred: a runc:[2:INIT] was OOM-killed and docker ps has not returned for "
+                 f"{hung[0]['seconds']:.0f}s on containerd {snap.versions['containerd'].split()[0]}, "
+                 f"which predates the exec.fifo fix (1.0.2, containerd#1882): {who} waits on "
+                 f"exec.fifo forever"),
+        evidence={"kernel_log": kills, "versions": dict(snap.versions),
+                  "runc_start": ev.proc(p) if p is not None else None, "pending_calls": hung})]
 
 
 def detect(h: History) -> list[Finding]:
@@ -64,4 +102,6 @@ def detect(h: History) -> list[Finding]:
                 summary=(f"runc init {p.pid} has waited {ev.fmt_age(p.age)} to open exec.fifo and "
                          f"no runc start is running: the container was created, never started"),
                 evidence={"chain": ev.chain(snap, p), "blocked_thread": ev.thread(t)}))
+    if not out:
+        out = _inferred(h)
     return out

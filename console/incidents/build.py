@@ -1,7 +1,8 @@
 """Write the seed recordings from their builders:  python -m hangconsole.incidents.build
 
-Three frames five seconds apart each (enough for "unchanged across samples"). The output is
-byte-for-byte deterministic, so a test checks the committed files match the builders."""
+Each builder says when its frames are (most: three frames five seconds apart, enough for
+"unchanged across samples"). The output is byte-for-byte deterministic, so a test checks the
+committed files match the builders."""
 from __future__ import annotations
 
 import importlib
@@ -11,16 +12,13 @@ import sys
 from ..record.fileformat import RecordingWriter
 from . import HERE
 
-FRAMES = 3
-
-
 def write_seed(n: int, out_dir: str = HERE) -> str:
     mod = importlib.import_module(f"hangconsole.incidents.seed_{n:03d}")
     host = mod.build()
     path = os.path.join(out_dir, f"seed-{n:03d}.hcrec")
     with RecordingWriter(path, redacted=False, note=mod.TITLE,
                          meta={"incident": f"seed-{n:03d}", "expect": mod.EXPECT}) as w:
-        for i in range(FRAMES):
+        for i in range(len(host.times)):
             w.write(host.frame(i))
     return path
 

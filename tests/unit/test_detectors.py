@@ -39,29 +39,40 @@ def test_zombies_need_ten_seconds():
     assert "zombies-under-shim" in classes([h.frame(0), h.frame(1), h.frame(2)])
 
 
+def _calls_answer(h) -> None:
+    """Every runtime call of the host answers (the report's hung ones too)."""
+    h.probes = []
+    h.probe("docker", "ping", None, "ok", 0.01)
+    h.probe("docker", "inspect", seed_001.CID, "ok", 0.01)
+
+
 def test_an_idle_shim_in_futex_is_not_unresponsive():
     h = seed_001.build()
     h.procs = [p for p in h.procs if p["state"] != "Z"]        # no zombies
-    h.probes = [("ping", None, "ok", 0.01), ("inspect", seed_001.CID, "ok", 0.01)]
+    shim = next(d for d in h.procs if d["pid"] == 119820)      # idle Go threads, as a live shim has
+    shim["state"], shim["threads"] = "S", [thread(119820 + i, "S", "futex_wait_queue_me", sc("futex", 0x7fd008, 0))
+                                           for i in range(4)]
+    _calls_answer(h)
     assert classes([h.frame(i) for i in range(3)]) == set()
 
 
 def test_zombies_without_a_hung_call_are_only_a_warning():
     h = seed_001.build()
-    h.probes = [("ping", None, "ok", 0.01), ("inspect", seed_001.CID, "ok", 0.01)]
+    _calls_answer(h)
     found = diagnose(History([h.frame(i) for i in range(3)]))
     assert [(f.cls, f.severity) for f in found] == [("zombies-under-shim", "warning")]
 
 
 def test_pidns_linger_needs_the_init_gone():
     h = seed_004.build()
-    h.proc(seed_004.BASE + 12, 29003, "sh", ["/bin/sh", "-c", "touch /tmp/healthy && sleep 1000"], age=600)
-    assert "pidns-linger" not in classes([h.frame(i) for i in range(3)])
+    h.proc(seed_004.BASE + 12, 29003, "sh", ["/bin/sh", "-c", "touch /tmp/healthy && sleep 1000"], age=600,
+           frames={1, 2, 3})                                   # container2's sh never died
+    assert "pidns-linger" not in classes([h.frame(i) for i in range(4)])
 
 
 def test_paused_is_info_and_a_surprise_freeze_is_critical():
     h = seed_004.build()
-    c = h.containers[1]
+    c = h.containers[1]                                        # container1
     c.cgroup.freezer = "FROZEN"
     c.docker.paused, c.docker.state = True, "paused"
     found = {f.cls: f.severity for f in diagnose(History([h.frame(i) for i in range(3)]))

