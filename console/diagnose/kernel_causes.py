@@ -41,7 +41,22 @@ def _label(c: m.Container, path: str) -> str:
 
 
 def _ours(c: m.Container, path: str | None) -> bool:
-    return bool(path) and (c.id in path or _level(c, path) is not None and path != "/")
+    return bool(path) and (unique_id(c) and c.id in path or _level(c, path) is not None and path != "/")
+
+
+def unique_id(c: m.Container) -> bool:
+    """Is C's id unique enough to find it in any cgroup path or kernel line? A 64-hex id is;
+    a name-like id (`ctr run ... web0ctr`) also names an earlier container's cgroup, in
+    another parent, whose kernel lines are not this one's: those match only by cgroup path."""
+    return len(c.id) >= 32
+
+
+def mentions(c: m.Container, text: str) -> bool:
+    """Does a kernel line name container C (its unique id, or one of its cgroup paths)?"""
+    if unique_id(c):
+        return c.id in text
+    leaf = c.cgroup.levels[0].path if c.cgroup and c.cgroup.levels else None
+    return bool(leaf) and leaf != "/" and re.search(re.escape(leaf) + r"(?=[,\s]|$)", text) is not None
 
 
 def runtime_name(name: str) -> bool:

@@ -17,7 +17,7 @@ def detect(h: History) -> list[Finding]:
     for c in snap.containers:
         levels = c.cgroup.levels if c.cgroup else []
         kills = levels[0].mem_oom_kill if levels and levels[0].mem_oom_kill else 0
-        lines = [k.text for k in snap.kernel_log if k.kind in ("oom-kill", "oom") and c.id in k.text]
+        lines = [k.text for k in snap.kernel_log if k.kind in ("oom-kill", "oom") and kernel_causes.mentions(c, k.text)]
         if not kills and not lines:
             continue
         events = kernel_causes.oom_kills(snap, c)
@@ -25,7 +25,7 @@ def detect(h: History) -> list[Finding]:
         lim = hit["limit"] if hit else next((lv.mem_limit for lv in levels if lv.mem_limit), None)
         where = f"{hit['level']} " if hit and hit.get("level") else ""
         limit = f"{where}memory limit {kernel_causes.fmt_limit(lim)}" if lim else "no memory limit"
-        count = kills or sum(1 for k in snap.kernel_log if k.kind == "oom-kill" and c.id in k.text) or 1
+        count = kills or sum(1 for k in snap.kernel_log if k.kind == "oom-kill" and kernel_causes.mentions(c, k.text)) or 1
         out.append(Finding(
             cls=CLASS, severity=WARNING, container=c.id, pids=[],
             summary=(f"the OOM killer killed {count} process(es) in {c.name} ({limit})"

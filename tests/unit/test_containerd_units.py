@@ -118,3 +118,30 @@ def test_the_daemon_of_a_conmon_is_crio_unless_podman_started_it():
     assert podman.procs == [] and "podman has no daemon" in podman.why
     snap.processes = [ctrd, cri_conmon]
     assert crio_of(snap, cri_conmon, live=False).procs == []
+
+
+def test_a_name_like_id_takes_only_kernel_lines_of_its_own_cgroup():
+    """`ctr run ... web0ctr` twice, in two cgroup parents: the first one's OOM kill and fork
+    refusals name .../web0ctr too, but not this container's cgroup: not its evidence."""
+    from hangconsole.diagnose import oom_kill, pids_exhausted  # noqa: F401
+    from hangconsole.diagnose.engine import diagnose
+    from hangconsole.diagnose.history import History
+    pod = "/kubepods/besteffort/pod0c0ffee0"
+    old, new = f"/labA{pod}/web0ctr", f"/labB{pod}/web0ctr"
+
+    def snap(path: str) -> m.HostSnapshot:
+        s = m.HostSnapshot(0, 5000.0, "h", "k", "x86_64")
+        c = m.Container("web0ctr", "shim-v2", namespace="k8s.io")
+        c.cgroup = m.CgroupState(1, new, [m.CgroupLevel(new, mem_usage=1 << 20), m.CgroupLevel(f"/labB{pod}"),
+                                          m.CgroupLevel("/")])
+        s.containers = [c]
+        s.kernel_log = [
+            m.KernelLogLine(3000.0, "oom-kill", f"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=web0ctr,"
+                                                f"mems_allowed=0,oom_memcg={path},task_memcg={path},task=tail,pid=2990,uid=0"),
+            m.KernelLogLine(3001.0, "pids-fork-rejected", f"cgroup: fork rejected by pids controller in {path}")]
+        return s
+
+    stale = {f.cls for f in diagnose(History([snap(old)]))}
+    assert not stale & {"oom-kill", "pids-exhausted"}, stale
+    own = diagnose(History([snap(new)]))
+    assert "oom-kill" in {f.cls for f in own}
