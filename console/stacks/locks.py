@@ -173,7 +173,13 @@ class LockTracker:
                 mine[id(groups[k])] += n
             self.owners.setdefault(key, set()).update(other.owners.get((d, addr), ()))
         for (d, v), lst in other.holders.items():
-            mine = self.holders.setdefault((dumps[d], v), [])
+            hk = (dumps[d], v)
+            mine = self.holders.get(hk)
+            if mine is None:                    # as one reader would: no new address past the cap
+                if len(self.holders) >= self.max_addresses:
+                    self.full = True
+                    continue
+                mine = self.holders[hk] = []
             for gid, k, i, receiver in lst:
                 if len(mine) < 4:
                     mine.append((gid, id(groups[k]), i, receiver))

@@ -7,6 +7,8 @@ command line that uses it has no other threads. The viewer reads in a thread wor
 does not use it."""
 from __future__ import annotations
 
+import gc
+import marshal
 import os
 import pickle
 import signal
@@ -48,8 +50,10 @@ def read_halves(reader, path: str, total: int, progress, cancelled) -> bool:
             child._start_file(os.path.basename(path))       # its lines counted from 0 at the cut
             _read(child, path, cut, total, None, None, total)
             child._end_file()
+            # the lock search's addresses (up to 200,000 lists) by marshal: a tenth of pickle's time
+            holders, child.locks.holders = child.locks.holders, {}
             with os.fdopen(wfd, "wb") as w:
-                pickle.dump((child, child._line), w, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((child, child._line, marshal.dumps(holders)), w, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
         finally:
             os._exit(code)
@@ -68,8 +72,15 @@ def read_halves(reader, path: str, total: int, progress, cancelled) -> bool:
         _read(reader, path, cut, total, progress, cancelled, total)
         reader._end_file()
         return True
-    child, lines = pickle.loads(data)
-    reader.merge(child, lines, reader._line)       # the newlines before the cut
+    gc_was = gc.isenabled()
+    gc.disable()                # no cycles in it: 200,000 lock addresses load in a third of the time
+    try:
+        child, lines, holders = pickle.loads(data)
+        child.locks.holders = marshal.loads(holders)
+        reader.merge(child, lines, reader._line)   # the newlines before the cut
+    finally:
+        if gc_was:
+            gc.enable()
     reader._end_file()
     if progress is not None:
         progress(total, total)

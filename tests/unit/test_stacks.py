@@ -303,6 +303,31 @@ def test_the_address_cap_reads_the_same_both_ways(monkeypatch):
     assert s.incomplete and s.goroutines == 399
 
 
+def test_two_halves_keep_the_address_cap_as_one_reader(tmp_path, monkeypatch):
+    """Past the cap one reader keeps the first addresses only: so does the merge of two halves."""
+    from hangconsole.stacks import locks, parallel
+    from tests.helpers.stackpaths import fingerprint
+    monkeypatch.setattr(locks, "MAX_ADDRESSES", 50)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+    rnd = random.Random(9)
+    path = tmp_path / "leak.log"
+    path.write_text("".join(
+        f"goroutine {gid} [chan receive, {gid % 7} minutes]:\n"
+        f"main.(*C).wait(0xc{rnd.randrange(40):09x}, {{0xc{rnd.getrandbits(36):09x}, 0x1}})\n\t/src/c.go:9 +0x2\n"
+        + (f"sync.(*Mutex).Lock(0xc{rnd.randrange(80):09x})\n\t/go/src/sync/mutex.go:90 +0x1\n" if gid % 2 else "")
+        + "\n" for gid in range(1, 3000)))
+    one, two = stacks.summarise(str(path)), stacks.summarise(str(path), parallel=True)
+    assert one.incomplete and fingerprint(two) == fingerprint(one)
+    kept = []
+    for halves in (False, True):                      # the addresses the lock search kept
+        r = stacks.Reader()
+        r.feed_file(str(path), parallel=halves)
+        pos = {id(g): i for i, g in enumerate(r.groups)}
+        kept.append((r.locks.full, [(k, [(gid, pos[g], i, rc) for gid, g, i, rc in lst])
+                                    for k, lst in r.locks.holders.items()]))
+    assert len(kept[0][1]) == 50 and kept[1] == kept[0]
+
+
 def test_fuzz_both_paths_agree_and_never_crash():
     """Truncated, shuffled, garbled dumps: the same summary (or the same StackError) either way."""
     rnd = random.Random(13)
