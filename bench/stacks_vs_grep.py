@@ -7,16 +7,21 @@ the container lock waiting on the exec store, the ContainerExecStart holding tha
 it waits on containerd, and some hundred idle server goroutines. Every goroutine has its own
 id, wait time and argument values, as in a real dump. Then it times `grep -c` (the floor:
 reading the file once) and the installed `hangconsole stacks --text` in its own process (it
-reads a big dump in two halves, the second in a forked child), and prints the ratio and the
-peak RSS of the process and of its child.
+reads a big dump in two halves, the second in a forked child), and the same read in one
+process (as the console's viewer reads), interleaved over several rounds, and prints the
+medians, the ratio, the peak RSS of the process and of its child, which path read the dump
+(the summary's "read by" line: the C scanner, or Python) and the load average around it.
+The numbers also go to bench/results/stacks_vs_grep.json.
 
-    python3 bench/stacks_vs_grep.py [--goroutines N] [--keep FILE]
+    python3 bench/stacks_vs_grep.py [--goroutines N] [--keep FILE] [--rounds N]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,45 +86,94 @@ def write_dump(path: str, total: int) -> int:
     return len(order)
 
 
-def timed(cmd: list[str]) -> tuple[float, str, int]:
-    """Wall time, stdout and the peak RSS (KiB) of CMD run as a child on its own."""
+def timed(cmd: list[str]) -> tuple[float, str]:
+    """Wall time and stdout of CMD run as a child on its own."""
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     dt = time.perf_counter() - t0
     if p.returncode:
         sys.exit(f"{cmd[0]} failed: {p.stderr.strip()[-400:]}")
-    return dt, p.stdout, 0
+    return dt, p.stdout
+
+
+RUNNER = ("import resource, sys\n"
+          "from hangconsole.cli import main\n"
+          "rc = main(['stacks', '--text', sys.argv[1]])\n"
+          "print('maxrss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
+          "      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+          "sys.exit(rc)")
+ONE = ("import resource, sys\n"
+       "from hangconsole import stacks\n"
+       "print(stacks.render(stacks.summarise(sys.argv[1])))\n"
+       "print('maxrss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)")
+
+
+def rss(out: str) -> tuple[int, int]:
+    return tuple(int(x) for x in out.rsplit("maxrss_kib", 1)[1].split()[:2])
+
+
+def read_by(out: str) -> str:
+    return next((line[8:] for line in out.splitlines() if line.startswith("read by ")), "?")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--goroutines", type=int, default=722373)
-    ap.add_argument("--keep", metavar="FILE", help="write the dump here and keep it")
-    ap.add_argument("--runs", type=int, default=3, help="best of N runs of each (default 3)")
+    ap.add_argument("--keep", metavar="FILE", help="write the dump here and keep it (an existing one is reused)")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds of grep / stacks / one process, interleaved (default 5)")
     a = ap.parse_args()
     path = a.keep or os.path.join(tempfile.mkdtemp(prefix="stacks-bench-"), "goroutine-stacks.log")
-    t0 = time.perf_counter()
-    n = write_dump(path, a.goroutines)
+    if a.keep and os.path.exists(path):
+        print(f"dump: reusing {path}")
+        n = a.goroutines
+    else:
+        t0 = time.perf_counter()
+        n = write_dump(path, a.goroutines)
+        print(f"dump: {n} goroutines, written in {time.perf_counter() - t0:.1f} s")
     size = os.path.getsize(path)
-    print(f"dump: {n} goroutines, {size / 1e6:.0f} MB, written in {time.perf_counter() - t0:.1f} s")
+    print(f"dump: {size / 1e6:.0f} MB")
     subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)     # into the page cache
-    grep = min(timed(["grep", "-c", "^goroutine ", path])[0] for _ in range(a.runs))
-    runner = [sys.executable, "-c",
-              "import resource, sys\n"
-              "from hangconsole.cli import main\n"
-              "rc = main(['stacks', '--text', sys.argv[1]])\n"
-              "print('maxrss_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
-              "      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-              "sys.exit(rc)", path]
-    best, out = None, ""
-    for _ in range(a.runs):
-        dt, out, _ = timed(runner)
-        best = dt if best is None else min(best, dt)
-    rss, child = (int(x) for x in out.rsplit("maxrss_kib", 1)[1].split()[:2])
+    load0 = os.getloadavg()
+    grep, ours, one, ratios = [], [], [], []
+    out = one_out = ""
+    for _ in range(a.rounds):
+        # grep's stdout is a pipe: with /dev/null GNU grep stops at the first match
+        dt, count = timed(["grep", "-c", "^goroutine ", path])
+        grep.append(dt)
+        dt, out = timed([sys.executable, "-c", RUNNER, path])
+        ours.append(dt)
+        ratios.append(ours[-1] / grep[-1])
+        dt, one_out = timed([sys.executable, "-c", ONE, path])
+        one.append(dt)
+    load1 = os.getloadavg()
+    (peak, child), (peak1, _) = rss(out), rss(one_out)
     print(out.rsplit("maxrss_kib", 1)[0].rstrip())
-    print(f"grep -c: {grep:.2f} s; hangconsole stacks --text: {best:.2f} s ({best / grep:.1f} x grep); "
-          f"peak RSS {rss / 1024:.0f} MB ({rss * 1024 / size:.2f} x the file), "
-          f"its second-half child {child / 1024:.0f} MB")
+    med = statistics.median
+    res = {
+        "goroutines": int(count), "bytes": size, "rounds": a.rounds, "read_by": read_by(out),
+        "grep_s": {"median": round(med(grep), 3), "min": round(min(grep), 3), "all": [round(x, 3) for x in grep]},
+        "stacks_s": {"median": round(med(ours), 3), "min": round(min(ours), 3), "all": [round(x, 3) for x in ours]},
+        "one_process_s": {"median": round(med(one), 3), "min": round(min(one), 3), "all": [round(x, 3) for x in one]},
+        "ratio_median": round(med(ours) / med(grep), 2), "ratio_per_round_median": round(med(ratios), 2),
+        "one_process_ratio_median": round(med(one) / med(grep), 2),
+        "peak_rss_mb": round(peak / 1024, 1), "child_peak_rss_mb": round(child / 1024, 1),
+        "one_process_peak_rss_mb": round(peak1 / 1024, 1),
+        "loadavg_before": [round(x, 2) for x in load0], "loadavg_after": [round(x, 2) for x in load1],
+        "cpus": os.cpu_count(), "python": sys.version.split()[0],
+    }
+    print(f"read by {res['read_by']}; {a.rounds} rounds, interleaved; load average {load0[0]:.2f} before, "
+          f"{load1[0]:.2f} after")
+    print(f"grep -c: median {res['grep_s']['median']:.2f} s (min {res['grep_s']['min']:.2f}); "
+          f"hangconsole stacks --text: median {res['stacks_s']['median']:.2f} s (min {res['stacks_s']['min']:.2f}): "
+          f"{res['ratio_median']:.2f} x grep (per round: median {res['ratio_per_round_median']:.2f} x, "
+          f"{min(ratios):.2f}-{max(ratios):.2f} x)")
+    print(f"one process (as the viewer reads): median {res['one_process_s']['median']:.2f} s, "
+          f"{res['one_process_ratio_median']:.2f} x grep")
+    print(f"peak RSS {peak / 1024:.0f} MB ({peak * 1024 / size:.2f} x the file), its second-half child "
+          f"{child / 1024:.0f} MB; one process {peak1 / 1024:.0f} MB")
+    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
+    with open(os.path.join(os.path.dirname(__file__), "results", "stacks_vs_grep.json"), "w") as f:
+        json.dump(res, f, indent=1)
     if not a.keep:
         os.remove(path)
         os.rmdir(os.path.dirname(path))
