@@ -145,8 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="write the Markdown report of an incident directory")
     rp.add_argument("--incident-dir", required=True, metavar="DIR")
 
-    from .lab.catalog import FAULTS
-    from .lab.engines import FAULTS as ENGINE_FAULTS
+    from .lab.catalog import ENGINE_FAULTS, FAULTS
     lab = sub.add_parser(
         "lab", help="a private Docker engine to break on purpose (root)",
         formatter_class=argparse.RawDescriptionHelpFormatter,

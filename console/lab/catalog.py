@@ -17,3 +17,9 @@ FAULTS: dict[str, str] = {
     "baseline": "four busy healthy containers (hc-baseline-N) and a loop of short execs: no "
                 "fault at all, for checking there are no false findings.",
 }
+
+# the same faults where the other lab engines can show them (lab/engines.py injects them)
+ENGINE_FAULTS: dict[str, tuple[str, ...]] = {
+    "containerd": ("baseline", "stopped-shim", "stuck-pipe", "pids-exhausted", "oom-kill", "paused"),
+    "podman": ("baseline", "stopped-shim", "stuck-pipe", "oom-kill", "paused"),
+}

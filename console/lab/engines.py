@@ -7,14 +7,12 @@ import os
 import signal
 import time
 
+from .catalog import ENGINE_FAULTS
 from .containerd_engine import ContainerdLab
 from .engine import DEFAULT_DIR, LabError
 from .podman_engine import PodmanLab
 
-FAULTS = {
-    "containerd": ("baseline", "stopped-shim", "stuck-pipe", "pids-exhausted", "oom-kill", "paused"),
-    "podman": ("baseline", "stopped-shim", "stuck-pipe", "oom-kill", "paused"),
-}
+FAULTS = ENGINE_FAULTS
 HOG = ["sh", "-c", "head -c 100000000 /dev/zero | tail; sleep 1000000"]   # tail holds it all: OOM at 16 MiB
 MIB16 = 16 << 20
 
