@@ -247,8 +247,8 @@ class Host:
             taken_at=self.taken_at + dt, uptime=up, hostname=self.hostname, kernel=self.kernel,
             arch="x86_64", clk_tck=HZ, root=True, processes=procs, pipes=pipes,
             containers=containers,
-            kernel_log=[k for k in self.kernel_log if k.uptime <= up],
-            kubelet_log=[k for k in self.kubelet_log if k.uptime <= up],
-            daemon_log=[k for k in self.daemon_log if k.uptime <= up],
+            kernel_log=sorted((k for k in self.kernel_log if k.uptime <= up), key=lambda k: k.uptime),
+            kubelet_log=sorted((k for k in self.kubelet_log if k.uptime <= up), key=lambda k: k.uptime),
+            daemon_log=sorted((k for k in self.daemon_log if k.uptime <= up), key=lambda k: k.uptime),
             docker=states.get("docker"), containerd=states.get("containerd"), runc=states.get("runc"),
             versions=dict(self.versions), recon=dict(self.recon) or None, collect_seconds=0.0)
