@@ -48,6 +48,13 @@ def notes(item) -> list[str]:
     return [f"{', '.join(ks)}: {v}" for v, ks in out.items()]
 
 
+def short_id_mark(c: m.Container) -> str:
+    """MARK for a container's short id when the short id itself is reconstructed: a report that
+    prints 12 hex digits gives those (only the rest of the full id is made up)."""
+    r = c.recon or {}
+    return MARK if m.WHOLE in r or "short_id" in r else ""
+
+
 def items(snap: m.HostSnapshot):
     """Every item of SNAP that can carry a mark, as (what, item)."""
     yield "host", snap

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from . import model as m
+from . import provenance as pv
+from .provenance import MARK
 
 
 def fmt_age(seconds: float) -> str:
@@ -59,11 +61,33 @@ def short_cmd(p: m.Process, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+ID_FIELDS = ("pid", "ppid", "uid", "comm", "argv", "cgroup", "ns_pid")
+
+
+def row_mark(p: m.Process) -> str:
+    """MARK when anything a process row shows (pid, state, age, command) is reconstructed."""
+    return pv.mark(p, *ID_FIELDS, "state", "age", "threads", "nthreads")
+
+
 def process_line(p: m.Process, width: int = 100) -> str:
     argv = p.cmdline
     role = f"[{p.role}] " if p.role else ""
-    head = f"{p.pid:>7} {p.state} {fmt_age(p.age):>6} {role}{argv}"
+    ns = f" (pid {p.ns_pid} in its namespace)" if p.ns_pid is not None else ""
+    head = (f"{pv.mark(p, *ID_FIELDS):>1}{p.pid:>6} {pv.mark(p, 'state')}{p.state} "
+            f"{pv.mark(p, 'age') + fmt_age(p.age):>7} {role}{argv}{ns}")
     return head[:width]
+
+
+def pending_calls(snap: m.HostSnapshot, cid: str | None, now: float | None = None) -> list[tuple[str, float, str]]:
+    """pending_for, with MARK for each call whose time is reconstructed (a rebuilt recording)."""
+    out = []
+    for engine, st in pv.runtime_states(snap):
+        for pr in st.probes:
+            per_ns = engine == "containerd" and pr.call in ("containers", "tasks")
+            if pr.status == "pending" and (pr.target == cid and not per_ns or cid is None and per_ns):
+                secs = pr.seconds + (max(0.0, now - snap.taken_at) if now is not None else 0.0)
+                out.append((pr.call if engine == "docker" else f"{engine} {pr.call}", secs, pv.mark(pr, "seconds")))
+    return out
 
 
 def container_tree(snap: m.HostSnapshot, c: m.Container) -> list[tuple[int, m.Process]]:
@@ -91,15 +115,24 @@ def container_tree(snap: m.HostSnapshot, c: m.Container) -> list[tuple[int, m.Pr
     return out
 
 
+def host_name(snap: m.HostSnapshot) -> str:
+    """The hostname, marked when reconstructed; "(hostname unknown)" when no source gave it."""
+    return f"{pv.mark(snap, 'hostname')}{snap.hostname}" if snap.hostname else "(hostname unknown)"
+
+
 def daemons(snap: m.HostSnapshot) -> list[m.Process]:
     return [p for p in snap.processes if p.role in (m.DOCKERD, m.CONTAINERD, m.CRIO)]
 
 
 def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
     """The plain-text host view printed by `hangconsole snapshot`."""
-    lines = [f"host {snap.hostname}  kernel {snap.kernel}  {snap.arch}  "
+    lines = [f"host {host_name(snap)}  kernel {snap.kernel or 'unknown'}  {snap.arch}  "
              f"{len(snap.processes)} processes  {len(snap.pipes)} pipes  "
              f"collected in {snap.collect_seconds * 1000:.0f} ms"]
+    if snap.versions:
+        lines.append(f"versions: {pv.versions_text(snap)}")
+    if pv.has_reconstructed(snap):
+        lines.insert(0, f"{pv.LEGEND} (a rebuilt recording: {'; '.join(pv.notes(snap))})")
     for note in snap.degraded:
         lines.append(f"degraded: {note}")
     if snap.docker:
@@ -108,30 +141,33 @@ def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
         lines.append(f"docker {d.host}: {state}" + (f" (API {d.version})" if d.version else ""))
         for pr in d.probes:
             if pr.status != "ok":
-                lines.append(f"  {pr.text}")
-    for name, st in (("containerd", snap.containerd), ("cri", snap.cri)):
+                lines.append(f"  {pv.mark(pr)}{pr.text}")
+    for name, st in (("containerd", snap.containerd), ("cri", snap.cri), ("runc", snap.runc)):
         if st and st.reachable is not None:
             state = "answering" if st.reachable else "NOT ANSWERING"
             lines.append(f"{name} {st.host}: {state}" + (f" ({st.version})" if st.version else ""))
-            lines.extend(f"  {pr.text}" for pr in st.probes if pr.status != "ok")
+            lines.extend(f"  {pv.mark(pr)}{pr.text}" for pr in st.probes if pr.status != "ok")
     for s in snap.stuck_reads:
         lines.append(f"stuck read: {s.path} pending {s.seconds:.0f} s")
     for k in snap.kernel_log[-5:]:
-        lines.append(f"kernel [{k.uptime:.0f}] {k.kind}: {k.text}")
+        lines.append(f"{pv.mark(k)}kernel [{k.uptime:.0f}] {k.kind}: {k.text}")
     for p in daemons(snap):
         lines.append(process_line(p, width))
     for c in snap.containers:
         lines.append("")
         d = c.docker
-        extra = f" {d.image} {d.state}" if d else ""
+        extra = "".join(f" {x}" for x in (d.image, d.state) if x) if d else ""
         pod = f" pod {c.pod.namespace}/{c.pod.name}" if c.pod and c.pod.name else ""
         ns = f" ns {c.namespace}" if c.namespace else ""
         task = f" task {c.task_state}" if c.task_state else ""
-        lines.append(f"container {c.name} {c.short_id} ({c.runtime}){extra}{ns}{pod}{task}")
+        oci = f" runc {c.runtime_state}" if c.runtime_state else ""
+        lines.append(f"container {pv.mark(c, 'docker.name', 'pod.name')}{c.name} {pv.short_id_mark(c)}{c.short_id} "
+                     f"({c.runtime}){extra}{ns}{pod}{task}{oci}")
+        lines.extend(f"  {MARK} {n}" for n in pv.notes(c))
         if c.cgroup:
             for lv in c.cgroup.levels[:1]:
                 if lv.pids_current is not None:
-                    lines.append(f"  pids {lv.pids_current}/{lv.pids_max or 'max'}")
+                    lines.append(f"  pids {pv.mark(lv, 'pids_current', 'pids_max')}{lv.pids_current}/{lv.pids_max or 'max'}")
             if c.cgroup.freezer and c.cgroup.freezer != "THAWED":
                 lines.append(f"  freezer {c.cgroup.freezer}")
         for depth, p in container_tree(snap, c):
@@ -172,16 +208,9 @@ def containers_worst_first(snap: m.HostSnapshot, findings: list) -> list[m.Conta
 
 
 def pending_for(snap: m.HostSnapshot, cid: str | None, now: float | None = None) -> list[tuple[str, float]]:
-    """(call, seconds pending) of Docker calls still pending, counted to NOW (wall clock) when
+    """(call, seconds pending) of runtime calls still pending, counted to NOW (wall clock) when
     given: the console ticks them between samples."""
-    out = []
-    for engine, st in (("docker", snap.docker), ("containerd", snap.containerd), ("cri", snap.cri)):
-        for pr in st.probes if st else ():
-            per_ns = engine == "containerd" and pr.call in ("containers", "tasks")
-            if pr.status == "pending" and (pr.target == cid and not per_ns or cid is None and per_ns):
-                secs = pr.seconds + (max(0.0, now - snap.taken_at) if now is not None else 0.0)
-                out.append((pr.call if engine == "docker" else f"{engine} {pr.call}", secs))
-    return out
+    return [(call, secs) for call, secs, _ in pending_calls(snap, cid, now)]
 
 
 def pipes_of(snap: m.HostSnapshot, pids: set[int]) -> list[m.Pipe]:

@@ -245,7 +245,9 @@ class HangConsoleApp(App):
         from .findings import FindingsScreen
         if self.training and self.training.findings_hidden:
             from .hypothesis import HypothesisScreen
-            cs = [(c.id, f"{c.name[:40]}  {c.short_id}") for c in (self.snapshot.containers if self.snapshot else [])]
+            from hangconsole import provenance as pv
+            cs = [(c.id, f"{pv.mark(c, 'docker.name', 'pod.name')}{c.name[:40]}  {pv.short_id_mark(c)}{c.short_id}")
+                  for c in (self.snapshot.containers if self.snapshot else [])]
             self.push_screen(HypothesisScreen(cs), self._hypothesised)
             return
         if self.training:

@@ -12,10 +12,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, Tree
 
 from hangconsole import model as m
+from hangconsole import provenance as pv
 from hangconsole import views
 from hangconsole.diagnose.history import History, thread_sig
 
-from .style import STATE, badge_text
+from .style import MARK_STYLE, STATE, badge_text, mark, marked_text
 from .widgets.table import remeasure
 from .widgets.timeline import Timeline
 
@@ -66,13 +67,23 @@ class ContainerScreen(Screen):
             title.update(Text(f"container {self.cid[:12]} is gone from this snapshot", style="bold red"))
             return
         t = Text()
+        mark(t, c, "docker.name", "pod.name")
         t.append(f"{c.name} ", style="bold")
-        t.append(f"{c.short_id}  {c.runtime}  shim {c.shim_pid or '-'}  init {c.init_pid or '-'}  ")
+        t.append(pv.short_id_mark(c), style=MARK_STYLE)
+        t.append(f"{c.short_id}  {c.runtime}  shim ")
+        mark(t, c, "shim_pid")
+        t.append(f"{c.shim_pid or '-'}  init ")
+        mark(t, c, "init_pid")
+        t.append(f"{c.init_pid or '-'}  ")
         if c.docker:
-            t.append(f"{c.docker.image or ''} {c.docker.state or ''}  ")
+            t.append(f"{c.docker.image} " if c.docker.image else "")
+            mark(t, c, "docker.state")
+            t.append(f"{c.docker.state or ''}  ")
+        if c.runtime_state:
+            t.append(f"runc: {c.runtime_state}  ", style="bold" if c.runtime_state != "running" else "")
         t.append_text(badge_text([f for f in findings if f.container == c.id]))
-        for call, secs in views.pending_for(snap, c.id, self.app.now()):
-            t.append(f"  {call} stuck {secs:.0f}s", style="bold red")
+        for call, secs, mk in views.pending_calls(snap, c.id, self.app.now()):
+            marked_text(t, f"  {call} stuck ", mk, f"{secs:.0f}s", "bold red")
         title.update(t)
         self._fill_tree(snap, c)
         self._fill_cgroup(c)
@@ -81,7 +92,31 @@ class ContainerScreen(Screen):
             self.query_one(Timeline).show(src.pos, len(src), src.clock, self.app.playing)
         worst = next((f for f in findings if f.container == c.id and f.pids), None)
         first = worst.pids[0] if worst and snap.proc(worst.pids[0]) else (c.shim_pid or c.init_pid)
+        if not self._tree_nodes:                 # no process of it in this data: say so, and its calls
+            self._fill_without_processes(snap, c)
+            return
         self._select(self.selected if self.selected and snap.proc(self.selected) else first)
+
+    def _fill_without_processes(self, snap: m.HostSnapshot, c: m.Container) -> None:
+        """A container whose processes are not in the data (a report that shows none): what is
+        known of it instead, its runtime calls and what they answered."""
+        self.query_one(Tree).root.add_leaf(Text("no process of this container in this data", style="dim"))
+        t = Text()
+        t.append("No process of this container is in this data", style="bold")
+        t.append(" (it has exited, or its source shows none).\n")
+        calls = [(e, pr) for e, st in pv.runtime_states(snap) for pr in st.probes if pr.target == c.id]
+        if calls:
+            t.append("runtime calls about it:\n", style="bold")
+        for engine, pr in calls:
+            mark(t, pr, "seconds")
+            style = {"pending": "bold red", "error": "red"}.get(pr.status, "")
+            t.append(f"{engine} {pr.call}: {pr.status}", style=style)
+            said = ((pr.said if engine == "runc" else None) or pr.error or pr.said or "").strip().splitlines()
+            t.append(f"  {said[0][:200]}\n" if said else "\n", style="dim")
+        self.query_one("#task", Static).update(t)
+        table = self.query_one("#pipes", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*PIPE_COLUMNS)
 
     def moved(self) -> None:
         """The replay cursor moved: the timeline follows at once, the data when loaded."""
@@ -112,7 +147,12 @@ class ContainerScreen(Screen):
         (what the process is), then what it is blocked in with what room is left (the task
         panel shows it whole)."""
         t = Text()
-        t.append(f"{p.pid} ", style="dim")
+        mk = views.row_mark(p)                 # one mark for the row, in the space it has anyway
+        if mk:
+            t.append(f"{p.pid}", style="dim")
+            t.append(mk, style=MARK_STYLE)
+        else:
+            t.append(f"{p.pid} ", style="dim")
         t.append(p.state, style=STATE.get(p.state, ""))
         t.append(f" {views.fmt_age(p.age):>5} ", style="dim")
         if p.zombie:
@@ -138,6 +178,9 @@ class ContainerScreen(Screen):
         c = snap.container(self.cid) if snap else None
         if c is not None:
             self._fill_tree(snap, c)
+            if not self._tree_nodes:
+                self._fill_without_processes(snap, c)
+                return
             self._select(self.selected)
 
     def _select(self, pid: int | None) -> None:
@@ -166,8 +209,22 @@ class ContainerScreen(Screen):
             panel.update(f"process {pid} is gone")
             return
         t = Text()
-        t.append(f"{p.comm} {p.pid}", style="bold")
-        t.append(f"  state {p.state}  age {views.fmt_age(p.age)}  uid {p.uid}  ppid {p.ppid}\n")
+        if not pv.marked(p) and p.ns_pid is None:
+            t.append(f"{p.comm} {p.pid}", style="bold")
+            t.append(f"  state {p.state}  age {views.fmt_age(p.age)}  uid {p.uid}  ppid {p.ppid}\n")
+        else:                                  # each reconstructed value marked where it stands
+            t.append(f"{p.comm} ", style="bold")
+            mark(t, p, "pid")
+            t.append(f"{p.pid}", style="bold")
+            if p.ns_pid is not None:
+                t.append(f" (pid {p.ns_pid} in its namespace)")
+            for label, name, value in (("state", "state", p.state), ("age", "age", views.fmt_age(p.age)),
+                                       ("uid", "uid", p.uid), ("ppid", "ppid", p.ppid)):
+                t.append(f"  {label} ")
+                mark(t, p, name)
+                t.append(f"{value}")
+            t.append("\n")
+            mark(t, p, "argv", "comm")
         t.append(f"{p.cmdline}\n", style="dim")
         if p.freezer:
             by = ", ".join(p.frozen_by) if p.frozen_by else "a freezer cgroup (not named)"
@@ -175,12 +232,21 @@ class ContainerScreen(Screen):
         if p.sig_pending and p.sig_pending & (1 << 8):
             t.append("SIGKILL pending: not delivered yet\n", style="bold red")
         history = History(list(self.app.history)) if self.app.history else None
-        t.append(f"threads ({p.nthreads}):\n", style="bold")
+        if not p.threads and not p.nthreads:
+            t.append("threads: not known (the source shows none)\n", style="dim")
+        else:
+            t.append(f"threads ({p.nthreads}):\n", style="bold")
         for th in p.threads[:12]:
             stuck = history.steady(p, thread_sig(th.tid)) if history else 0.0
-            t.append(f"{th.tid:>7} ")
+            mk = pv.mark(th, "tid", "state")
+            if mk:
+                t.append(f"{th.tid:>7}")
+                t.append(mk, style=MARK_STYLE)
+            else:
+                t.append(f"{th.tid:>7} ")
             t.append(th.state, style=STATE.get(th.state, ""))
             t.append(f" {(th.wchan or '-')[:16]} ", style="dim")
+            mark(t, th, "syscall", "wchan")
             t.append(th.syscall.text if th.syscall else "")
             if stuck >= 5:
                 if views.idle_wait(th):       # an idle Go thread in futex/epoll is not a hang
@@ -188,18 +254,24 @@ class ContainerScreen(Screen):
                 else:
                     t.append(f"  stuck ≥{stuck:.0f}s", style="bold red")      # observed: a lower bound
                     if p.age > 2 * stuck + 60:
-                        t.append(f" (alive {views.fmt_age(p.age)})", style="red")
+                        t.append(f" (alive {pv.mark(p, 'age')}{views.fmt_age(p.age)})", style="red")
             t.append("\n")
             if th.stack:
                 for fr in th.stack[:6]:
                     t.append(f"          {fr}\n", style="magenta")
         if len(p.threads) > 12:
             t.append(f" … {len(p.threads) - 12} more threads\n", style="dim")
+        notes = pv.notes(p) + [f"thread {n}" for n in dict.fromkeys(n for th in p.threads for n in pv.notes(th))]
         if p.fds:
             t.append("fds: ", style="bold")
-            t.append(", ".join(f"{f.num} {f.target}{' ' + f.mode if f.mode else ''}" for f in p.fds[:10]))
+            t.append(", ".join(f"{pv.mark(f)}{f.num} {f.target}{' ' + f.mode if f.mode else ''}" for f in p.fds[:10]))
             if len(p.fds) > 10:
                 t.append(f", … {len(p.fds) - 10} more")
+            t.append("\n")
+        for note in notes:                      # what was reconstructed, and why: last, below the evidence
+            t.append(pv.MARK, style=MARK_STYLE)
+            t.append(f" {note}\n", style="dim italic")
+        t.rstrip()
         panel.update(t)
 
     def _fill_pipes(self, pid: int) -> None:
@@ -223,8 +295,9 @@ class ContainerScreen(Screen):
             return out or "-"
         for pp in views.pipes_of(snap, {pid}):
             full = pp.full
-            q = Text(f"{views.gauge(pp.queued, pp.capacity, 6)} {views.fmt_bytes(pp.queued)}/"
-                     f"{views.fmt_bytes(pp.capacity)}", style="bold red" if full else "")
+            q = Text(f"{views.gauge(pp.queued, pp.capacity, 6)} ", style="bold red" if full else "")
+            mark(q, pp, "queued", "capacity")
+            q.append(f"{views.fmt_bytes(pp.queued)}/{views.fmt_bytes(pp.capacity)}", style="bold red" if full else "")
             table.add_row(f"{pp.kind}:[{pp.inode}]", q, ends(pp.readers, room * 11 // 20),
                           ends(pp.writers, room * 9 // 20), key=str(pp.inode))
         remeasure(table)
@@ -239,13 +312,24 @@ class ContainerScreen(Screen):
         t.append(f"cgroup v{cg.version}  freezer {cg.freezer or '-'}\n", style="bold")
         for lv in cg.levels:
             name = lv.path if len(lv.path) < 30 else "…" + lv.path[-29:]
+            if lv.pids_current is None and lv.pids_max is None and lv.mem_usage is None and lv.mem_limit is None:
+                t.append(f"{name}\n", style="dim")            # only its path is known
+                continue
             pids = f"{lv.pids_current if lv.pids_current is not None else '-'}/{lv.pids_max or 'max'}"
             full = lv.pids_max is not None and lv.pids_current is not None and lv.pids_current >= lv.pids_max - 2
-            t.append(f"{name:<30} pids {pids:<11}", style="bold red" if full else "")
+            mk = pv.mark(lv, "pids_current", "pids_max")
+            if mk:
+                t.append(f"{name:<30} pids ", style="bold red" if full else "")
+                t.append(mk, style=MARK_STYLE)
+                t.append(f"{pids:<10}", style="bold red" if full else "")
+            else:
+                t.append(f"{name:<30} pids {pids:<11}", style="bold red" if full else "")
             if lv.pids_events_max:
                 t.append(f" refused {lv.pids_events_max}", style="bold red")
-            if lv.mem_usage is not None:
-                t.append(f" mem {views.fmt_bytes(lv.mem_usage)}/{views.fmt_bytes(lv.mem_limit) if lv.mem_limit else 'max'}")
+            if lv.mem_usage is not None or lv.mem_limit is not None:
+                t.append(" mem ")
+                mark(t, lv, "mem_usage", "mem_limit")
+                t.append(f"{views.fmt_bytes(lv.mem_usage)}/{views.fmt_bytes(lv.mem_limit) if lv.mem_limit else 'max'}")
             if lv.mem_oom_kill:
                 t.append(f" oom_kill {lv.mem_oom_kill}", style="bold red")
             t.append("\n")

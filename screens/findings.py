@@ -8,9 +8,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from hangconsole import provenance as pv
 from hangconsole.diagnose.report import render_evidence
 
-from .style import BADGE
+from .style import BADGE, MARK_STYLE
 
 
 class FindingsScreen(Screen):
@@ -56,6 +57,8 @@ class FindingsScreen(Screen):
             return
         f = self._findings[i]
         t = Text()
+        if pv.has_reconstructed(self._snap):
+            t.append(pv.LEGEND + "\n", style="dim")
         t.append(f"{f.cls}", style="bold")
         t.append(f"  {f.severity}", style=BADGE.get(f.severity, ""))
         if f.container:
@@ -73,6 +76,8 @@ class FindingsScreen(Screen):
             t.append("\ncauses, root first:\n", style="bold")
             for i, c in enumerate(f.causes):
                 t.append("   " if i == 0 else "-> ", style="bold")
+                if c.get("reconstructed"):
+                    t.append(pv.MARK, style=MARK_STYLE)
                 t.append(c["text"], style="" if c["kind"] == "observed" else "italic")
                 t.append(f"  [{c['kind']}: {c['source']}]\n", style="dim")
             t.append("\n")

@@ -1,5 +1,6 @@
-"""The kernel log lines that matter (OOM kills, pids-controller refusals, hung tasks) and
-kubelet's, with their age: seed 000's OOM kill was 28 days old and still the root cause."""
+"""The kernel log lines that matter (OOM kills, pids-controller refusals, hung tasks), and
+kubelet's and the runtime daemons' lines that matter, with their age: seed 000's OOM kill was
+28 days old and still the root cause."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -9,7 +10,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from hangconsole import provenance as pv
 from hangconsole import views
+
+from .style import MARK_STYLE
 
 
 class KernelLogScreen(Screen):
@@ -28,11 +32,20 @@ class KernelLogScreen(Screen):
         if snap is None:
             t.append("no snapshot yet", style="dim")
         else:
-            for title, lines in (("kernel log", snap.kernel_log), ("kubelet", snap.kubelet_log)):
+            if pv.has_reconstructed(snap) or any(pv.marked(k) for k in (*snap.kernel_log, *snap.kubelet_log,
+                                                                         *snap.daemon_log)):
+                t.append(pv.LEGEND + "\n\n", style="dim")
+            sections = [("kernel log", snap.kernel_log), ("kubelet", snap.kubelet_log)]
+            if snap.daemon_log:
+                sections.append(("runtime daemons", snap.daemon_log))
+            for title, lines in sections:
                 t.append(f"{title} ({len(lines)} line(s) that matter)\n", style="bold")
                 for k in lines:
                     age = views.fmt_age(max(0.0, snap.uptime - k.uptime))
-                    t.append(f"  {age:>7} ago  ", style="dim")
+                    # an age counts from the sample's time: reconstructed when that is
+                    mk = pv.mark(k, "uptime", "text") or pv.mark(snap, "uptime", "taken_at")
+                    t.append(f"  {mk:>1}", style=MARK_STYLE)
+                    t.append(f"{age:>6} ago  ", style="dim")
                     t.append(f"{k.kind:<20} ", style="red" if "oom" in k.kind or "rejected" in k.kind else "")
                     t.append(f"{k.text}\n")
                 if not lines:

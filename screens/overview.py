@@ -9,10 +9,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from hangconsole import model as m
+from hangconsole import provenance as pv
 from hangconsole import views
 from hangconsole.collect import pods
 
-from .style import BADGE, badge_text
+from .style import BADGE, MARK_STYLE, badge_text, mark, marked_text
 from .widgets.table import remeasure
 from .widgets.timeline import Timeline
 
@@ -49,7 +50,9 @@ class OverviewScreen(Screen):
             d = c.docker
             pod = pods.label(c) or (f"{d.pod_namespace}/{d.pod}" if d and d.pod else "")
             mine = [f for f in findings if f.container == c.id]
-            t.add_row(Text(c.name[:28], style="bold" if mine else ""), c.short_id, self._state(c),
+            name = mark(Text(), c, "docker.name", "pod.name")
+            name.append(c.name[:28 - len(name)], style="bold" if mine else "")
+            t.add_row(name, Text().append(pv.short_id_mark(c), style=MARK_STYLE).append(c.short_id), self._state(c),
                       self._pending(snap, c.id, now), badge_text(mine), pod[:28],
                       ((d.image if d else c.image) or "")[:24], key=c.id)
         if t.row_count:
@@ -81,34 +84,39 @@ class OverviewScreen(Screen):
         d = c.docker
         state = (d.state if d else None) or c.task_state or ("frozen" if c.cgroup and c.cgroup.freezer == "FROZEN" else "?")
         style = {"running": "green", "paused": "yellow", "created": "yellow", "exited": "dim"}.get(state, "red")
-        return Text(state, style=style)
+        return mark(Text(), c, "docker.state").append(state, style=style)
 
     @staticmethod
     def _pending(snap: m.HostSnapshot, cid: str, now: float | None) -> Text:
-        calls = views.pending_for(snap, cid, now)
+        calls = views.pending_calls(snap, cid, now)
         if not calls:
             return Text("")
-        call, secs = max(calls, key=lambda c: c[1])
-        return Text(f"{call} stuck {secs:.0f}s", style="bold red")
+        call, secs, mk = max(calls, key=lambda c: c[1])
+        return marked_text(Text(), f"{call} stuck ", mk, f"{secs:.0f}s", "bold red")
 
     def _strip(self, snap: m.HostSnapshot, findings: list) -> Text:
         t = Text()
-        t.append(f"{snap.hostname} ", style="bold")
-        t.append(f"{snap.kernel}  {len(snap.processes)} procs  {len(snap.containers)} containers  ")
+        mark(t, snap, "hostname")
+        t.append(f"{snap.hostname or '(hostname unknown)'} ", style="bold")
+        mark(t, snap, "kernel")
+        t.append(f"{snap.kernel or 'kernel unknown'}  {len(snap.processes)} procs  {len(snap.containers)} containers  ")
         d = snap.docker
         if d is None or d.reachable is None:
             t.append("docker: absent", style="dim")
         elif d.reachable:
-            t.append("docker: ping ok", style="green")
+            pinged = any(p.call == "ping" and p.status == "ok" for p in d.probes)
+            t.append("docker: ping ok" if pinged else "docker: answering", style="green")
         else:
             t.append("docker: NOT ANSWERING", style="bold red")
         if snap.containerd and snap.containerd.reachable is not None:
             ok = snap.containerd.reachable
             t.append("  containerd: " + ("answering" if ok else "NOT ANSWERING"), style="green" if ok else "bold red")
         now = self.app.now()
-        for call, secs in views.pending_for(snap, None, now):
+        for call, secs, mk in views.pending_calls(snap, None, now):
             t.append("  ·  ")
-            t.append(f"{call}: timed out, pending {secs:.0f}s", style="bold red")
+            marked_text(t, f"{call}: timed out, pending ", mk, f"{secs:.0f}s", "bold red")
+        if snap.versions:
+            t.append(f"\nversions: {pv.versions_text(snap)}", style="dim")
         crit = sum(f.severity == "critical" for f in findings)
         warn = sum(f.severity == "warning" for f in findings)
         if crit or warn:
@@ -117,7 +125,9 @@ class OverviewScreen(Screen):
             t.append(f"{top.cls} ", style=BADGE.get(top.severity, ""))
             t.append(top.summary[:160])
         for k in [k for k in snap.kernel_log if snap.uptime - k.uptime < 3600][-2:]:
-            t.append(f"\nkernel: {k.text[:150]}", style="red")      # the last hour's; older ones live in findings
+            t.append("\n")
+            mark(t, k)
+            t.append(f"kernel: {k.text[:150]}", style="red")      # the last hour's; older ones live in findings
         for note in snap.degraded:
             t.append(f"\ndegraded: {note}", style="yellow")
         for s in snap.stuck_reads[:2]:
@@ -128,8 +138,18 @@ class OverviewScreen(Screen):
     def _daemons(snap: m.HostSnapshot) -> Text:
         t = Text()
         for p in views.daemons(snap):
-            t.append(f"{p.role} {p.pid} ", style="bold")
-            t.append(f"{p.state} {views.fmt_age(p.age)} {p.nthreads} threads   ")
+            if not pv.marked(p) and p.nthreads:
+                t.append(f"{p.role} {p.pid} ", style="bold")
+                t.append(f"{p.state} {views.fmt_age(p.age)} {p.nthreads} threads   ")
+                continue
+            mark(t, p, "argv", "comm")                # a rebuilt recording: each reconstructed value marked
+            t.append(f"{p.role} ", style="bold")
+            mark(t, p, "pid")
+            t.append(f"{p.pid} ", style="bold")
+            mark(t, p, "state")
+            t.append(f"{p.state} ")
+            mark(t, p, "age")
+            t.append(f"{views.fmt_age(p.age)} " + (f"{p.nthreads} threads   " if p.nthreads else "  "))
         return t
 
     def action_open(self) -> None:

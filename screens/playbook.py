@@ -5,6 +5,7 @@ for kills). `a` runs the rest, still asking at each act; Esc leaves and nothing 
 it. Live hosts are acted on for real; recordings (training) in simulation."""
 from __future__ import annotations
 
+import re
 import threading
 
 from rich.text import Text
@@ -16,11 +17,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
+from hangconsole import provenance as pv
 from hangconsole.playbook.context import RunContext
 from hangconsole.playbook.runner import StepResult, Walk
 from hangconsole.playbook.schema import Playbook
 
 from .confirm import ConfirmScreen
+from .style import MARK_STYLE
 from .widgets.wraplog import WrapLog
 
 MARK = {"ok": ("✔", "green"), "failed": ("✘", "red"), "refused": ("⊘", "yellow"),
@@ -90,6 +93,13 @@ class PlaybookScreen(Screen):
         t.append(f"Step {index + 1} of {len(self.playbook.steps)} ({step.kind})", style="bold")
         t.append(": waiting for you\n" if waiting else ": running\n", style="bold yellow" if waiting else "cyan")
         t.append(preview)
+        snap = self.ctx.snapshot                 # a target a rebuilt recording made up says so
+        for pid in dict.fromkeys(int(x) for x in re.findall(r"\b\d{2,7}\b", preview)):
+            p = snap.proc(pid) if snap is not None else None
+            if p is not None and pv.marked(p, "pid", "comm", "argv"):
+                why = pv.why(p, "pid") or pv.why(p, "comm") or pv.why(p, "argv")
+                t.append(f"\n{pv.MARK}", style=MARK_STYLE)
+                t.append(f" {p.comm} {pid}: {why}", style="dim italic")
         if waiting:
             t.append("\nEnter runs this step (it asks first); a runs the rest, still asking at each act; "
                      "Esc leaves.", style="dim")

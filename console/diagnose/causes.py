@@ -242,9 +242,9 @@ def _runtime(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
                         "goroutine dump", {"waiters": waiters, "pending": [pr.text for pr in pending]}))
     elif pending:
         lock = (" (dockerd waits on the container lock the exec holds)" if "exec-pipe-deadlock" in cls else "")
-        out.append(link(f"docker {pending[0].call} pending {pending[0].seconds:.0f}s{lock}", "Docker API probe",
-                        {"pending": [pr.text for pr in pending],
-                         **({"reconstructed": pending[0].recon} if pending[0].recon else {})},
+        mk = "≈" if pending[0].recon and "seconds" in pending[0].recon else ""
+        out.append(link(f"docker {pending[0].call} pending {mk}{pending[0].seconds:.0f}s{lock}", "Docker API probe",
+                        {"pending": [pr.text for pr in pending]},
                         kind="inferred" if lock else "observed"))
     if (f := cls.get("daemon-unresponsive")) or (c is None and cls):
         calls = [pr for pr in (snap.docker.probes if snap.docker else []) if pr.status == "pending" and not pr.target]

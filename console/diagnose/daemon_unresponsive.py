@@ -4,6 +4,7 @@ and containerd) say which lock and which call."""
 from __future__ import annotations
 
 from .. import model as m
+from .. import provenance as pv
 from . import evidence as ev
 from .finding import CRITICAL, Finding
 from .history import STUCK_AFTER, History
@@ -26,5 +27,5 @@ def detect(h: History) -> list[Finding]:
     return [Finding(
         cls=CLASS, severity=CRITICAL, container=None, pids=[p.pid for p in daemons],
         stuck_for=worst.seconds, playbook=CLASS,
-        summary=f"{what} has not returned after {worst.seconds:.0f}s while dockerd is running",
+        summary=f"{what} has not returned after {pv.mark(worst, 'seconds')}{worst.seconds:.0f}s while dockerd is running",
         evidence={"pending_calls": ev.probes(snap), "daemons": [ev.proc(p) for p in daemons]})]

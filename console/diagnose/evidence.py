@@ -57,10 +57,15 @@ def kill_pending(p: m.Process) -> bool:
     return bool(p.sig_pending and p.sig_pending & (1 << 8))
 
 
+def _age_mark(p: m.Process) -> str:
+    from .. import provenance as pv
+    return pv.mark(p, "age")
+
+
 def at_least(stuck: float, p: m.Process | None = None) -> str:
     """'at least 10s' and, for an old process, '(alive 28d7h)': the observation is a lower bound."""
     old = p is not None and p.age > stuck * 2 + 60
-    return f"at least {fmt_age(stuck)}" + (f" (alive {fmt_age(p.age)})" if old else "")
+    return f"at least {fmt_age(stuck)}" + (f" (alive {_age_mark(p)}{fmt_age(p.age)})" if old else "")
 
 
 def stuck_text(stuck: float, p: m.Process | None = None) -> str:
@@ -68,7 +73,8 @@ def stuck_text(stuck: float, p: m.Process | None = None) -> str:
     the process's age is the upper one."""
     s = f"at least {fmt_age(stuck)} (observed across samples"
     if p is not None and p.age > stuck * 2 + 60:
-        s += f"; the process is {fmt_age(p.age)} old, so it may have sat there for up to {fmt_age(p.age)}"
+        mk = _age_mark(p)
+        s += f"; the process is {mk}{fmt_age(p.age)} old, so it may have sat there for up to {mk}{fmt_age(p.age)}"
     return s + ")"
 
 

@@ -7,6 +7,7 @@ exec, and `docker exec`, then `docker inspect` of that container (container lock
 from __future__ import annotations
 
 from .. import model as m
+from .. import provenance as pv
 from . import evidence as ev
 from .finding import CRITICAL, Finding
 from .history import History
@@ -38,7 +39,7 @@ def detect(h: History) -> list[Finding]:
                 cls=CLASS, severity=CRITICAL, container=cid, pids=[p.pid, runc.pid, shim.pid],
                 stuck_for=bw.stuck_for, playbook=CLASS,
                 summary=(f"runc init {p.pid} has been blocked {ev.at_least(bw.stuck_for, p)} writing fd "
-                         f"{bw.fd.num} (pipe:[{bw.pipe.inode}] full, {bw.pipe.queued}/"
+                         f"{bw.fd.num} (pipe:[{bw.pipe.inode}] full, {pv.mark(bw.pipe, 'queued', 'capacity')}{bw.pipe.queued}/"
                          f"{bw.pipe.capacity} bytes); its only reader is shim {shim.pid}, which "
                          f"waits for runc exec {runc.pid}: exec and inspect of {short} hang"),
                 evidence=pipe_evidence(snap, bw, cid, exec_id=runc.exec_id)))

@@ -4,6 +4,7 @@ alive and `docker restart/inspect/logs` hang. The fix kills that container cgrou
 leftover pids only, never by namespace (that would hit pause and the siblings)."""
 from __future__ import annotations
 
+from .. import provenance as pv
 from . import evidence as ev
 from .finding import CRITICAL, WARNING, Finding
 from .history import STUCK_AFTER, History
@@ -41,7 +42,8 @@ def detect(h: History) -> list[Finding]:
         out.append(Finding(
             cls=CLASS, severity=CRITICAL if pending else WARNING, container=c.id,
             pids=[p.pid for p in left], stuck_for=lasting, playbook=CLASS,
-            summary=(f"{c.name} joined pid namespace {c.pidns_path}; its init {c.init_pid} is gone "
+            summary=(f"{c.name} joined pid namespace {pv.mark(c, 'pidns_path')}{c.pidns_path}; its init "
+                     f"{pv.mark(c, 'init_pid')}{c.init_pid} is gone "
                      f"but {len(left)} process(es) linger in its cgroup for {lasting:.0f}s+, "
                      f"so the task never exits"),
             evidence={"pid_namespace": c.pidns_path, "init_pid": c.init_pid,

@@ -7,6 +7,7 @@ a full pids cgroup makes it fail (seed 002: docker, ctr and runc exec all did)."
 from __future__ import annotations
 
 from .. import model as m
+from .. import provenance as pv
 from . import content
 from . import evidence as ev
 from .finding import CRITICAL, WARNING, Finding
@@ -34,7 +35,8 @@ def detect(h: History) -> list[Finding]:
         top = sorted(members, key=lambda p: -p.nthreads)[:5]
         failed = failed_execs(snap, c.id)
         severity = CRITICAL if full and (refused or rejected or failed) else WARNING
-        state = (f"at its limit: {lv.pids_current}/{lv.pids_max} tasks at {lv.path}" if full
+        mk = pv.mark(lv, "pids_current", "pids_max")
+        state = (f"at its limit: {mk}{lv.pids_current}/{lv.pids_max} tasks at {lv.path}" if full
                  else f"refused {lv.pids_events_max} forks at {lv.path} (now {lv.pids_current}/{lv.pids_max or 'max'})")
         out.append(Finding(
             cls=CLASS, severity=severity, container=c.id, pids=[p.pid for p in top],

@@ -59,6 +59,7 @@ def _inferred(h: History) -> list[Finding]:
         cls=CLASS, severity=CRITICAL, container=cid, pids=[p.pid] if p is not None else [],
         stuck_for=hung[0]["seconds"], playbook=CLASS,
         summary=(f"inferred: a runc:[2:INIT] was OOM-killed and docker ps has not returned for "
+                 f"{'≈' if (hung[0].get('reconstructed') or {}).get('seconds') else ''}"
                  f"{hung[0]['seconds']:.0f}s on containerd {snap.versions['containerd'].split()[0]}, "
                  f"which predates the exec.fifo fix (1.0.2, containerd#1882): {who} waits on "
                  f"exec.fifo forever"),

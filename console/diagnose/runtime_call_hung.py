@@ -3,6 +3,7 @@ pings (`docker ps` works, `docker inspect` of that container hangs). The engine 
 the root-cause finding on the same container when there is one."""
 from __future__ import annotations
 
+from .. import provenance as pv
 from . import evidence as ev
 from .finding import WARNING, Finding
 from .history import STUCK_AFTER, History
@@ -32,7 +33,7 @@ def detect(h: History) -> list[Finding]:
         also = f" ({', '.join(p.call for p in calls if p is not pr)} too)" if len(calls) > 1 else ""
         out.append(Finding(
             cls=CLASS, severity=WARNING, container=target, pids=[], stuck_for=pr.seconds,
-            summary=f"docker {pr.call} of {name} has not returned after {pr.seconds:.0f}s{also} "
+            summary=f"docker {pr.call} of {name} has not returned after {pv.mark(pr, 'seconds')}{pr.seconds:.0f}s{also} "
                     f"(the daemon still answers {'ping' if ping is not None else 'docker ps'})",
             evidence={"pending_calls": ev.probes(snap, target)}))
     return out

@@ -36,7 +36,8 @@ def detect(h: History) -> list[Finding]:
         if not why:
             continue
         if pending:
-            why.append(f"{pending[0]['call']} of its container pending {pending[0]['seconds']:.0f}s")
+            mk = "≈" if (pending[0].get("reconstructed") or {}).get("seconds") else ""
+            why.append(f"{pending[0]['call']} of its container pending {mk}{pending[0]['seconds']:.0f}s")
         states: dict[str, int] = {}
         for t in shim.threads:
             key = f"{t.state} {t.wchan or ''}".strip()

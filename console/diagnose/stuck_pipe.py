@@ -3,6 +3,7 @@ shim that is not reading (a stalled `docker exec` or `docker logs -f` client doe
 from __future__ import annotations
 
 from .. import model as m
+from .. import provenance as pv
 from . import evidence as ev
 from .finding import WARNING, Finding
 from .history import History
@@ -32,7 +33,7 @@ def detect(h: History) -> list[Finding]:
             cls=CLASS, severity=WARNING, container=cid, pids=[b.proc.pid for b in bws],
             stuck_for=bw.stuck_for, playbook=CLASS,
             summary=(f"{p.comm} {p.pid} has been blocked {ev.at_least(bw.stuck_for, p)} writing fd {bw.fd.num}: "
-                     f"pipe:[{bw.pipe.inode}] is full ({bw.pipe.queued}/{bw.pipe.capacity}) and "
+                     f"pipe:[{bw.pipe.inode}] is full ({pv.mark(bw.pipe, 'queued', 'capacity')}{bw.pipe.queued}/{bw.pipe.capacity}) and "
                      f"its only reader, shim {reader}, is not reading (stalled exec/logs client?)"),
             evidence=pipe_evidence(snap, bw, cid, also_blocked=[
                 {"pid": b.proc.pid, "comm": b.proc.comm, "fd": b.fd.num, "inode": b.pipe.inode}

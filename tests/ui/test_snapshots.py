@@ -57,6 +57,12 @@ def test_findings(snap_compare, name):
     assert snap_compare(replay(name), run_before=keys("f"), terminal_size=(120, 36))
 
 
+@pytest.mark.parametrize("name", ["seed-003"])
+def test_kernel_log_80x24(snap_compare, name):
+    # seed 003: the dmesg line at its own uptime, dockerd's lines; two of them carry the mark
+    assert snap_compare(replay(name), run_before=keys("k"), terminal_size=(80, 24))
+
+
 def test_stacks_in_the_app(snap_compare):
     app = replay("seed-001", stacks=["seed-001-shim-stacks.log"])
     assert snap_compare(app, run_before=keys("g"), terminal_size=(120, 36))

@@ -44,7 +44,7 @@ def test_seed_000_oom_to_kubelet():
     assert "not the one stuck now (15638)" in t[0]
     assert t[1].startswith("Go abort in runc init's stderr: runtime/cgo: pthread_create failed")
     assert t[2].startswith("stderr pipe full (65536/65536 bytes")
-    assert t[3].startswith("runc init 15638 blocked in write(2") and "at least 10s (alive 28d7h)" in t[3]
+    assert t[3].startswith("runc init 15638 blocked in write(2") and "at least 10s (alive ≈28d7h)" in t[3]
     assert t[4] == "runc exec 15581 waits for runc init 15638"
     assert t[5].startswith("shim 11646 waits for runc exec")
     assert t[6] == "dockerd holds the container lock (717,594 goroutines wait in ContainerInspect)"
@@ -74,7 +74,7 @@ def test_seed_002_pids_limit_behind_read_init_p():
     t = texts(links)
     assert cls == "pids-exhausted"
     # the report shows pids.max and a graph of threads at 1w, no kernel line: the count is marked
-    assert t[0].startswith("pids cgroup of aa1e331ec24f at its limit: 10000/10000") and links[0]["reconstructed"]
+    assert t[0].startswith("pids cgroup of aa1e331ec24f at its limit: ≈10000/10000") and links[0]["reconstructed"]
     assert links[1]["kind"] == "inferred" and "pids limit" in t[1]
     assert t[2].startswith("runc exec printed a Go abort: runtime/cgo: pthread_create failed: Resource "
                            "temporarily unavailable") and links[2]["source"] == "runc's output"
@@ -160,7 +160,7 @@ def test_json_text_and_kubelet_file(exe, tmp_path):
     assert {"text", "kind", "source", "evidence", "age"} <= set(top["causes"][0])
     r = subprocess.run([exe, "diagnose", "--replay", "seed-000"], capture_output=True, text=True, timeout=60)
     assert "causes (root first):" in r.stdout and "-> kubelet: container runtime is down" in r.stdout
-    assert "unchanged for at least 10s (observed across samples; the process is 28d7h old" in r.stdout
+    assert "unchanged for at least 10s (observed across samples; the process is ≈28d7h old" in r.stdout
 
 
 def test_drained_file_joins_the_chain_and_the_report(exe, tmp_path):
