@@ -1,6 +1,7 @@
 """Recorded incidents bundled with hangconsole: the five field reports rebuilt as recordings
-(seed_NNN.py say which numbers come from where; where a report gives no hostname or kernel
-version, those are reconstructed too) and captures of the lab's faults (capture.py)."""
+(seed_NNN.py say which numbers come from the report and which are reconstructed, and every
+reconstructed value is marked in the recording; a hostname, kernel or version a report does not
+give is left unknown) and captures of the lab's faults (capture.py)."""
 from __future__ import annotations
 
 import os

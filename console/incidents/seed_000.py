@@ -17,7 +17,8 @@ Reconstructed, and marked so in the recording: the year (2020, from the pod uid'
 time) and the +08:00 offset of the report's clocks; when the sample was taken (just after
 kubelet's first line); the host's uptime; each process's time of day (ps shows only "Jun17");
 the states (ps -ef shows none; strace shows each thread waiting in a call, so S); 6655's
-argv and parent; the pipe's queue (full: runc init is blocked writing it, and the report
+argv, parent, user and age; /dockerinit 11680's cgroup (its OOM report lists it in the pod's
+memory cgroup); the pipe's queue (full: runc init is blocked writing it, and the report
 says the write exceeded the pipe's size; 3.10's default is 64 KiB); how long each Docker call had taken or
 waited; that the three frames are 5 s apart (the report's ps/strace/lsof are one look).
 Not shown, so not recorded: dockerd's pid and argv, wait channels, the other pipes' queues,

@@ -14,12 +14,12 @@ with its bundle (its line is kept as the call's output); ps ran at 11:44 (its gr
 
 Reconstructed, and marked so: the day of the sample (Jun 24, from kubelet's I0624; the year and
 +08:00 are the shim dump's) and its seconds; the host's uptime; each process's time of day (ps
-shows dates); the shim's state (ps -ef shows none); 3608's role and argv (the report shows it
-only as the shim's parent); that [dockerinit] 119886 is the container's init; the pause
+shows dates; the shim's and [dockerinit]'s are the container's creation in `runc list`);
+3608's role, argv, parent, user and age (the report shows it only as the shim's parent); that [dockerinit] 119886 is the container's init; the pause
 container's full id (the report shows 12 hex digits); how long each call took or waited; that
 the frames are 5 s apart. Not shown, so not recorded: the hostname, kernel and Docker version
-(the fleet was moving 1.13 -> 18.06), dockerd's pid, the shim's threads (the report shows its
-goroutines: seed-001-shim-stacks.log), cgroups. Left out: the investigator's own `grep`
+(the fleet was moving 1.13 -> 18.06), dockerd's pid, the shim's state and threads (ps -ef shows
+no state; the report shows its goroutines: seed-001-shim-stacks.log), cgroups. Left out: the investigator's own `grep`
 processes in the two ps outputs.
 """
 from __future__ import annotations

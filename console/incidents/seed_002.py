@@ -14,8 +14,9 @@ pids cgroup path (pod64a6c0e7-830c-11eb-86d6-b8cef604db88) and pids.max 10000.
 Reconstructed, and marked so: pids.current 10000 (the report's monitoring graph: every
 container's threads had reached 1w, the 10,000 limit; the file itself was not read); when
 the sample was taken (just after the log lines); the host's uptime; dockerd's argv, parent,
-age; how long each call took; that the frames are 5 s apart. Not shown, so not recorded: the
-hostname (the log prints HOSTNAME), kernel and runtime versions, every other pid (the shim,
+user and age; how long each call took; that the frames are 5 s apart. Not shown, so not
+recorded: the real hostname (the log prints the placeholder HOSTNAME, recorded as printed),
+the kernel and runtime versions, every other pid (the shim,
 the container's processes: the report shows none), the container's name, the pod cgroup's
 and the host's pids counts. No kernel line: the report shows runc's error, not dmesg.
 """

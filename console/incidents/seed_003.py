@@ -14,8 +14,9 @@ Reconstructed, and marked so: a runc start of the OOM-killed init's container, a
 container's id: the report shows neither; its analysis says the parent runc of the killed
 stub blocks forever, so the recording holds one, wholly reconstructed, with no thread state
 (nothing shows where it waits); when the sample was taken (just after the debug lines) and
-the uptime then (after the OOM stamp); dockerd's argv and age; how long `docker ps` had
-waited; that the frames are 5 s apart. Not shown, so not recorded: the hostname, the kernel
+the uptime then (after the OOM stamp); dockerd's argv, parent, user and age; the time of its
+SIGUSR1 lines (the dump file's name); how long `docker ps` had waited; that the frames are 5 s
+apart. Not shown, so not recorded: the hostname, the kernel
 version, containerd's and the shims' pids, which container was OOM-killed (the report's
 reproduction on node test-001 used an OOM-ing progrium/stress pod; that is another host).
 """

@@ -16,9 +16,12 @@ exec` answer. The frames are at the two ps -ef times, 01:41 (before the restart)
 Reconstructed, and marked so: every host pid (in-namespace pid + 30000) and the shims (pids,
 argv: containerd 1.2's v1 shim); a parent outside the namespace where ps shows 0 (the shim);
 the full container ids; the pause container (the report shows only /pause, pid 1) and
-container1's name; the date (the post's, 2020-05-01; no time zone is given) and the seconds of
-each time; the cgroup paths and members (from the pod uid and spec); how long each call had
-waited. Not shown, so not recorded: the kernel and runtime versions, dockerd's and
+container1's name; the containers' containerd namespace (Docker's "moby"); the date (the
+post's, 2020-05-01; no time zone is given), the seconds of each time and dockerd's and
+containerd's time of day (ps shows May01); the cgroup paths and members (from the pod uid and
+spec); how long each call had waited; when the report's `docker ps` ran (its "24 minutes ago,
+Up 7 minutes" does not fit the pod's 01:39 start and the 01:49 ps: it is kept as printed and
+its time is marked). Not shown, so not recorded: the kernel and runtime versions, dockerd's and
 containerd's dumps (the report shows how to take them, not what they said).
 """
 from __future__ import annotations
