@@ -131,7 +131,7 @@ def build() -> Host:
              rec=recon("reconstructed: the report shows only /pause, pid 1 of the pod's namespace; this "
                        "container's id, name, state and shim are made up", WHOLE)),
         cont(C1, BASE + 6, f"k8s_container1_nginx-jc_default_{UID}_0", [BASE + 6, BASE + 11], ns,
-             docker=m.DockerInfo(name=f"k8s_container1_nginx-jc_default_{UID}_0", state="running",
+             docker=m.DockerInfo(name=f"k8s_container1_nginx-jc_default_{UID}_0", image="ubuntu", state="running",
                                  pod="nginx-jc", pod_namespace="default", k8s_container="container1"),
              rec={**ids, "pidns_path": r_ns, "init_pid": HOST_PID, "shim_pid": SHIM, "bundle": SHIM,
                   "docker.name": "reconstructed by the kubelet's naming from the pod; not in the report"}),

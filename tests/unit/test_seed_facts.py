@@ -632,6 +632,7 @@ def check_004(c: Check) -> None:
         c1 = c.container(snap, "259da1678e8c")
         if c1:
             c.eq(c1, "docker.state", "running", "docker exec 259da1678e8c ps -ef")
+            c.eq(c1, "docker.image", "ubuntu", "    name: container1\n    image: ubuntu")
             c.marked(c1, "id", "docker.name", "pidns_path", "init_pid")
         for ct in snap.containers:
             c.marked(ct, "namespace", "cgroup_paths")
