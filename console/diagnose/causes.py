@@ -148,6 +148,21 @@ def _proc_name(d: dict) -> str:
     return f"{role or d['comm']} {d['pid']}"
 
 
+def _stream(e: dict) -> str:
+    """The exec's stream the full pipe is: the fd(s) the exec's own outermost process holds it
+    on (not the blocked writer's: `head >&2` writes its fd 1 into the exec's stderr)."""
+    writers = e["pipe"].get("writers") or []
+    fds = [e["fd"]["fd"]]
+    for d in e.get("chain") or []:
+        if d.get("role") in m.SHIM_ROLES or d.get("role") == m.RUNC:
+            continue
+        mine = sorted({w["fd"] for w in writers if w["pid"] == d["pid"]})
+        if mine:
+            fds = mine
+            break
+    return "+".join({0: "stdin", 1: "stdout", 2: "stderr"}.get(n, f"fd {n}") for n in fds)
+
+
 def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> list[dict]:
     snap = h.latest
     out = []
@@ -166,7 +181,7 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
         if (f := cls.get(key)):
             e = f.evidence
             pp, fd, bt = e["pipe"], e["fd"], e["blocked_thread"]
-            name = {0: "stdin", 1: "stdout", 2: "stderr"}.get(fd["fd"], f"fd {fd['fd']}")
+            name = _stream(e)
             readers = ", ".join(f"{r['comm']} {r['pid']}" for r in pp["readers"]) or "nobody"
             chain = e.get("chain") or []
             writer = chain[-1] if chain else {"comm": "?", "pid": fd["pid"], "role": None}

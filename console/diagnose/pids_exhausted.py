@@ -41,7 +41,9 @@ def detect(h: History) -> list[Finding]:
         out.append(Finding(
             cls=CLASS, severity=severity, container=c.id, pids=[p.pid for p in top],
             playbook=CLASS,
-            summary=f"pids cgroup of {c.name} {state}; new processes and execs fail",
+            summary=f"pids cgroup of {c.name} {state}; " + (
+                "new processes and execs fail" if full else
+                "those forks failed; there is room now, until it fills again"),
             evidence={"levels": [{k: v for k, v in x.items() if k.startswith("pids") or k in ("path", "reconstructed")}
                                  for x in ev.cgroup_levels(c)],
                       "top_thread_owners": [{**ev.proc(p), "threads": p.nthreads} for p in top],
