@@ -35,7 +35,7 @@ def fault(lab: Lab, name: str) -> tuple[str, dict, float]:
     t0 = time.monotonic()
     d = hc("diagnose", "--json", env_host=lab.docker_host)
     took = time.monotonic() - t0
-    TIMINGS[name] = round(took, 1)
+    TIMINGS[name] = round(took, 1)          # recorded (bench/results/lab-verdicts.json), never asserted
     report = json.loads(d.stdout)
     assert d.returncode == report["exit"]
     return cid, report, took
@@ -49,7 +49,6 @@ def test_baseline_has_no_false_findings(lab):
     _, report, took = fault(lab, "baseline")
     bad = [f for f in report["findings"] if f["severity"] in ("warning", "critical")]
     assert bad == [] and report["exit"] == 0
-    assert took < 15
 
 
 def test_stuck_exec_pipe(lab):
@@ -60,7 +59,7 @@ def test_stuck_exec_pipe(lab):
     assert [r["comm"] for r in ev["pipe"]["readers"]] == ["containerd-shim"]
     assert ev["blocked_thread"]["syscall"].startswith("write(1<pipe:[")
     assert ev["chain"][0]["role"] == "shim-v2" and ev["chain"][-1]["comm"] == "head"
-    assert f["stuck_for"] >= 5 and report["exit"] == 1 and took < 15
+    assert f["stuck_for"] >= 5 and report["exit"] == 1
 
 
 def test_stopped_shim_with_zombies_and_pending_exec(lab):
@@ -72,7 +71,7 @@ def test_stopped_shim_with_zombies_and_pending_exec(lab):
     assert any(p["call"] == "inspect" for p in shim["evidence"]["pending_calls"])
     assert here["zombies-under-shim"]["root_cause"] == f"shim-unresponsive:{cid}"
     assert here["runtime-call-hung"]["root_cause"] == f"shim-unresponsive:{cid}"
-    assert report["exit"] == 2 and took < 15
+    assert report["exit"] == 2
 
 
 def test_pids_exhausted(lab):
@@ -80,20 +79,20 @@ def test_pids_exhausted(lab):
     f = on(report, cid)["pids-exhausted"]
     level = f["evidence"]["levels"][0]
     assert level["pids_current"] == level["pids_max"] == 8 and level["pids_events_max"] >= 1
-    assert f["severity"] == "critical" and took < 15
+    assert f["severity"] == "critical"
 
 
 def test_oom_kill(lab):
     cid, report, took = fault(lab, "oom-kill")
     f = on(report, cid)["oom-kill"]
     assert f["evidence"]["memory"][0]["oom_kill"] >= 1
-    assert f["evidence"]["memory"][0]["mem_limit"] == 16 * 2**20 and took < 15
+    assert f["evidence"]["memory"][0]["mem_limit"] == 16 * 2**20
 
 
 def test_paused_is_only_paused(lab):
     cid, report, took = fault(lab, "paused")
     assert list(on(report, cid)) == ["paused"]
-    assert report["exit"] == 0 and took < 15
+    assert report["exit"] == 0
 
 
 def test_lab_refuses_without_root(lab):

@@ -99,29 +99,33 @@ async def test_goroutines_key_only_where_a_dump_exists():
 
 
 async def test_a_hung_docker_never_freezes_the_console(tmp_path):
+    """Keys are answered, samples keep coming and the console quits while every Docker call
+    hangs (behaviour, not timing: the deadlines below only bound a failure on a loaded machine)."""
     hung = HungDocker(str(tmp_path / "docker.sock"))
     src = LiveSource(hung.url, docker_wait=0.3)
     app = HangConsoleApp(src, interval=0.5)
+
+    async def until(pilot, cond, seconds=30.0):
+        end = time.monotonic() + seconds
+        while not cond() and time.monotonic() < end:
+            await pilot.pause(0.05)
+        return cond()
     try:
         async with app.run_test(size=(120, 30)) as pilot:
-            for _ in range(100):                 # the first snapshot arrives despite the hung daemon
-                await pilot.pause(0.05)
-                if app.snapshot is not None:
-                    break
-            assert app.snapshot is not None and app.snapshot.docker.reachable is False
+            # the first snapshot arrives despite the hung daemon
+            assert await until(pilot, lambda: app.snapshot is not None)
+            assert app.snapshot.docker.reachable is False
             first = app.snapshot.docker.pending()[0].seconds
-            t0 = time.monotonic()
-            await pilot.press("question_mark")   # keys answer at once while calls hang
-            assert time.monotonic() - t0 < 0.5 and app.screen.__class__.__name__ == "HelpScreen"
+            await pilot.press("question_mark")   # a key is answered while the call hangs
+            assert app.screen.__class__.__name__ == "HelpScreen"
+            assert app.snapshot.docker.pending(), "answered while the Docker call still hangs"
             await pilot.press("escape")
-            await pilot.pause(1.6)
+            assert await until(pilot, lambda: app.snapshot.docker.pending()[0].seconds > first), \
+                "pending calls count up across samples"
             strip = str(app.screen.query_one("#host-strip").render())
             assert "NOT ANSWERING" in strip and "timed out, pending" in strip
-            later = app.snapshot.docker.pending()[0].seconds
-            assert later > first, "pending calls count up across samples"
-            t1 = time.monotonic()
-            await pilot.press("q")
-        assert time.monotonic() - t1 < 1.0, "quitting is instant"
+            await pilot.press("q")           # and it quits with the call still hanging
+        assert app.return_code in (0, None) and app.snapshot.docker.pending()
     finally:
         src.close()
         hung.close()
