@@ -93,14 +93,17 @@ class TrainingSession:
         names as risky here (a limit raise in seed 002 hides the runaway)."""
         exp = self.expected_playbook()
         expected_actions = {s.action for s in (exp.steps if exp else []) if s.kind == "act"}
-        named = {r["act"]: r.get("why", "") for r in self.story.get("risky", []) if "act" in r}
-        out = []
+        named = {r["act"]: r for r in self.story.get("risky", []) if "act" in r}
+        out, done = [], set()
         for a in self.acts:
             action, who = a["action"], ", ".join(f"{t['comm']} {t['pid']}" for t in a["targets"])
+            rule = named.get(action)                # "unless_after": risky only before that act
+            named_risky = rule is not None and rule.get("unless_after") not in done
+            done.add(action)
             if expected_container and a["container"] and a["container"] != expected_container:
                 out.append(f"{action} on {who}: that is not the stuck container ({a['container'][:12]})")
-            elif action in named:
-                out.append(f"{action} ({who}): {named[action]}")
+            elif named_risky:
+                out.append(f"{action} ({who}): {rule.get('why', '')}")
             elif action == "kill-process":
                 out.append(f"you killed {who} by hand: not part of the fix for {self.incident.expect}")
             elif action not in expected_actions:

@@ -90,7 +90,8 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
                 shutil.copy(f, ctx.incident.file(f"stacks-{os.path.basename(f)}"))
             out.append(f"simulated: SIGUSR1 to {t.comm} {t.pid}; "
                        + (f"its dump collected ({', '.join(map(os.path.basename, files))})" if files
-                          else f"the report shows no {kind} dump, so this training cannot show one"))
+                          else f"no {kind} dump was {'recorded' if name.startswith('lab-') else 'shown in the report'}"
+                               f" for this incident, so this training cannot show one"))
         text = "\n".join(out)
     elif action == "kill-shim":
         shim = b.targets[0].pid

@@ -64,3 +64,18 @@ def test_seeds_have_no_after_frames_and_stay_simulated():
     _, _, results = walk("seed-001", "shim-unresponsive", "shim-unresponsive")
     kill = next(r for r in results if r.step.action == "kill-shim")
     assert kill.status == "ok" and "simulated" in kill.text and "real fix" not in kill.text
+
+
+def test_killing_the_shim_is_risky_only_before_the_dumps():
+    """lab-stopped-shim: the story names a kill before the daemons' dumps as risky; the same
+    kill after the dumps is the fix."""
+    from hangconsole.training import TrainingSession
+    shim = {"comm": "containerd-shim", "pid": 11079, "start_ticks": 1}
+    daemons = [{"comm": "dockerd", "pid": 10263, "start_ticks": 1}]
+    kill = {"action": "kill-shim", "container": None, "targets": [shim]}
+    dump = {"action": "dump-stacks", "container": None, "targets": daemons}
+    t = TrainingSession(find("lab-stopped-shim"))
+    t.acts = [kill, dump]
+    assert [r for r in t.risky(None, {}) if r.startswith("kill-shim")]
+    t.acts = [dump, kill]
+    assert not [r for r in t.risky(None, {}) if r.startswith("kill-shim")]
