@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import glob
 import os
+import re
 import shutil
 
 from .. import model as m
@@ -57,11 +58,13 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
             pp.queued = 0
         path = ctx.incident.file(f"drained-pid{b.targets[0].pid}-fd{b.params['fd']}-pipe{b.params['inode']}.bin")
         from ..incidents import story
-        data = story(ctx.notes.get("incident_name") or "").get("drained") or (pp.peek if pp else None)
+        told = story(ctx.notes.get("incident_name") or "").get("drained")
+        data = told or (pp.peek if pp else None)
+        copied = queued
         with open(path, "w") as f:
             if data:
                 f.write(data)
-                queued = len(data.encode())
+                copied = len(data.encode())
             else:
                 f.write(f"(training: this recording holds no copy of the {queued} bytes queued in this "
                         f"pipe; on a real host they would be saved here, every byte)\n")
@@ -70,7 +73,10 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
             _drop(snap, {p.pid for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "exec"})
             _answer_calls(snap, cid)
         from .actions import drained_text
-        text = "simulated: " + drained_text(queued, "the writer finished", path)
+        text = "simulated: " + drained_text(copied, "the writer finished", path)
+        if data and not told and copied < queued:
+            text += (f"\n  the recording copied only the first {copied:,} of the {queued:,} bytes queued; "
+                     f"on a real host every byte is saved")
     elif action == "kill-exec":
         _drop(snap, {t.pid for t in b.targets})
         _answer_calls(snap, cid)
@@ -142,6 +148,8 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
     if done is not None and real.last(done):      # a lab incident: what the real fix left
         snap = real.host()
         text += "; the host now is the one recorded after the real fix in the lab"
+        if action == "drain-pipe" and (got := re.search(r"drained ([\d,]+) bytes \((.*?)\), saved", done["text"])):
+            text += f" (the real drain read {got.group(1)} bytes: {got.group(2)})"
     ctx.snapshot = snap
     ctx.notes.setdefault("acts", []).append({"action": action, "container": cid,
                                              "targets": [t.as_dict() for t in b.targets]})

@@ -79,3 +79,13 @@ def test_killing_the_shim_is_risky_only_before_the_dumps():
     assert [r for r in t.risky(None, {}) if r.startswith("kill-shim")]
     t.acts = [dump, kill]
     assert not [r for r in t.risky(None, {}) if r.startswith("kill-shim")]
+
+
+def test_the_drain_says_what_was_copied_and_what_the_real_drain_read():
+    """The lab recording tee'd the pipe's first bytes only: the simulated drain saves those and
+    says so, and names what the real drain in the lab read."""
+    import re
+    _, _, results = walk("lab-stuck-pipe", "stuck-pipe", "stuck-pipe")
+    drain = next(r for r in results if r.step.action == "drain-pipe")
+    assert re.search(r"copied only the first [\d,]+ of the 65,536 bytes queued", drain.text), drain.text
+    assert re.search(r"the real drain read [\d,]+ bytes: ", drain.text), drain.text
