@@ -18,8 +18,8 @@ import tarfile
 import time
 from dataclasses import dataclass
 
-from ..actions.guard import start_ticks as _start_ticks
-from .engine import LabError, _alive, _comm, _read_int, _wait_gone
+from .engine import (LabError, _alive, _cgroup_members, _comm, _kill_helpers, _lab_cgroups, _mounts_under,
+                     _read_int, _remove_cgroups, _spawn_helper, _state, _wait_gone)
 
 NS = "k8s.io"
 SHIM_SOCKETS = "/run/containerd/s"      # where containerd 1.6 shims put their sockets
@@ -164,26 +164,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
     def spawn(self, name: str, shell: str) -> int:
         """A detached helper (a stalled ctr client), in its own session, killed at down."""
-        log = open(self.path(f"{name}.log"), "ab")
-        p = subprocess.Popen(["sh", "-c", shell], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                             start_new_session=True, close_fds=True)
-        log.close()
-        with open(self.path("helpers"), "a") as f:
-            f.write(f"{p.pid} {_start_ticks(p.pid)}\n")
-        return p.pid
-
-    def _kill_helpers(self) -> None:
-        try:
-            with open(self.path("helpers")) as f:
-                rows = [ln.split() for ln in f if ln.strip()]
-        except OSError:
-            return
-        for pid, start in rows:
-            if str(_start_ticks(int(pid))) == start:
-                try:
-                    os.killpg(int(pid), signal.SIGKILL)
-                except OSError:
-                    pass
+        return _spawn_helper(self.path("helpers"), self.path(f"{name}.log"), shell)
 
     def stuck_exec(self, cid: str, exec_id: str = "stuck") -> int:
         """`ctr task exec` whose output nobody reads: the client blocks writing its stdout, the
@@ -226,13 +207,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
         if pid and _alive(pid) and self.sock in _cmdline(pid).replace("\0", " ") or \
                 pid and _alive(pid) and self.path("config.toml") in _cmdline(pid):
             out.add(pid)
-        for p in _pids():
-            try:
-                with open(f"/proc/{p}/cgroup") as f:    # a zombie is dead: pid 1 reaps it
-                    if f"/{self.cgroup_parent}/" in f.read() and _state(p) != "Z":
-                        out.add(p)
-            except OSError:
-                pass
+        out.update(_cgroup_members(self.cgroup_parent))
         return sorted(out)
 
     def down(self) -> list[str]:
@@ -245,7 +220,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                     os.kill(p, signal.SIGCONT)
             except OSError:
                 pass
-        self._kill_helpers()
+        _kill_helpers(self.path("helpers"))
         if self.is_up():
             for ns in (NS, "default"):
                 try:
@@ -281,9 +256,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 os.unlink(s)
             except OSError:
                 pass
-        for m in reversed(self._mounts()):
+        for m in reversed(_mounts_under(self.dir)):
             subprocess.run(["umount", "-l", m], capture_output=True)
-        self._remove_cgroups()
+        _remove_cgroups(self.cgroup_parent)
         shutil.rmtree(self.dir, ignore_errors=True)
         return forced
 
@@ -298,31 +273,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
                 out.append(os.path.join(SHIM_SOCKETS, h))
         return out
 
-    def _mounts(self) -> list[str]:
-        try:
-            with open("/proc/self/mountinfo") as f:
-                return [ln.split()[4] for ln in f if ln.split()[4].startswith(self.dir + "/")]
-        except OSError:
-            return []
-
-    def _remove_cgroups(self) -> None:
-        for ctl in os.listdir("/sys/fs/cgroup") if os.path.isdir("/sys/fs/cgroup") else ():
-            top = os.path.join("/sys/fs/cgroup", ctl, self.cgroup_parent)
-            if not os.path.isdir(top) or os.path.islink(os.path.join("/sys/fs/cgroup", ctl)):
-                continue
-            for root, dirs, _ in sorted(os.walk(top), key=lambda t: -len(t[0])):
-                try:
-                    os.rmdir(root)
-                except OSError:
-                    pass
-
     def leftovers(self) -> list[str]:
         left = [f"process {p} ({_comm(p)})" for p in self.processes()]
-        left += [f"mount {m}" for m in self._mounts()]
-        for ctl in os.listdir("/sys/fs/cgroup") if os.path.isdir("/sys/fs/cgroup") else ():
-            top = os.path.join("/sys/fs/cgroup", ctl, self.cgroup_parent)
-            if os.path.isdir(top) and not os.path.islink(os.path.join("/sys/fs/cgroup", ctl)):
-                left.append(f"cgroup {top}")
+        left += [f"mount {m}" for m in _mounts_under(self.dir)]
+        left += [f"cgroup {top}" for top in _lab_cgroups(self.cgroup_parent)]
         if os.path.exists(self.dir):
             left.append(f"directory {self.dir}")
         return left
@@ -347,15 +301,3 @@ def _argv0(pid: int) -> str:
 def _ppid(pid: int) -> int:
     with open(f"/proc/{pid}/stat") as f:
         return int(f.read().rsplit(")", 1)[1].split()[1])
-
-
-def _state(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "?"
-
-
-def start_ticks(pid: int):
-    return _start_ticks(pid)

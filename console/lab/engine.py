@@ -288,6 +288,47 @@ def _mounts_under(d: str) -> list[str]:
     return out
 
 
+def _cgroup_members(parent: str) -> list[int]:
+    """Live processes in cgroup parent PARENT (a zombie is dead: pid 1 reaps it)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cgroup") as f:
+                if f"/{parent}/" in f.read() and _state(int(name)) != "Z":
+                    out.append(int(name))
+        except OSError:
+            pass
+    return out
+
+
+def _spawn_helper(helpers: str, log_path: str, shell: str, env: dict | None = None) -> int:
+    """`sh -c SHELL` detached in its own session, recorded (pid, start) in the file HELPERS."""
+    log = open(log_path, "ab")
+    p = subprocess.Popen(["sh", "-c", shell], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                         env=env, start_new_session=True, close_fds=True)
+    log.close()
+    with open(helpers, "a") as f:
+        f.write(f"{p.pid} {_start_ticks(p.pid)}\n")
+    return p.pid
+
+
+def _kill_helpers(helpers: str) -> None:
+    """SIGKILL the sessions recorded in HELPERS whose pid still has its recorded start."""
+    try:
+        with open(helpers) as f:
+            rows = [ln.split() for ln in f if ln.strip()]
+    except OSError:
+        return
+    for pid, start in rows:
+        if str(_start_ticks(int(pid))) == start:
+            try:
+                os.killpg(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def _lab_cgroups(parent: str) -> list[str]:
     out = []
     base = "/sys/fs/cgroup"

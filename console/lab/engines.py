@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 from .catalog import ENGINE_FAULTS
 from .containerd_engine import ContainerdLab
 from .engine import DEFAULT_DIR, LabError
+from .faults import _wait
+from .faults import oom_kills as _oom_kills
 from .podman_engine import PodmanLab
 
 FAULTS = ENGINE_FAULTS
@@ -71,29 +72,6 @@ def inject(lab, fault: str) -> str:
     elif fault == "paused":
         lab.podman("pause", "hc-" + fault, timeout=30)
     return cid if fault != "baseline" else ""
-
-
-def _oom_kills(cgroup: str) -> int:
-    """The oom_kill count of a memory cgroup (v1 memory.oom_control, v2 memory.events)."""
-    for path in (f"/sys/fs/cgroup/memory{cgroup}/memory.oom_control", f"/sys/fs/cgroup{cgroup}/memory.events"):
-        try:
-            with open(path) as f:
-                for line in f:
-                    k, _, v = line.partition(" ")
-                    if k == "oom_kill":
-                        return int(v)
-        except OSError:
-            continue
-    return 0
-
-
-def _wait(pred, seconds: float, what: str):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.2)
-    raise LabError(f"fault did not take: {what}")
 
 
 def status(lab) -> str:

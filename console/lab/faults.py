@@ -137,14 +137,18 @@ def _container_pids(cid: str) -> list[int]:
 
 
 def _oom_kills(lab: Lab, cid: str) -> int:
-    for base in (f"/sys/fs/cgroup/memory/{lab.cgroup_parent}", f"/sys/fs/cgroup/{lab.cgroup_parent}"):
-        for fname in ("memory.oom_control", "memory.events"):
-            try:
-                with open(f"{base}/{cid}/{fname}") as f:
-                    for line in f:
-                        k, _, v = line.partition(" ")
-                        if k == "oom_kill":
-                            return int(v)
-            except OSError:
-                continue
+    return oom_kills(f"/{lab.cgroup_parent}/{cid}")
+
+
+def oom_kills(cgroup: str) -> int:
+    """The oom_kill count of memory cgroup CGROUP (v1 memory.oom_control, v2 memory.events)."""
+    for path in (f"/sys/fs/cgroup/memory{cgroup}/memory.oom_control", f"/sys/fs/cgroup{cgroup}/memory.events"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    k, _, v = line.partition(" ")
+                    if k == "oom_kill":
+                        return int(v)
+        except OSError:
+            continue
     return 0

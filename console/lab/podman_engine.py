@@ -11,9 +11,9 @@ import signal
 import subprocess
 from dataclasses import dataclass
 
-from ..actions.guard import start_ticks as _start_ticks
-from .containerd_engine import _cmdline, _pids, _state
-from .engine import LabError, _comm, _wait_gone
+from .containerd_engine import _cmdline, _pids
+from .engine import (LabError, _cgroup_members, _comm, _kill_helpers, _lab_cgroups, _mounts_under,
+                     _remove_cgroups, _spawn_helper, _state, _wait_gone)
 
 IMAGE = "hc-busybox:lab"
 
@@ -88,13 +88,7 @@ cni_plugin_dirs = ["{d}/cni"]
             return int(f.read().strip())
 
     def spawn(self, name: str, shell: str) -> int:
-        log = open(self.path(f"{name}.log"), "ab")
-        p = subprocess.Popen(["sh", "-c", shell], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                             env=self.env(), start_new_session=True, close_fds=True)
-        log.close()
-        with open(self.path("helpers"), "a") as f:
-            f.write(f"{p.pid} {_start_ticks(p.pid)}\n")
-        return p.pid
+        return _spawn_helper(self.path("helpers"), self.path(f"{name}.log"), shell, env=self.env())
 
     def stuck_exec(self, name: str) -> int:
         """`podman exec` whose output nobody reads: the exec's conmon blocks on the attach
@@ -103,19 +97,8 @@ cni_plugin_dirs = ["{d}/cni"]
                           f"sh -c 'yes | head -c 50000000' | sleep 1000000")
 
     def processes(self) -> list[int]:
-        out = []
-        for p in _pids():
-            cmd = _cmdline(p)
-            if _comm(p) == "conmon" and f"{self.dir}/" in cmd:
-                out.append(p)
-                continue
-            try:
-                with open(f"/proc/{p}/cgroup") as f:    # a zombie is dead: pid 1 reaps it
-                    if f"/{self.cgroup_parent}/" in f.read() and _state(p) != "Z":
-                        out.append(p)
-            except OSError:
-                pass
-        return sorted(out)
+        out = {p for p in _pids() if _comm(p) == "conmon" and f"{self.dir}/" in _cmdline(p)}
+        return sorted(out | set(_cgroup_members(self.cgroup_parent)))
 
     def down(self) -> list[str]:
         forced: list[str] = []
@@ -124,14 +107,7 @@ cni_plugin_dirs = ["{d}/cni"]
         for p in self.processes():
             if _state(p) in ("T", "t"):
                 os.kill(p, signal.SIGCONT)
-        try:
-            with open(self.path("helpers")) as f:
-                for ln in f:
-                    pid, start = ln.split()
-                    if str(_start_ticks(int(pid))) == start:
-                        os.killpg(int(pid), signal.SIGKILL)
-        except OSError:
-            pass
+        _kill_helpers(self.path("helpers"))
         if os.path.exists(self.path("containers.conf")):
             self.podman("rm", "-f", "-a", "-t", "0", timeout=60, check=False)
         for p in self.processes():          # conmons exit once their container is gone
@@ -144,30 +120,16 @@ cni_plugin_dirs = ["{d}/cni"]
             except OSError:
                 pass
             _wait_gone(p, 5)
-        for m in reversed(self._mounts()):
+        for m in reversed(_mounts_under(self.dir)):
             subprocess.run(["umount", "-l", m], capture_output=True)
-        for ctl in os.listdir("/sys/fs/cgroup") if os.path.isdir("/sys/fs/cgroup") else ():
-            top = os.path.join("/sys/fs/cgroup", ctl, self.cgroup_parent)
-            if os.path.isdir(top) and not os.path.islink(os.path.join("/sys/fs/cgroup", ctl)):
-                for root, _, _ in sorted(os.walk(top), key=lambda t: -len(t[0])):
-                    try:
-                        os.rmdir(root)
-                    except OSError:
-                        pass
+        _remove_cgroups(self.cgroup_parent)
         shutil.rmtree(self.dir, ignore_errors=True)
         return forced
 
-    def _mounts(self) -> list[str]:
-        with open("/proc/self/mountinfo") as f:
-            return [ln.split()[4] for ln in f if ln.split()[4].startswith(self.dir + "/")]
-
     def leftovers(self) -> list[str]:
         left = [f"process {p} ({_comm(p)})" for p in self.processes()]
-        left += [f"mount {m}" for m in self._mounts()]
-        for ctl in os.listdir("/sys/fs/cgroup") if os.path.isdir("/sys/fs/cgroup") else ():
-            top = os.path.join("/sys/fs/cgroup", ctl, self.cgroup_parent)
-            if os.path.isdir(top) and not os.path.islink(os.path.join("/sys/fs/cgroup", ctl)):
-                left.append(f"cgroup {top}")
+        left += [f"mount {m}" for m in _mounts_under(self.dir)]
+        left += [f"cgroup {top}" for top in _lab_cgroups(self.cgroup_parent)]
         if os.path.exists(self.dir):
             left.append(f"directory {self.dir}")
         return left
