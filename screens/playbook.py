@@ -39,8 +39,9 @@ class PlaybookScreen(Screen):
 
     def __init__(self, playbook: Playbook, ctx: RunContext, training: bool):
         super().__init__()
-        self.playbook, self.ctx, self.training = playbook, ctx, training
+        self.ctx, self.training = ctx, training
         self.walk = Walk(playbook, ctx)
+        self.playbook = self.walk.pb          # in the words of the container's engine (crictl, ctr)
         self.status: dict[int, str] = {}
         self.result = None
         self.waiting = False                  # a host-changing step waits for the operator

@@ -169,7 +169,7 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
     if (f := cls.get("frozen-cgroup")):
         e = f.evidence
         by = e.get("frozen_by")
-        out.append(link(f"freezer cgroup {', '.join(by)} is {e.get('freezer')} (not a docker pause)" if by else
+        out.append(link(f"freezer cgroup {', '.join(by)} is {e.get('freezer')} (not a pause the runtime made)" if by else
                         "a freezer cgroup froze it (not named in this data: threads in __refrigerator)",
                         "cgroup freezer files" if by else "/proc wchan", {"frozen_by": by},
                         kind="observed" if by else "inferred"))

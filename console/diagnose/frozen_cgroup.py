@@ -61,7 +61,7 @@ def detect(h: History) -> list[Finding]:
             names = ", ".join(who(p) for p in runtime[:4])
             pend = [p for p in runtime if ev.kill_pending(p)]
             summary = (f"{names} {'is' if len(runtime) == 1 else 'are'} frozen by {where} "
-                       f"({state}{', not a docker pause' if cid else ''}): in D, not T; it cannot run, answer, "
+                       f"({state}{', not a pause its runtime made' if cid else ''}): in D, not T; it cannot run, answer, "
                        f"reap or dump stacks, and signals (SIGKILL too) stay pending until that cgroup is thawed"
                        + (f"; a SIGKILL is already pending on {', '.join(str(p.pid) for p in pend)}" if pend else ""))
         else:
@@ -72,6 +72,6 @@ def detect(h: History) -> list[Finding]:
         out.append(Finding(
             cls=CLASS, severity=severity, container=cid, pids=[p.pid for p in runtime + tasks], playbook=CLASS,
             summary=summary,
-            evidence={"freezer": state, "frozen_by": cgs, "docker_paused": paused_by_runtime(c),
+            evidence={"freezer": state, "frozen_by": cgs, "paused_by_runtime": paused_by_runtime(c),
                       "runtime": [_item(p) for p in runtime], "tasks": [_item(p) for p in tasks][:20]}))
     return out

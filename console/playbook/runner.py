@@ -74,6 +74,9 @@ class Walk:
     def next(self) -> StepResult:
         step, res = self.step, self.result
         r = _step(step, self.ctx, self.index)
+        if step.kind in ("check", "verify"):      # conditions speak Docker: say it in the engine's words
+            from .engines import words
+            r.text = words(r.text, self.ctx.notes.get("engine", "docker"), self.ctx.notes.get("namespace"))
         res.steps.append(r)
         self.index += 1
         self.ctx.say(f"[{r.status}] {step.kind}: {r.text}")
