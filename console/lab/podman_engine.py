@@ -38,8 +38,11 @@ class PodmanLab:
         if not exe:
             raise LabError("no podman: apt-get install podman")
         try:
+            # in the lab's directory: conmon leaves files in its working directory (an `oom`
+            # file after an OOM kill), which must not land in the caller's
             r = subprocess.run([exe, *args], capture_output=True, timeout=timeout, env=self.env(),
-                               input=input, stdin=None if input is not None else subprocess.DEVNULL)
+                               input=input, stdin=None if input is not None else subprocess.DEVNULL,
+                               cwd=self.dir if os.path.isdir(self.dir) else None)
         except subprocess.TimeoutExpired:
             raise LabError(f"podman {' '.join(args[:3])} did not return in {timeout:.0f}s") from None
         if check and r.returncode != 0:

@@ -114,3 +114,4 @@ def test_oom_kill_under_conmon(podman):
     f = on(diagnose(), cid)["oom-kill"]
     assert "memory limit 16 MiB" in f["summary"], f["summary"]
     assert f["evidence"]["memory"][0]["oom_kill"] >= 1
+    assert not os.path.exists("oom"), "conmon's oom file landed in the caller's directory"
