@@ -17,6 +17,23 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+# Tiers (`-m`): a test is marked by the fixtures it uses, so no test can forget its mark.
+#   engine     a real container engine (the Docker, containerd or podman lab): root, minutes
+#   root       root, but no engine (signals to other users' processes, cgroups, kprobes)
+#   toolchain  builds Go programs (Go toolchains from Debian and PyPI, cached between runs)
+# The quick tier (tests/run.sh --quick) is `not engine and not root and not toolchain`.
+MARKS = {"lab": ("engine", "root"), "ctrd": ("engine", "root"), "podman": ("engine", "root"),
+         "frozen_shim": ("engine", "root"), "root": ("root",), "go": ("toolchain",),
+         "crio": ("toolchain",)}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            for mark in MARKS.get(fixture, ()):
+                item.add_marker(mark)
+
+
 @pytest.fixture
 def root():
     need(os.geteuid() == 0, "needs root (run as root, as CI does)")

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Set up everything the tests need on a fresh Debian machine, then run the whole suite
-# against what users install: a wheel built from this checkout, installed (not editable)
-# in a fresh virtualenv. Needs root for the apt step (and for the root/engine tests, which
-# skip outside CI otherwise). Extra arguments go to pytest, e.g.  bash tests/run.sh -k pipe
+# Set up everything the tests need on a fresh Debian machine, then run the suite against
+# what users install: a wheel built from this checkout, installed (not editable) in a
+# virtualenv. Needs root for the apt step (and for the root/engine tests, which skip outside
+# CI otherwise). Extra arguments go to pytest, e.g.  bash tests/run.sh -k pipe
+#
+#   bash tests/run.sh            the whole suite (what CI and the README run)
+#   bash tests/run.sh --quick    the quick tier: tests/unit and tests/ui (parsing, detectors,
+#                                recordings, UI and snapshots); no engine, no root, no Go
+#                                toolchain, no apt; run it before every commit
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=0
+if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
 
 # gcc: test helper binary; lsof/procps: benchmark peers; docker.io + busybox-static: the lab
 # engine and its image; strace: playbook terminal steps; containerd + runc: the Docker-less
@@ -12,7 +19,7 @@ cd "$(dirname "$0")/.."
 # monitor on a real conmon (tests/integration/test_podman_lab.py).
 pkgs=(gcc lsof procps docker.io busybox-static strace golang-go prometheus-node-exporter prometheus containerd runc podman conmon)
 missing=()
-for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+((quick)) || for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
@@ -31,9 +38,24 @@ cp -r pyproject.toml setup.py README.md console screens playbooks "$work/src/"
 find "$work/src" -name __pycache__ -prune -exec rm -rf {} +
 find "$work/src" -name '*.so' -delete          # the C scanner is built by the wheel, never copied in
 python3 -m pip wheel -q --disable-pip-version-check --no-deps -w "$work" "$work/src" </dev/null
-rm -rf "$venv"
-python3 -m venv "$venv"
-"$venv/bin/python" -m pip install -q --disable-pip-version-check "$(ls "$work"/hangconsole-*.whl)[test]" </dev/null
+# The virtualenv is made again only when what it depends on changed (the declared
+# dependencies, the Python); the wheel itself is reinstalled on every run.
+key=$( (cat pyproject.toml setup.py; python3 --version) | sha256sum | cut -c1-16)
+wheel=$(ls "$work"/hangconsole-*.whl)
+if [ "$(cat "$venv/.deps-key" 2>/dev/null)" = "$key" ] && [ -x "$venv/bin/python" ]; then
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel" </dev/null
+else
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel[test]" </dev/null
+  echo "$key" > "$venv/.deps-key"
+fi
 
 export PATH="$venv/bin:$PATH" TZ=UTC TEXTUAL_ANIMATIONS=none HANGCONSOLE_TEST_INSTALLED=1
+if ((quick)); then
+  # two workers, one test file each at a time (the snapshot tests share a fixed incident path)
+  "$venv/bin/python" -m pytest -p no:cacheprovider -m "not engine and not root and not toolchain" \
+    -n 2 --dist loadfile tests/unit tests/ui "$@"
+  exit
+fi
 "$venv/bin/python" -m pytest -p no:cacheprovider "$@"

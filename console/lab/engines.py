@@ -9,12 +9,11 @@ import signal
 from .catalog import ENGINE_FAULTS
 from .containerd_engine import ContainerdLab
 from .engine import DEFAULT_DIR, LabError
-from .faults import _wait
-from .faults import oom_kills as _oom_kills
+from .faults import HOG, wait_oom_kill
+from .faults import oom_kills as _oom_kills  # noqa: F401 - tests read the count
 from .podman_engine import PodmanLab
 
 FAULTS = ENGINE_FAULTS
-HOG = ["sh", "-c", "head -c 100000000 /dev/zero | tail; sleep 1000000"]   # tail holds it all: OOM at 16 MiB
 MIB16 = 16 << 20
 
 
@@ -44,7 +43,7 @@ def inject(lab, fault: str) -> str:
     if engine == "containerd":
         if fault == "oom-kill":             # the app's own limit, as a pod spec's limits.memory
             pod = lab.pod(app_cmd=HOG, app_memory_limit=MIB16)
-            _wait(lambda: _oom_kills(lab.cgroup(pod["uid"], pod["app"])), 30, "an OOM kill in the app")
+            wait_oom_kill(lab.cgroup(pod["uid"], pod["app"]))
             return pod["app"]
         pod = lab.pod()
         if fault == "stopped-shim":
@@ -62,7 +61,7 @@ def inject(lab, fault: str) -> str:
         return ""
     if fault == "oom-kill":
         cid = lab.run("hc-" + fault, HOG, "--memory", "16m", "--memory-swap", "16m")
-        _wait(lambda: _oom_kills(f"/{lab.cgroup_parent}/libpod-{cid}"), 30, "an OOM kill in the container")
+        wait_oom_kill(f"/{lab.cgroup_parent}/libpod-{cid}")
         return cid
     cid = lab.run("hc-" + fault, ["sleep", "1000000"])
     if fault == "stopped-shim":

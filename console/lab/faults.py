@@ -98,17 +98,55 @@ def _pids_exhausted(lab: Lab) -> str:
     return cid
 
 
+# One process allocates 64 MiB and touches all of it in a single read(2) from /dev/zero: under
+# a 16 MiB limit the kernel OOM-kills it within a second, every time. (The hog before, `head
+# -c 100000000 /dev/zero | tail`, grew tail's buffer 8 KiB per read through a pipe, and now and
+# then was not killed within 10-30 s; see docs/testing.md.)
+HOG_CMD = "dd if=/dev/zero of=/dev/null bs=64M count=1"
+HOG = ["sh", "-c", HOG_CMD + "; exec sleep 1000000"]
+
+
+def wait_oom_kill(cgroup: str, seconds: float = 30) -> int:
+    """The oom_kill count of CGROUP once the hog is killed; a LabError that says what the
+    cgroup held and used if it is not."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        n = oom_kills(cgroup)
+        if n:
+            return n
+        time.sleep(0.1)
+    raise LabError(f"no OOM kill in {cgroup} within {seconds:.0f} s: {_memcg_state(cgroup)}")
+
+
+def _memcg_state(cgroup: str) -> str:
+    base = f"/sys/fs/cgroup/memory{cgroup}" if os.path.isdir(f"/sys/fs/cgroup/memory{cgroup}") else f"/sys/fs/cgroup{cgroup}"
+    out = []
+    for f in ("memory.usage_in_bytes", "memory.limit_in_bytes", "memory.current", "memory.max", "memory.failcnt"):
+        try:
+            with open(f"{base}/{f}") as fh:
+                out.append(f"{f} {fh.read().strip()}")
+        except OSError:
+            pass
+    try:
+        with open(f"{base}/cgroup.procs") as fh:
+            pids = fh.read().split()
+    except OSError:
+        pids = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                st = fh.read()
+            with open(f"/proc/{pid}/wchan") as fh:
+                out.append(f"{pid} {st[st.index('(') + 1:st.rindex(')')]} {st[st.rindex(')') + 2]} {fh.read()}")
+        except (OSError, ValueError):
+            pass
+    return "; ".join(out) or "(cgroup gone)"
+
+
 def _oom_kill(lab: Lab) -> str:
     name = "hc-oom-kill"
-    cid = _run(lab, name, "--memory", "16m", "--memory-swap", "16m",
-               cmd=["sh", "-c", "head -c 100000000 /dev/zero | tail; sleep 1000000"])
-    for _ in range(2):                  # now and then the first hog is not killed: run it again
-        try:
-            _wait(lambda: _oom_kills(lab, cid), 10, "an OOM kill in hc-oom-kill")
-            return cid
-        except LabError:
-            lab.docker("exec", "-d", name, "sh", "-c", "head -c 100000000 /dev/zero | tail", check=False, timeout=30)
-    _wait(lambda: _oom_kills(lab, cid), 10, "an OOM kill in hc-oom-kill")
+    cid = _run(lab, name, "--memory", "16m", "--memory-swap", "16m", cmd=HOG)
+    wait_oom_kill(f"/{lab.cgroup_parent}/{cid}")
     return cid
 
 

@@ -20,7 +20,7 @@ def test_oom_kill_linked_to_its_container_with_limit_and_age(lab):
     cid, report, _ = fault(lab, "oom-kill")
     f = on(report, cid)["oom-kill"]
     root = f["causes"][0]
-    assert root["text"].startswith("OOM kill of tail "), root
+    assert root["text"].startswith("OOM kill of dd "), root
     assert "container memory limit 16 MiB" in root["text"] and " ago" in root["text"]
     assert root["kind"] == "observed" and root["source"] == "kernel log"
     assert cid in root["evidence"]["memcg"] and root["evidence"]["limit"] == 16 * 2**20

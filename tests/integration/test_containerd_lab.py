@@ -191,12 +191,11 @@ def test_paused_pod_container_is_deliberate_not_frozen(ctrd):
 def test_oom_kill_in_a_pod_container(ctrd):
     """The app's own 16 MiB limit (limits.memory), a hog: oom-kill named on that container,
     with its limit, read from the memory cgroup under /kubepods/."""
-    from hangconsole.lab.engines import HOG, MIB16, _oom_kills
+    from hangconsole.lab.engines import MIB16
+    from hangconsole.lab.faults import HOG, wait_oom_kill
     pod = ctrd.pod(name="hog", uid="0c0ffee0-1ab5-4e11-9d00-000000000002", sandbox="hogsandbox0",
                    app="hog0ctr", app_cmd=HOG, app_memory_limit=MIB16)
-    deadline = time.monotonic() + 30
-    while not _oom_kills(ctrd.cgroup(pod["uid"], "hog0ctr")) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    assert wait_oom_kill(ctrd.cgroup(pod["uid"], "hog0ctr")) == 1      # raises, saying why, if not
     report = diagnose(ctrd)
     f = on(report, "hog0ctr")["oom-kill"]
     assert "memory limit 16 MiB" in f["summary"], f["summary"]

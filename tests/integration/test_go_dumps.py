@@ -69,7 +69,23 @@ def go(request, tmp_path_factory):
     version = goprogs.version_of(binary)
     out = tmp_path_factory.mktemp(f"go{version}")
     hangs = goprogs.build(binary, str(out))
-    return binary, version, {m: _run(hangs, m, str(out)) for m in MODES}
+    return binary, version, {m: _dump(hangs, m, str(out), goprogs.key(binary)) for m in MODES}
+
+
+def _dump(binary: str, mode: str, cwd: str, key: str) -> str:
+    """_run's dump, kept in the cache by the program's key: the same program and Go version
+    print the same kind of dump, so a later run reads it instead of running it again."""
+    path = os.path.join(goprogs.CACHE, "dumps", key, mode + ".txt")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    text = _run(binary, mode, cwd)
+    if "goroutine" in text:                  # only a dump is kept: a failed run is run again
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".part", "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(path + ".part", path)
+    return text
 
 
 def _at_least(version: str, minor: int) -> bool:

@@ -106,11 +106,9 @@ def test_podman_pause_is_a_freeze_no_api_explains(podman):
 
 
 def test_oom_kill_under_conmon(podman):
-    from hangconsole.lab.engines import HOG, _oom_kills
+    from hangconsole.lab.faults import HOG, wait_oom_kill
     cid = podman.run("hog0", HOG, "--memory", "16m", "--memory-swap", "16m")
-    deadline = time.monotonic() + 30
-    while not _oom_kills(f"/{podman.cgroup_parent}/libpod-{cid}") and time.monotonic() < deadline:
-        time.sleep(0.2)
+    assert wait_oom_kill(f"/{podman.cgroup_parent}/libpod-{cid}") == 1      # raises, saying why, if not
     f = on(diagnose(), cid)["oom-kill"]
     assert "memory limit 16 MiB" in f["summary"], f["summary"]
     assert f["evidence"]["memory"][0]["oom_kill"] >= 1

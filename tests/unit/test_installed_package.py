@@ -10,7 +10,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"console": "hangconsole", "screens": "hangconsole.screens"}
@@ -37,15 +36,27 @@ def test_every_source_folder_is_a_package():
             assert (d / "__init__.py").exists(), f"{d.relative_to(ROOT)} has no __init__.py"
 
 
-@pytest.mark.parametrize("name", modules())
-def test_module_imports_from_the_installed_package(name):
-    if name.endswith(".__main__"):               # importing it would run the command
-        where = Path(importlib.util.find_spec(name).origin).resolve()
-    else:
-        where = Path(importlib.import_module(name).__file__).resolve()
-    if os.environ.get("HANGCONSOLE_TEST_INSTALLED"):
-        assert ROOT not in where.parents, f"{name} was imported from the checkout, not the wheel: {where}"
-        assert str(where).startswith(sys.prefix), f"{name} is not in the test virtualenv: {where}"
+def test_every_module_imports_from_the_installed_package():
+    """One test for all modules: it lists every module that fails to import or that came
+    from the checkout instead of the wheel, not just the first."""
+    names = modules()
+    assert len(names) > 100 and "hangconsole.cli" in names and "hangconsole.screens.app" in names
+    bad = []
+    for name in names:
+        try:
+            if name.endswith(".__main__"):           # importing it would run the command
+                where = Path(importlib.util.find_spec(name).origin).resolve()
+            else:
+                where = Path(importlib.import_module(name).__file__).resolve()
+        except Exception as e:                     # noqa: BLE001 - every failure is listed
+            bad.append(f"{name}: {type(e).__name__}: {e}")
+            continue
+        if os.environ.get("HANGCONSOLE_TEST_INSTALLED"):
+            if ROOT in where.parents:
+                bad.append(f"{name}: imported from the checkout, not the wheel: {where}")
+            elif not str(where).startswith(sys.prefix):
+                bad.append(f"{name}: not in the test virtualenv: {where}")
+    assert not bad, "\n".join(bad)
 
 
 def test_the_command_is_the_installed_one():
