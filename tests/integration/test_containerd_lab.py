@@ -33,9 +33,14 @@ def ctrd():
     assert lab.leftovers() == [], "containerd lab down left something behind"
 
 
+# Two samples 5 s apart: what "stuck" and "pending" need (history.STUCK_AFTER); no class here
+# needs the 10 s of zombies. diagnose's defaults (3 samples over 10 s) are proven in test_lab.py.
+SAMPLING = ("--samples", "2", "--interval", "5")
+
+
 def diagnose(lab, *extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "CONTAINERD_ADDRESS")}
-    r = subprocess.run([EXE, "diagnose", "--json", "--no-docker", "--containerd-address", lab.sock, *extra],
+    r = subprocess.run([EXE, "diagnose", "--json", "--no-docker", "--containerd-address", lab.sock, *SAMPLING, *extra],
                        capture_output=True, text=True, timeout=120, env=env)
     report = json.loads(r.stdout)
     assert r.returncode == report["exit"], r.stderr

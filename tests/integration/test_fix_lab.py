@@ -15,7 +15,12 @@ EXE = shutil.which("hangconsole") or "hangconsole"
 
 
 def hc(lab: Lab, *args, timeout: float = 240):
+    """The installed command against the lab. `fix` and `diagnose` sample twice 5 s apart
+    (what "stuck" needs, history.STUCK_AFTER) unless a test says otherwise; the defaults
+    (3 samples over 10 s, what zombies need) are proven in test_lab.py."""
     env = dict(os.environ, DOCKER_HOST=lab.docker_host)
+    if args and args[0] in ("fix", "diagnose") and "--samples" not in args:
+        args = (*args, "--samples", "2", "--interval", "5")
     return subprocess.run([EXE, *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 

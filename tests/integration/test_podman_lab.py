@@ -35,7 +35,9 @@ def podman():
 
 def diagnose() -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
-    r = subprocess.run([EXE, "diagnose", "--json", "--no-docker"], capture_output=True, text=True,
+    # two samples 5 s apart: what "stuck" needs; the defaults are proven in test_lab.py
+    r = subprocess.run([EXE, "diagnose", "--json", "--no-docker", "--samples", "2", "--interval", "5"],
+                       capture_output=True, text=True,
                        timeout=120, env=env)
     report = json.loads(r.stdout)
     assert r.returncode == report["exit"], r.stderr
