@@ -13,6 +13,7 @@ import textwrap
 import time
 
 from . import __version__
+from .safetext import InertStream, json_dumps
 
 EXIT_USAGE = 64      # bad arguments or input (sysexits EX_USAGE / EX_DATAERR family)
 EXIT_DATA = 65
@@ -249,8 +250,7 @@ def cmd_snapshot(args) -> int:
         src.close()
     if args.json:
         import json
-        json.dump(codec.encode(snap), sys.stdout, indent=1)
-        print()
+        print(json_dumps(codec.encode(snap), indent=1))
     else:
         print(text_report(snap))
     return 0
@@ -292,8 +292,7 @@ def cmd_diagnose(args) -> int:
     if reason and code < 2:
         status, code = "UNKNOWN", 3
     if args.json:
-        json.dump(report.as_json(history, findings, status, code, reason), sys.stdout, indent=1)
-        print()
+        print(json_dumps(report.as_json(history, findings, status, code, reason), indent=1))
     else:
         print(report.as_text(history, findings, status, reason))
     return code
@@ -354,7 +353,9 @@ def cmd_stacks(args) -> int:
             raise CliError(f"{path}: {e}", EXIT_DATA) from None
     if tui:
         from .screens.stacks import StacksApp
-        StacksApp(list(args.files)).run()
+        app = StacksApp(list(args.files))
+        app.run()
+        return _after_app(app)
     return 0
 
 
@@ -458,13 +459,15 @@ def cmd_train(args) -> int:
         return 0
     from .screens.app import HangConsoleApp, _incident_dumps
     if not args.incident:
-        HangConsoleApp(None, pick_incident=True, reveal=args.reveal).run()
-        return 0
+        app = HangConsoleApp(None, pick_incident=True, reveal=args.reveal)
+        app.run()
+        return _after_app(app)
     from .sources import ReplaySource
     from .training import TrainingSession
     src = ReplaySource(_open_recording(inc.path))
-    HangConsoleApp(src, training=TrainingSession(inc), stack_files=_incident_dumps(inc.name)).run()
-    return 0
+    app = HangConsoleApp(src, training=TrainingSession(inc), stack_files=_incident_dumps(inc.name))
+    app.run()
+    return _after_app(app)
 
 
 def cmd_report(args) -> int:
@@ -491,12 +494,29 @@ def cmd_console(args) -> int:
         raise CliError("the console needs a terminal; use `hangconsole snapshot --replay` for text output",
                        EXIT_USAGE)
     from .screens.app import HangConsoleApp
-    HangConsoleApp(source, interval=args.interval, stack_files=_stack_files(source)).run()
+    app = HangConsoleApp(source, interval=args.interval, stack_files=_stack_files(source))
+    app.run()
     source.close()
-    return 0
+    return _after_app(app)
+
+
+def _after_app(app) -> int:
+    """The terminal is restored by now: a crash is one line, with where its report is."""
+    if app.crash is None:
+        return app.return_code or 0
+    from .crash import EXIT_CRASH
+    error, path = app.crash
+    print(f"hangconsole: the console failed ({type(error).__name__}: {str(error)[:200]}); "
+          f"crash report: {path or 'could not be saved'}", file=sys.stderr)
+    return EXIT_CRASH
 
 
 def main(argv: list[str] | None = None) -> int:
+    # host text is data: whatever a command prints passes the one filter (the console itself
+    # draws through Textual's own stream, sys.__stderr__, and renders host text as Text)
+    if not isinstance(sys.stdout, InertStream):
+        sys.stdout = InertStream(sys.stdout)
+        sys.stderr = InertStream(sys.stderr, keep_cr=True)
     args = _parser().parse_args(argv)
     commands = {"record": cmd_record, "snapshot": cmd_snapshot, "diagnose": cmd_diagnose,
                 "lab": cmd_lab, "stacks": cmd_stacks, "playbooks": cmd_playbooks, "fix": cmd_fix,

@@ -7,6 +7,8 @@ import os
 import time
 
 from .actions.incident import Incident
+from .safetext import markdown as md
+from .safetext import markdown_code as code
 
 
 def _t(epoch: float) -> str:
@@ -34,7 +36,7 @@ def _with_drained(chain: list[dict], drained, fd: dict) -> list[dict]:
     if not mine or any(c["source"] == "drained file" for c in chain):
         return chain
     links = [{"text": f"{'Go abort' if is_go_abort(found) else 'error'} in the drained bytes of {pid}: "
-                      f"{headline(found)} (`{name}`)", "kind": "observed", "source": "drained file"}
+                      f"{headline(found)} ({name})", "kind": "observed", "source": "drained file"}
              for name, found, pid in mine]
     at = next((i for i, c in enumerate(chain) if "pipe full" in c["text"]), len(chain))
     return chain[:at] + links + chain[at:]
@@ -53,26 +55,26 @@ def write(incident: Incident) -> str:
         lines.append("No finding recorded.")
     chains: list[str] = []
     for fd in findings.get("findings", []):
-        lines.append(f"- **{fd['class']}** ({fd['severity']}) on `{(fd.get('container') or 'host')[:12]}`: "
-                     f"{fd['summary']}")
+        lines.append(f"- **{md(fd['class'])}** ({md(fd['severity'])}) on {code((fd.get('container') or 'host')[:12])}: "
+                     f"{md(fd['summary'])}")
         chain = _with_drained(fd.get("causes") or [], drained, fd)
         text = " -> ".join(c["text"] for c in chain)
         if chain and text not in chains:
             chains.append(text)
             lines.append("  - causal chain, root first:")
             for i, c in enumerate(chain):
-                lines.append(f"    {i + 1}. {c['text']} ({c['kind']}; {c['source']})")
+                lines.append(f"    {i + 1}. {md(c['text'])} ({md(c['kind'])}; {md(c['source'])})")
         elif chain:
             lines.append("  - causal chain: as above")
         for key, val in (fd.get("evidence") or {}).items():
             if val not in (None, [], {}):
-                lines.append(f"  - {key.replace('_', ' ')}: `{json.dumps(val)[:300]}`")
+                lines.append(f"  - {md(key.replace('_', ' '))}: {code(json.dumps(val), 300)}")
     lines += ["", "## Timeline (audit log)", "", "| time | user | action | target | result |", "|---|---|---|---|---|"]
     for a in incident.audit_lines():
         tgt = a.get("target") or {}
         target = f"{tgt.get('comm', '')} {tgt.get('pid', '')} (start {tgt.get('start_ticks', '')})" if tgt else ""
-        lines.append(f"| {_t(a['time'])} | {a['user']} | {a['action']}{' (dry run)' if a.get('dry_run') else ''} "
-                     f"| {target} | {a['result']} |")
+        lines.append(f"| {_t(a['time'])} | {md(a['user'])} | {md(a['action'])}{' (dry run)' if a.get('dry_run') else ''} "
+                     f"| {md(target)} | {md(a['result'])} |")
     lines += ["", "## Files", ""]
     for f in sorted(os.listdir(incident.path)):
         if f in ("report.md",):
@@ -81,7 +83,7 @@ def write(incident: Incident) -> str:
         kind = ("evidence snapshot (replay with `hangconsole --replay`)" if f.startswith("evidence-")
                 else "drained pipe data, every byte" if f.startswith("drained-")
                 else "goroutine dump (`hangconsole stacks`)" if f.startswith("stacks-") else "")
-        lines.append(f"- `{f}` ({size} bytes){': ' + kind if kind else ''}")
+        lines.append(f"- {code(f)} ({size} bytes){': ' + kind if kind else ''}")
     path = incident.file("report.md")
     with open(path, "w") as out:
         out.write("\n".join(lines) + "\n")

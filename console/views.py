@@ -4,6 +4,7 @@ from __future__ import annotations
 from . import model as m
 from . import provenance as pv
 from .provenance import MARK
+from .safetext import visible
 
 
 def fmt_age(seconds: float) -> str:
@@ -41,9 +42,9 @@ def blocked_in(p: m.Process, interesting: bool = False) -> str:
         return ""
     parts = []
     if t.syscall and t.syscall.nr >= 0:
-        parts.append(t.syscall.text)
+        parts.append(visible(t.syscall.text, 400))
     if t.wchan:
-        parts.append(f"wchan {t.wchan}")
+        parts.append(f"wchan {visible(t.wchan, 64)}")
     if best is not None and best.tid != p.pid:
         parts.append(f"tid {best.tid}")
     return "  ".join(parts)
@@ -52,13 +53,12 @@ def blocked_in(p: m.Process, interesting: bool = False) -> str:
 def short_cmd(p: m.Process, width: int = 40) -> str:
     """comm and the telling part of argv: runtime argv are long and mostly flags."""
     if not p.argv:
-        return f"[{p.comm}]"
+        return f"[{visible(p.comm, 64)}]"
     if p.role in (m.SHIM_V1, m.SHIM_V2, m.SHIM_LEGACY, m.CONMON, m.DOCKERD, m.CONTAINERD):
-        return p.comm
+        return visible(p.comm, 64)
     if p.role == m.RUNC:
-        return f"{p.comm} {p.runtime_verb or ''}".strip()
-    text = p.cmdline
-    return text if len(text) <= width else text[: width - 1] + "…"
+        return visible(f"{p.comm} {p.runtime_verb or ''}".strip(), 80)
+    return visible(p.cmdline, width)
 
 
 ID_FIELDS = ("pid", "ppid", "uid", "comm", "argv", "cgroup", "ns_pid")
@@ -70,7 +70,7 @@ def row_mark(p: m.Process) -> str:
 
 
 def process_line(p: m.Process, width: int = 100) -> str:
-    argv = p.cmdline
+    argv = visible(p.cmdline, width)
     role = f"[{p.role}] " if p.role else ""
     ns = f" (pid {p.ns_pid} in its namespace)" if p.ns_pid is not None else ""
     head = (f"{pv.mark(p, *ID_FIELDS):>1}{p.pid:>6} {pv.mark(p, 'state')}{p.state} "
@@ -126,56 +126,56 @@ def daemons(snap: m.HostSnapshot) -> list[m.Process]:
 
 def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
     """The plain-text host view printed by `hangconsole snapshot`."""
-    lines = [f"host {host_name(snap)}  kernel {snap.kernel or 'unknown'}  {snap.arch}  "
+    lines = [f"host {host_name(snap)}  kernel {visible(snap.kernel or 'unknown', 200)}  {visible(snap.arch, 20)}  "
              f"{len(snap.processes)} processes  {len(snap.pipes)} pipes  "
              f"collected in {snap.collect_seconds * 1000:.0f} ms"]
     if snap.versions:
-        lines.append(f"versions: {pv.versions_text(snap)}")
+        lines.append(f"versions: {visible(pv.versions_text(snap))}")
     if pv.has_reconstructed(snap):
-        lines.insert(0, f"{pv.LEGEND} (a rebuilt recording: {'; '.join(pv.notes(snap))})")
+        lines.insert(0, f"{pv.LEGEND} (a rebuilt recording: {visible('; '.join(pv.notes(snap)))})")
     for note in snap.degraded:
-        lines.append(f"degraded: {note}")
+        lines.append(f"degraded: {visible(note)}")
     if snap.docker:
         d = snap.docker
         state = {None: "absent", True: "answering", False: "NOT ANSWERING"}[d.reachable]
-        lines.append(f"docker {d.host}: {state}" + (f" (API {d.version})" if d.version else ""))
+        lines.append(f"docker {visible(d.host)}: {state}" + (f" (API {visible(d.version, 40)})" if d.version else ""))
         for pr in d.probes:
             if pr.status != "ok":
-                lines.append(f"  {pv.mark(pr)}{pr.text}")
+                lines.append(f"  {pv.mark(pr)}{visible(pr.text)}")
     for name, st in (("containerd", snap.containerd), ("cri", snap.cri), ("runc", snap.runc)):
         if st and st.reachable is not None:
             state = "answering" if st.reachable else "NOT ANSWERING"
-            lines.append(f"{name} {st.host}: {state}" + (f" ({st.version})" if st.version else ""))
-            lines.extend(f"  {pv.mark(pr)}{pr.text}" for pr in st.probes if pr.status != "ok")
+            lines.append(f"{name} {visible(st.host)}: {state}" + (f" ({visible(st.version, 80)})" if st.version else ""))
+            lines.extend(f"  {pv.mark(pr)}{visible(pr.text)}" for pr in st.probes if pr.status != "ok")
     for s in snap.stuck_reads:
-        lines.append(f"stuck read: {s.path} pending {s.seconds:.0f} s")
+        lines.append(f"stuck read: {visible(s.path)} pending {s.seconds:.0f} s")
     for k in snap.kernel_log[-5:]:
-        lines.append(f"{pv.mark(k)}kernel [{k.uptime:.0f}] {k.kind}: {k.text}")
+        lines.append(f"{pv.mark(k)}kernel [{k.uptime:.0f}] {visible(k.kind, 40)}: {visible(k.text)}")
     for p in daemons(snap):
         lines.append(process_line(p, width))
     for c in snap.containers:
         lines.append("")
         d = c.docker
-        extra = "".join(f" {x}" for x in (d.image, d.state) if x) if d else ""
-        pod = f" pod {c.pod.namespace}/{c.pod.name}" if c.pod and c.pod.name else ""
-        ns = f" ns {c.namespace}" if c.namespace else ""
-        task = f" task {c.task_state}" if c.task_state else ""
-        oci = f" runc {c.runtime_state}" if c.runtime_state else ""
-        lines.append(f"container {pv.mark(c, 'docker.name', 'pod.name')}{c.name} {pv.short_id_mark(c)}{c.short_id} "
-                     f"({c.runtime}){extra}{ns}{pod}{task}{oci}")
-        lines.extend(f"  {MARK} {n}" for n in pv.notes(c))
+        extra = "".join(f" {visible(x, 200)}" for x in (d.image, d.state) if x) if d else ""
+        pod = f" pod {visible(c.pod.namespace, 253)}/{visible(c.pod.name, 253)}" if c.pod and c.pod.name else ""
+        ns = f" ns {visible(c.namespace, 253)}" if c.namespace else ""
+        task = f" task {visible(c.task_state, 40)}" if c.task_state else ""
+        oci = f" runc {visible(c.runtime_state, 40)}" if c.runtime_state else ""
+        lines.append(f"container {pv.mark(c, 'docker.name', 'pod.name')}{visible(c.name, 253)} {pv.short_id_mark(c)}{visible(c.short_id, 64)} "
+                     f"({visible(c.runtime, 40)}){extra}{ns}{pod}{task}{oci}")
+        lines.extend(f"  {MARK} {visible(n)}" for n in pv.notes(c))
         if c.cgroup:
             for lv in c.cgroup.levels[:1]:
                 if lv.pids_current is not None:
                     lines.append(f"  pids {pv.mark(lv, 'pids_current', 'pids_max')}{lv.pids_current}/{lv.pids_max or 'max'}")
             if c.cgroup.freezer and c.cgroup.freezer != "THAWED":
-                lines.append(f"  freezer {c.cgroup.freezer}")
+                lines.append(f"  freezer {visible(c.cgroup.freezer, 20)}")
         for depth, p in container_tree(snap, c):
             blk = blocked_in(p)
             lines.append(("  " * (depth + 1) + process_line(p, width))[:width])
             if blk and p.state in ("S", "D") and p.role != m.SHIM_V2 or p.zombie:
                 lines.append("  " * (depth + 2) + "  " + blk)
-    return "\n".join(lines)
+    return "\n".join(visible(line, 4000) for line in lines)        # host text is data: each line inert
 
 
 # --- rows for the console (plain data; the screens only style them) -----------------------

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 
@@ -22,7 +22,9 @@ from hangconsole.diagnose.engine import diagnose
 from hangconsole.diagnose.finding import Finding
 from hangconsole.diagnose.history import History
 from hangconsole.model import HostSnapshot
+from hangconsole.safetext import visible
 
+from .failsafe import SafeApp
 from .overview import OverviewScreen
 
 KEEP = 4                    # snapshots kept for diagnosis ("stuck" needs time)
@@ -35,7 +37,13 @@ class SnapshotReady(Message):
         self.snapshot, self.findings, self.history = snapshot, findings, history
 
 
-class HangConsoleApp(App):
+class CollectFailed(Message):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+
+class HangConsoleApp(SafeApp):
     TITLE = "hangconsole"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -119,6 +127,9 @@ class HangConsoleApp(App):
             snap = self.source.snapshot()
             history = list(self.history) + [snap]
             findings = diagnose(History(history), self._chain_extra())
+        except Exception as e:                   # noqa: BLE001 - said on screen; the chain goes on
+            self.post_message(CollectFailed(e))
+            return
         finally:
             self._collecting = False
         self.post_message(SnapshotReady(snap, findings))
@@ -131,6 +142,14 @@ class HangConsoleApp(App):
             return
         self.history.append(message.snapshot)
         self.show(message.snapshot, message.findings)
+        self.set_timer(self.interval, self._next)
+
+    def on_collect_failed(self, message: CollectFailed) -> None:
+        """A sample that failed is said, and the next one is still scheduled: a refresh
+        never stops silently."""
+        e = message.error
+        self.notify(f"sample failed: {type(e).__name__}: {e}; retrying in {self.interval:.0f}s",
+                    severity="error", timeout=self.interval + 1)
         self.set_timer(self.interval, self._next)
 
     def _chain_extra(self):
@@ -157,7 +176,7 @@ class HangConsoleApp(App):
     # --- replay: frames load on a worker, so a key never waits on decoding -----------------
     def _show_frame(self) -> None:
         src = self.source
-        self.sub_title = f"replay {os.path.basename(src.recording.path)}"
+        self.sub_title = visible(f"replay {os.path.basename(src.recording.path)}", 120)
         self._refresh_timeline()               # the timeline moves at once, the data follows
         self._load_frame(src.pos)
 

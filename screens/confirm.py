@@ -2,12 +2,16 @@
 which pid (or file), answers yes/no, and for kills types the container's short id."""
 from __future__ import annotations
 
-from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+
+from hangconsole.safetext import visible
+
+from .inert import host_lines
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -27,10 +31,10 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             head = "Destructive step" if self.typed else "This step changes the host"
-            yield Static(f"[b]{head}[/b]\n\n{escape(self.question)}")
+            yield Static(Text().append(f"{head}\n\n", style="bold").append_text(host_lines(self.question)))
             if self.typed:
-                yield Static(f"\nType {self.what} [b]{self.typed}[/b] to confirm:")
-                yield Input(placeholder=self.typed, id="typed")
+                yield Static(Text(f"\nType {self.what} ").append(visible(self.typed), style="bold").append(" to confirm:"))
+                yield Input(placeholder=visible(self.typed), id="typed")
             else:
                 yield Static("\n[b]y[/b] does it, [b]n[/b] or Esc does not.")
             yield Button("Do it", variant="error", id="yes", disabled=bool(self.typed))

@@ -16,6 +16,9 @@ from hangconsole import provenance as pv
 from hangconsole import views
 from hangconsole.diagnose.history import History, thread_sig
 
+from hangconsole.safetext import visible
+
+from .inert import cells, guard
 from .style import MARK_STYLE, STATE, badge_text, mark, marked_text
 from .widgets.table import remeasure
 from .widgets.timeline import Timeline
@@ -64,27 +67,27 @@ class ContainerScreen(Screen):
         c = snap.container(self.cid)
         title = self.query_one("#title", Static)
         if c is None:
-            title.update(Text(f"container {self.cid[:12]} is gone from this snapshot", style="bold red"))
+            title.update(Text(f"container {visible(self.cid[:12])} is gone from this snapshot", style="bold red"))
             return
         t = Text()
         mark(t, c, "docker.name", "pod.name")
-        t.append(f"{c.name} ", style="bold")
+        t.append(f"{visible(c.name, 200)} ", style="bold")
         t.append(pv.short_id_mark(c), style=MARK_STYLE)
-        t.append(f"{c.short_id}  {c.runtime}  shim ")
+        t.append(f"{visible(c.short_id, 64)}  {visible(c.runtime, 40)}  shim ")
         mark(t, c, "shim_pid")
         t.append(f"{c.shim_pid or '-'}  init ")
         mark(t, c, "init_pid")
         t.append(f"{c.init_pid or '-'}  ")
         if c.docker:
-            t.append(f"{c.docker.image} " if c.docker.image else "")
+            t.append(f"{visible(c.docker.image, 200)} " if c.docker.image else "")
             mark(t, c, "docker.state")
-            t.append(f"{c.docker.state or ''}  ")
+            t.append(f"{visible(c.docker.state or '', 40)}  ")
         if c.runtime_state:
-            t.append(f"runc: {c.runtime_state}  ", style="bold" if c.runtime_state != "running" else "")
+            t.append(f"runc: {visible(c.runtime_state, 40)}  ", style="bold" if c.runtime_state != "running" else "")
         t.append_text(badge_text([f for f in findings if f.container == c.id]))
         for call, secs, mk in views.pending_calls(snap, c.id, self.app.now()):
             marked_text(t, f"  {call} stuck ", mk, f"{secs:.0f}s", "bold red")
-        title.update(t)
+        title.update(guard(t))
         self._fill_tree(snap, c)
         self._fill_cgroup(c)
         if not self.app.live:
@@ -110,10 +113,10 @@ class ContainerScreen(Screen):
         for engine, pr in calls:
             mark(t, pr, "seconds")
             style = {"pending": "bold red", "error": "red"}.get(pr.status, "")
-            t.append(f"{engine} {pr.call}: {pr.status}", style=style)
+            t.append(visible(f"{engine} {pr.call}: {pr.status}", 200), style=style)
             said = ((pr.said if engine == "runc" else None) or pr.error or pr.said or "").strip().splitlines()
-            t.append(f"  {said[0][:200]}\n" if said else "\n", style="dim")
-        self.query_one("#task", Static).update(t)
+            t.append(f"  {visible(said[0], 200)}\n" if said else "\n", style="dim")
+        self.query_one("#task", Static).update(guard(t))
         table = self.query_one("#pipes", DataTable)
         table.clear(columns=True)
         table.add_columns(*PIPE_COLUMNS)
@@ -138,6 +141,7 @@ class ContainerScreen(Screen):
             parent = parents.get(depth - 1, tree.root)
             kids = i + 1 < len(rows) and rows[i + 1][0] > depth
             label = self._label(p, max(24, tree.size.width - 2 - 4 * (depth + 1)) if tree.size.width else 80)
+            label = guard(label)
             node = parent.add(label, data=p.pid, expand=True) if kids else parent.add_leaf(label, data=p.pid)
             parents[depth] = node
             self._tree_nodes[p.pid] = node
@@ -156,7 +160,7 @@ class ContainerScreen(Screen):
         t.append(p.state, style=STATE.get(p.state, ""))
         t.append(f" {views.fmt_age(p.age):>5} ", style="dim")
         if p.zombie:
-            t.append(f"[{p.comm}] <defunct>", style="bold red")
+            t.append(f"[{visible(p.comm, 64)}] <defunct>", style="bold red")
             return t
         room = width - len(t.plain)
         cmd = views.short_cmd(p, max(12, room))
@@ -206,14 +210,14 @@ class ContainerScreen(Screen):
         p = snap.proc(pid)
         panel = self.query_one("#task", Static)
         if p is None:
-            panel.update(f"process {pid} is gone")
+            panel.update(Text(f"process {pid} is gone"))
             return
         t = Text()
         if not pv.marked(p) and p.ns_pid is None:
-            t.append(f"{p.comm} {p.pid}", style="bold")
+            t.append(f"{visible(p.comm, 64)} {p.pid}", style="bold")
             t.append(f"  state {p.state}  age {views.fmt_age(p.age)}  uid {p.uid}  ppid {p.ppid}\n")
         else:                                  # each reconstructed value marked where it stands
-            t.append(f"{p.comm} ", style="bold")
+            t.append(f"{visible(p.comm, 64)} ", style="bold")
             mark(t, p, "pid")
             t.append(f"{p.pid}", style="bold")
             if p.ns_pid is not None:
@@ -225,9 +229,9 @@ class ContainerScreen(Screen):
                 t.append(f"{value}")
             t.append("\n")
             mark(t, p, "argv", "comm")
-        t.append(f"{p.cmdline}\n", style="dim")
+        t.append(f"{visible(p.cmdline)}\n", style="dim")
         if p.freezer:
-            by = ", ".join(p.frozen_by) if p.frozen_by else "a freezer cgroup (not named)"
+            by = visible(", ".join(p.frozen_by)) if p.frozen_by else "a freezer cgroup (not named)"
             t.append(f"{p.freezer} by {by}: cannot run; signals stay pending until thawed\n", style="bold red")
         if p.sig_pending and p.sig_pending & (1 << 8):
             t.append("SIGKILL pending: not delivered yet\n", style="bold red")
@@ -245,9 +249,9 @@ class ContainerScreen(Screen):
             else:
                 t.append(f"{th.tid:>7} ")
             t.append(th.state, style=STATE.get(th.state, ""))
-            t.append(f" {(th.wchan or '-')[:16]} ", style="dim")
+            t.append(f" {visible(th.wchan or '-', 16)} ", style="dim")
             mark(t, th, "syscall", "wchan")
-            t.append(th.syscall.text if th.syscall else "")
+            t.append(visible(th.syscall.text, 400) if th.syscall else "")
             if stuck >= 5:
                 if views.idle_wait(th):       # an idle Go thread in futex/epoll is not a hang
                     t.append(f"  same {stuck:.0f}s", style="dim")
@@ -258,21 +262,21 @@ class ContainerScreen(Screen):
             t.append("\n")
             if th.stack:
                 for fr in th.stack[:6]:
-                    t.append(f"          {fr}\n", style="magenta")
+                    t.append(f"          {visible(fr, 200)}\n", style="magenta")
         if len(p.threads) > 12:
             t.append(f" … {len(p.threads) - 12} more threads\n", style="dim")
         notes = pv.notes(p) + [f"thread {n}" for n in dict.fromkeys(n for th in p.threads for n in pv.notes(th))]
         if p.fds:
             t.append("fds: ", style="bold")
-            t.append(", ".join(f"{pv.mark(f)}{f.num} {f.target}{' ' + f.mode if f.mode else ''}" for f in p.fds[:10]))
+            t.append(", ".join(f"{pv.mark(f)}{f.num} {visible(f.target, 200)}{' ' + f.mode if f.mode else ''}" for f in p.fds[:10]))
             if len(p.fds) > 10:
                 t.append(f", … {len(p.fds) - 10} more")
             t.append("\n")
         for note in notes:                      # what was reconstructed, and why: last, below the evidence
             t.append(pv.MARK, style=MARK_STYLE)
-            t.append(f" {note}\n", style="dim italic")
+            t.append(f" {visible(note)}\n", style="dim italic")
         t.rstrip()
-        panel.update(t)
+        panel.update(guard(t))
 
     def _fill_pipes(self, pid: int) -> None:
         snap = self._snap
@@ -286,7 +290,7 @@ class ContainerScreen(Screen):
             out = ""
             for i, e in enumerate(es):
                 more = f" +{len(es) - i} more"
-                item = (", " if out else "") + f"{e.pid} {e.comm} fd{e.fd}"
+                item = (", " if out else "") + f"{e.pid} {visible(e.comm, 64)} fd{e.fd}"
                 if not out and len(item) > width:  # a narrow terminal: the first end, cut
                     item = item[:width - 1] + "…"
                 if out and len(out) + len(item) + (len(more) if i + 1 < len(es) else 0) > width:
@@ -298,8 +302,8 @@ class ContainerScreen(Screen):
             q = Text(f"{views.gauge(pp.queued, pp.capacity, 6)} ", style="bold red" if full else "")
             mark(q, pp, "queued", "capacity")
             q.append(f"{views.fmt_bytes(pp.queued)}/{views.fmt_bytes(pp.capacity)}", style="bold red" if full else "")
-            table.add_row(f"{pp.kind}:[{pp.inode}]", q, ends(pp.readers, room * 11 // 20),
-                          ends(pp.writers, room * 9 // 20), key=str(pp.inode))
+            table.add_row(*cells(f"{pp.kind}:[{pp.inode}]", q, ends(pp.readers, room * 11 // 20),
+                                 ends(pp.writers, room * 9 // 20)), key=str(pp.inode))
         remeasure(table)
 
     def _fill_cgroup(self, c: m.Container) -> None:
@@ -309,9 +313,10 @@ class ContainerScreen(Screen):
             panel.update(Text("no cgroup state", style="dim"))
             return
         t = Text()
-        t.append(f"cgroup v{cg.version}  freezer {cg.freezer or '-'}\n", style="bold")
+        t.append(f"cgroup v{cg.version}  freezer {visible(cg.freezer or '-', 20)}\n", style="bold")
         for lv in cg.levels:
-            name = lv.path if len(lv.path) < 30 else "…" + lv.path[-29:]
+            path = visible(lv.path)
+            name = path if len(path) < 30 else "…" + path[-29:]
             if lv.pids_current is None and lv.pids_max is None and lv.mem_usage is None and lv.mem_limit is None:
                 t.append(f"{name}\n", style="dim")            # only its path is known
                 continue
@@ -333,7 +338,7 @@ class ContainerScreen(Screen):
             if lv.mem_oom_kill:
                 t.append(f" oom_kill {lv.mem_oom_kill}", style="bold red")
             t.append("\n")
-        panel.update(t)
+        panel.update(guard(t))
 
     # --- killing the selected process (asks for its pid typed; simulated in training) ------
     def action_kill_selected(self) -> None:

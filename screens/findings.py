@@ -11,6 +11,9 @@ from textual.widgets.option_list import Option
 from hangconsole import provenance as pv
 from hangconsole.diagnose.report import render_evidence
 
+from hangconsole.safetext import visible, visible_lines
+
+from .inert import guard
 from .style import BADGE, MARK_STYLE
 
 
@@ -43,8 +46,8 @@ class FindingsScreen(Screen):
             t.append(f" {f.severity[:4].upper()} ", style=BADGE.get(f.severity, ""))
             t.append(f" {f.cls} ", style="bold")
             c = snap.container(f.container) if f.container and snap else None
-            t.append(c.name[:30] if c else "host", style="dim")
-            ol.add_option(Option(t, id=f.id))
+            t.append(visible(c.name, 30) if c else "host", style="dim")
+            ol.add_option(Option(guard(t), id=f.id))
         ol.highlighted = min(keep, len(findings) - 1)
         self._detail(ol.highlighted)
 
@@ -62,12 +65,12 @@ class FindingsScreen(Screen):
         t.append(f"{f.cls}", style="bold")
         t.append(f"  {f.severity}", style=BADGE.get(f.severity, ""))
         if f.container:
-            t.append(f"  container {f.container[:12]}")
+            t.append(f"  container {visible(f.container[:12])}")
         if f.stuck_for:
             t.append(f"  unchanged ≥{f.stuck_for:.0f}s", style="bold red")
-        t.append(f"\n\n{f.summary}\n\n")
+        t.append(f"\n\n{visible_lines(f.summary)}\n\n")
         if f.root_cause:
-            t.append(f"root cause: {f.root_cause}\n", style="bold")
+            t.append(f"root cause: {visible_lines(f.root_cause)}\n", style="bold")
         if f.playbook:
             t.append(f"playbook: {f.playbook}\n", style="cyan")
         if f.stuck_note:
@@ -78,11 +81,11 @@ class FindingsScreen(Screen):
                 t.append("   " if i == 0 else "-> ", style="bold")
                 if c.get("reconstructed"):
                     t.append(pv.MARK, style=MARK_STYLE)
-                t.append(c["text"], style="" if c["kind"] == "observed" else "italic")
+                t.append(visible_lines(c["text"]), style="" if c["kind"] == "observed" else "italic")
                 t.append(f"  [{c['kind']}: {c['source']}]\n", style="dim")
             t.append("\n")
-        t.append("\n".join(render_evidence(f.evidence, "")))
-        self.query_one("#detail", Static).update(t)
+        t.append(visible_lines("\n".join(render_evidence(f.evidence, ""))))
+        self.query_one("#detail", Static).update(guard(t))
 
     def _selected(self):
         i = self.query_one(OptionList).highlighted

@@ -2,6 +2,7 @@
 the container it is in, or "don't know"."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -10,7 +11,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from hangconsole.diagnose.engine import CLASSES
+from hangconsole.safetext import visible
 from hangconsole.training import DONT_KNOW
+
+from .inert import host
 
 NO_CONTAINER = "-"
 
@@ -37,7 +41,7 @@ class HypothesisScreen(ModalScreen[tuple[str, str | None] | None]):
                          "commit. Pick a class (Enter), then the container (Enter); Esc: not yet.")
             with Horizontal():
                 yield OptionList(*[Option(c, id=c) for c in (*sorted(CLASSES), DONT_KNOW)], id="classes")
-                yield OptionList(*[Option(label, id=cid) for cid, label in self.containers],
+                yield OptionList(*[Option(host(label), id=cid) for cid, label in self.containers],
                                  Option("no container: the host or a daemon", id=NO_CONTAINER), id="where")
             yield Static("", id="chosen")
 
@@ -50,7 +54,8 @@ class HypothesisScreen(ModalScreen[tuple[str, str | None] | None]):
             if self.cls == DONT_KNOW:
                 self.dismiss((DONT_KNOW, None))
                 return
-            self.query_one("#chosen", Static).update(f"class: [b]{self.cls}[/b]; now the container")
+            self.query_one("#chosen", Static).update(Text("class: ").append(visible(self.cls), style="bold")
+                                                     .append("; now the container"))
             self.query_one("#where", OptionList).focus()
         elif self.cls is not None:
             cid = event.option.id

@@ -13,6 +13,9 @@ from textual.widgets import Footer, Header, Static
 from hangconsole import provenance as pv
 from hangconsole import views
 
+from hangconsole.safetext import visible
+
+from .inert import guard
 from .style import MARK_STYLE
 
 
@@ -46,9 +49,9 @@ class KernelLogScreen(Screen):
                     mk = pv.mark(k, "uptime", "text") or pv.mark(snap, "uptime", "taken_at")
                     t.append(f"  {mk:>1}", style=MARK_STYLE)
                     t.append(f"{age:>6} ago  ", style="dim")
-                    t.append(f"{k.kind:<20} ", style="red" if "oom" in k.kind or "rejected" in k.kind else "")
-                    t.append(f"{k.text}\n")
+                    t.append(f"{visible(k.kind, 40):<20} ", style="red" if "oom" in k.kind or "rejected" in k.kind else "")
+                    t.append(f"{visible(k.text)}\n")
                 if not lines:
                     t.append("  none\n", style="dim")
                 t.append("\n")
-        self.query_one("#klog", Static).update(t)
+        self.query_one("#klog", Static).update(guard(t))

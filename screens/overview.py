@@ -13,6 +13,9 @@ from hangconsole import provenance as pv
 from hangconsole import views
 from hangconsole.collect import pods
 
+from hangconsole.safetext import visible
+
+from .inert import cells, guard, host
 from .style import BADGE, MARK_STYLE, badge_text, mark, marked_text
 from .widgets.table import remeasure
 from .widgets.timeline import Timeline
@@ -41,7 +44,7 @@ class OverviewScreen(Screen):
 
     def show(self, snap: m.HostSnapshot, findings: list) -> None:
         self._snap, self._findings = snap, findings
-        self.query_one("#host-strip", Static).update(self._strip(snap, findings))
+        self.query_one("#host-strip", Static).update(guard(self._strip(snap, findings)))
         t = self.query_one("#containers", DataTable)
         keep = t.cursor_row
         t.clear()
@@ -51,14 +54,14 @@ class OverviewScreen(Screen):
             pod = pods.label(c) or (f"{d.pod_namespace}/{d.pod}" if d and d.pod else "")
             mine = [f for f in findings if f.container == c.id]
             name = mark(Text(), c, "docker.name", "pod.name")
-            name.append(c.name[:28 - len(name)], style="bold" if mine else "")
-            t.add_row(name, Text().append(pv.short_id_mark(c), style=MARK_STYLE).append(c.short_id), self._state(c),
-                      self._pending(snap, c.id, now), badge_text(mine), pod[:28],
-                      ((d.image if d else c.image) or "")[:24], key=c.id)
+            name.append(visible(c.name, limit=28 - len(name)), style="bold" if mine else "")
+            t.add_row(*cells(name, Text().append(pv.short_id_mark(c), style=MARK_STYLE).append(host(c.short_id)),
+                             self._state(c), self._pending(snap, c.id, now), badge_text(mine),
+                             host(pod, limit=28), host((d.image if d else c.image) or "", limit=24)), key=c.id)
         if t.row_count:
             t.move_cursor(row=min(keep, t.row_count - 1))
         remeasure(t)
-        self.query_one("#daemons", Static).update(self._daemons(snap))
+        self.query_one("#daemons", Static).update(guard(self._daemons(snap)))
         if not self.app.live:
             src = self.app.source
             self.query_one(Timeline).show(src.pos, len(src), src.clock, self.app.playing)
@@ -76,15 +79,15 @@ class OverviewScreen(Screen):
         now = self.app.now()
         for c in self._snap.containers:
             if c.id in t.rows:
-                t.update_cell(c.id, t.ordered_columns[3].key, self._pending(self._snap, c.id, now))
-        self.query_one("#host-strip", Static).update(self._strip(self._snap, self._findings))
+                t.update_cell(c.id, t.ordered_columns[3].key, guard(self._pending(self._snap, c.id, now)))
+        self.query_one("#host-strip", Static).update(guard(self._strip(self._snap, self._findings)))
 
     @staticmethod
     def _state(c: m.Container) -> Text:
         d = c.docker
         state = (d.state if d else None) or c.task_state or ("frozen" if c.cgroup and c.cgroup.freezer == "FROZEN" else "?")
         style = {"running": "green", "paused": "yellow", "created": "yellow", "exited": "dim"}.get(state, "red")
-        return mark(Text(), c, "docker.state").append(state, style=style)
+        return mark(Text(), c, "docker.state").append(visible(state, 20), style=style)
 
     @staticmethod
     def _pending(snap: m.HostSnapshot, cid: str, now: float | None) -> Text:
@@ -97,9 +100,9 @@ class OverviewScreen(Screen):
     def _strip(self, snap: m.HostSnapshot, findings: list) -> Text:
         t = Text()
         mark(t, snap, "hostname")
-        t.append(f"{snap.hostname or '(hostname unknown)'} ", style="bold")
+        t.append(f"{visible(snap.hostname or '(hostname unknown)', 64)} ", style="bold")
         mark(t, snap, "kernel")
-        t.append(f"{snap.kernel or 'kernel unknown'}  {len(snap.processes)} procs  {len(snap.containers)} containers  ")
+        t.append(f"{visible(snap.kernel or 'kernel unknown', 80)}  {len(snap.processes)} procs  {len(snap.containers)} containers  ")
         d = snap.docker
         if d is None or d.reachable is None:
             t.append("docker: absent", style="dim")
@@ -116,22 +119,22 @@ class OverviewScreen(Screen):
             t.append("  ·  ")
             marked_text(t, f"{call}: timed out, pending ", mk, f"{secs:.0f}s", "bold red")
         if snap.versions:
-            t.append(f"\nversions: {pv.versions_text(snap)}", style="dim")
+            t.append(f"\nversions: {visible(pv.versions_text(snap))}", style="dim")
         crit = sum(f.severity == "critical" for f in findings)
         warn = sum(f.severity == "warning" for f in findings)
         if crit or warn:
             t.append(f"\n{crit} critical, {warn} warning: ", style="bold")
             top = findings[0]
             t.append(f"{top.cls} ", style=BADGE.get(top.severity, ""))
-            t.append(top.summary[:160])
+            t.append(visible(top.summary, 160))
         for k in [k for k in snap.kernel_log if snap.uptime - k.uptime < 3600][-2:]:
             t.append("\n")
             mark(t, k)
-            t.append(f"kernel: {k.text[:150]}", style="red")      # the last hour's; older ones live in findings
+            t.append(f"kernel: {visible(k.text, 150)}", style="red")      # the last hour's; older ones live in findings
         for note in snap.degraded:
-            t.append(f"\ndegraded: {note}", style="yellow")
+            t.append(f"\ndegraded: {visible(note)}", style="yellow")
         for s in snap.stuck_reads[:2]:
-            t.append(f"\nstuck read: {s.path} pending {s.seconds:.0f}s", style="yellow")
+            t.append(f"\nstuck read: {visible(s.path)} pending {s.seconds:.0f}s", style="yellow")
         return t
 
     @staticmethod

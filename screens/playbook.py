@@ -22,7 +22,10 @@ from hangconsole.playbook.context import RunContext
 from hangconsole.playbook.runner import StepResult, Walk
 from hangconsole.playbook.schema import Playbook
 
+from hangconsole.safetext import visible, visible_lines
+
 from .confirm import ConfirmScreen
+from .inert import guard
 from .style import MARK_STYLE
 from .widgets.wraplog import WrapLog
 
@@ -66,9 +69,9 @@ class PlaybookScreen(Screen):
                      style="bold black on cyan")
             t.append("\n")
         t.append(self.playbook.title, style="bold")
-        t.append(f"\n{self.ctx.finding.summary}", style="yellow")
-        t.append(f"\nincident directory: {self.ctx.incident.path}", style="dim")
-        self.query_one("#pb-title", Static).update(t)
+        t.append(f"\n{visible_lines(self.ctx.finding.summary)}", style="yellow")
+        t.append(f"\nincident directory: {visible(self.ctx.incident.path)}", style="dim")
+        self.query_one("#pb-title", Static).update(guard(t))
         self.ctx.cancelled = lambda: self.left
         self._draw_steps()
         self.execute()
@@ -80,9 +83,9 @@ class PlaybookScreen(Screen):
             t.append(f" {mark} {i + 1}. ", style=style)
             t.append(f"{s.kind:<8}", style="bold" if s.kind == "act" else "")
             text = "what is going on (in the log)" if s.kind == "explain" else s.text
-            t.append(f" {text}" + ("  [destructive]" if s.destructive else "") + "\n",
+            t.append(f" {visible_lines(text)}" + ("  [destructive]" if s.destructive else "") + "\n",
                      style="red" if s.destructive else "")
-        self.query_one("#steps", Static).update(t)
+        self.query_one("#steps", Static).update(guard(t))
 
     def _show_next(self, index: int, preview: str, waiting: bool) -> None:
         if not self.is_attached:
@@ -93,18 +96,18 @@ class PlaybookScreen(Screen):
         t = Text()
         t.append(f"Step {index + 1} of {len(self.playbook.steps)} ({step.kind})", style="bold")
         t.append(": waiting for you\n" if waiting else ": running\n", style="bold yellow" if waiting else "cyan")
-        t.append(preview)
+        t.append(visible_lines(preview))
         snap = self.ctx.snapshot                 # a target a rebuilt recording made up says so
         for pid in dict.fromkeys(int(x) for x in re.findall(r"\b\d{2,7}\b", preview)):
             p = snap.proc(pid) if snap is not None else None
             if p is not None and pv.marked(p, "pid", "comm", "argv"):
                 why = pv.why(p, "pid") or pv.why(p, "comm") or pv.why(p, "argv")
                 t.append(f"\n{pv.MARK}", style=MARK_STYLE)
-                t.append(f" {p.comm} {pid}: {why}", style="dim italic")
+                t.append(f" {visible(p.comm)} {pid}: {visible(why)}", style="dim italic")
         if waiting:
             t.append("\nEnter runs this step (it asks first); a runs the rest, still asking at each act; "
                      "Esc leaves.", style="dim")
-        self.query_one("#next", Static).update(t)
+        self.query_one("#next", Static).update(guard(t))
         self._draw_steps()
         self.refresh_bindings()
 
@@ -168,8 +171,9 @@ class PlaybookScreen(Screen):
     def _log(self, line: str) -> None:
         if not self.is_attached:
             return
+        line = visible_lines(line)
         t = Text(line)
-        if line.startswith("["):
+        if line.startswith("[") and "]" in line:
             status = line[1:line.index("]")]
             t.stylize(MARK.get(status, ("", ""))[1], 0, line.index("]") + 1)
         self.query_one("#log", WrapLog).add(t)
@@ -186,7 +190,7 @@ class PlaybookScreen(Screen):
         if self.is_attached:
             self.waiting = False
             self.query_one("#next", Static).update(Text(
-                f"Finished: {self.result.outcome}. Report: {path}\nEsc goes back.", style="bold"))
+                f"Finished: {visible(self.result.outcome)}. Report: {visible(path)}\nEsc goes back.", style="bold"))
             self.refresh_bindings()
         if getattr(self.app, "training", None) and not self.left:
             self.app.training.note("finished", self.result.outcome)

@@ -10,7 +10,7 @@ import time
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
@@ -18,6 +18,10 @@ from textual.worker import get_current_worker
 
 from hangconsole import stacks
 
+from hangconsole.safetext import visible
+
+from .failsafe import SafeApp
+from .inert import cells, guard
 from .widgets.table import remeasure
 
 INLINE_BYTES = 2 << 20        # smaller dumps are read at once: no flicker, nothing to wait for
@@ -115,7 +119,7 @@ class StacksScreen(Screen):
             return
         self.query_one("#progress").display = False
         msg = f"cannot read {e.filename}: {e.strerror}" if isinstance(e, OSError) else str(e)
-        self.query_one("#hints", Static).update(Text(msg, style="bold red"))
+        self.query_one("#hints", Static).update(Text(visible(msg), style="bold red"))
         self._frames(None)
 
     def _loaded(self, s: stacks.Summary) -> None:
@@ -123,7 +127,7 @@ class StacksScreen(Screen):
             return
         self.summary = s
         self.query_one("#progress").display = False
-        self.query_one("#hints", Static).update(self._overview(s))
+        self.query_one("#hints", Static).update(guard(self._overview(s)))
         self._fill(self.query_one("#filter", Input).value.strip())
 
     def _overview(self, s: stacks.Summary) -> Text:
@@ -139,7 +143,7 @@ class StacksScreen(Screen):
                 f"{n} {r}" for r, n in sorted(s.skipped.items(), key=lambda x: -x[1])[:3]), style="dim")
         t.append("\n")
         for h in s.hints:
-            t.append(f"hint: {h}\n", style="yellow")
+            t.append(f"hint: {visible(h)}\n", style="yellow")
         for lk in [x for x in s.links if x.holder is not None][:1]:
             parts = [f"{lk.count} in {_short(lk.waiters.top)}{state(lk.waiters)}"]
             for c in s.chain(lk):
@@ -161,8 +165,9 @@ class StacksScreen(Screen):
         s = self.summary
         self.shown = [(s.dumps[g.dump].label, g) for g in s.groups if not text or g.matches(text)]
         for i, (name, g) in enumerate(self.shown):
-            table.add_row(Text(str(g.count), style="bold" if g.count > 1 else ""), g.state,
-                          f"{g.max_wait} min" if g.max_wait else "", g.top[-70:], name, key=str(i))
+            table.add_row(*cells(Text(str(g.count), style="bold" if g.count > 1 else ""), g.state,
+                                 f"{g.max_wait} min" if g.max_wait else "", visible(g.top[-70:], 70), visible(name, 40)),
+                          key=str(i))
         remeasure(table)
         self._frames(0 if self.shown else None)
 
@@ -192,12 +197,12 @@ class StacksScreen(Screen):
             t.append(f"  ({note})\n", style="dim")
         for fr in g.frames:
             style = "dim" if stacks.boring(fr.func) else "bold"
-            t.append(f"  {fr.func}\n", style=style)
+            t.append(f"  {visible(fr.func, 400)}\n", style=style)
             if fr.location:
-                t.append(f"      {fr.location}\n", style="dim")
+                t.append(f"      {visible(fr.location, 400)}\n", style="dim")
         if g.created_by:
-            t.append(f"  created by {g.created_by}\n", style="dim")
-        panel.update(t)
+            t.append(f"  created by {visible(g.created_by, 400)}\n", style="dim")
+        panel.update(guard(t))
 
     def action_search(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -210,7 +215,7 @@ class StacksScreen(Screen):
             self.app.pop_screen()
 
 
-class StacksApp(App):
+class StacksApp(SafeApp):
     """`hangconsole stacks FILE...`: the viewer on its own."""
     TITLE = "hangconsole stacks"
     BINDINGS = [Binding("q", "quit", "Quit")]
@@ -220,5 +225,5 @@ class StacksApp(App):
         self.paths = paths
 
     def on_mount(self) -> None:
-        self.sub_title = ", ".join(os.path.basename(p) for p in self.paths)
+        self.sub_title = visible(", ".join(os.path.basename(p) for p in self.paths), 200)
         self.push_screen(StacksScreen(self.paths))

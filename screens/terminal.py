@@ -12,6 +12,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, RichLog, Static
 
+from hangconsole.safetext import decode, visible
+
 
 class TerminalScreen(Screen):
     BINDINGS = [Binding("escape", "close", "End and close"),
@@ -28,8 +30,8 @@ class TerminalScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(Text(f"{self.title_text}\n$ {' '.join(self.argv)}", style="bold"), id="term-title")
-        yield RichLog(id="out", wrap=True)
+        yield Static(Text(f"{visible(self.title_text)}\n$ {visible(' '.join(self.argv))}", style="bold"), id="term-title")
+        yield RichLog(id="out", wrap=True, markup=False)
         yield Input(placeholder="type a line for the process; ctrl+c interrupts; escape ends", id="in")
         yield Footer()
 
@@ -39,7 +41,7 @@ class TerminalScreen(Screen):
         try:
             self.proc = PtyProcess.spawn(self.argv, dimensions=(40, 160))
         except (OSError, FileNotFoundError) as e:
-            self.query_one(RichLog).write(Text(f"cannot start {self.argv[0]}: {e}", style="bold red"))
+            self.query_one(RichLog).write(Text(f"cannot start {visible(self.argv[0])}: {visible(e)}", style="bold red"))
             return
         threading.Thread(target=self._pump, daemon=True, name="hangconsole-terminal").start()
 
@@ -60,7 +62,8 @@ class TerminalScreen(Screen):
 
     def _write(self, line: bytes) -> None:
         if self.is_mounted:
-            self.query_one(RichLog).write(Text.from_ansi(line.decode("utf-8", "replace").rstrip("\r")))
+            # the process's bytes are data: escapes shown, never interpreted (no colours, no OSC links)
+            self.query_one(RichLog).write(Text(decode(line.rstrip(b"\r"))))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.proc is not None and self.proc.isalive():

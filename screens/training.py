@@ -2,7 +2,7 @@
 work it in the console, then the debrief."""
 from __future__ import annotations
 
-from rich.markup import escape
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -11,6 +11,9 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from hangconsole import incidents
+from hangconsole.safetext import visible, visible_lines
+
+from .inert import host
 
 
 def listing(inc: incidents.Incident, reveal: bool = False) -> str:
@@ -31,7 +34,7 @@ class TrainingListScreen(Screen):
         yield Static("Pick an incident by what the on-call was paged with. Read the page, look around "
                      "(Enter: a container, k: kernel log, g: stacks), commit to a hypothesis (f), then walk "
                      "the playbook (p); actions are simulated. A debrief follows.", id="intro")
-        yield OptionList(*[Option(escape(listing(i, self.reveal)), id=i.name) for i in incidents.catalog()])
+        yield OptionList(*[Option(host(listing(i, self.reveal)), id=i.name) for i in incidents.catalog()])
         yield Footer()
 
     def on_mount(self) -> None:
@@ -57,9 +60,10 @@ class PageScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             text = " ".join(incidents.page(self.inc).split())      # wraps to the width
-            yield Static(f"[b]You are paged[/b] ({self.inc.name})\n\n{escape(text)}\n\n"
-                         "[dim]Look around first: Enter opens a container, k the kernel log, g goroutine "
-                         "stacks. f asks for your hypothesis, then shows the findings. Enter to start.[/dim]")
+            yield Static(Text().append("You are paged", style="bold").append(f" ({visible(self.inc.name)})\n\n{visible(text)}\n\n")
+                         .append("Look around first: Enter opens a container, k the kernel log, g goroutine "
+                                 "stacks. f asks for your hypothesis, then shows the findings. Enter to start.",
+                                 style="dim"))
 
 
 class DebriefScreen(ModalScreen):
@@ -76,5 +80,5 @@ class DebriefScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("[b]Debrief[/b]\n\n" + escape("\n".join(self.lines))
-                         + (f"\n\n[dim]saved: {escape(self.saved)}[/dim]" if self.saved else ""))
+            yield Static(Text().append("Debrief", style="bold").append("\n\n" + visible_lines("\n".join(self.lines)))
+                         .append(f"\n\nsaved: {visible(self.saved)}" if self.saved else "", style="dim"))

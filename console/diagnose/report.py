@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 
 from .. import model as m
+from ..safetext import visible
 from . import causes as chains
 from .engine import diagnose, verdict
 from .finding import Finding
@@ -90,7 +91,10 @@ def as_text(h: History, findings: list[Finding], status: str, reason: str | None
             lines.extend(render_chain(f.causes, "  "))
             shown.add(id(f.causes))
         lines.extend(render_evidence(f.evidence, "  "))
-    return "\n".join(lines)
+    return "\n".join(visible(line, LINE) for line in lines)     # host text is data: each line inert
+
+
+LINE = 4000                  # characters of one line of text output (a 1 MB argv is cut, its length said)
 
 
 def render_chain(causes: list[dict], indent: str) -> list[str]:

@@ -12,6 +12,7 @@ import os
 import time
 
 from .. import model as m
+from ..safetext import visible
 from ..diagnose.engine import CLASSES
 from . import check as ck
 
@@ -26,7 +27,9 @@ SEVERITY = {"exec-pipe-deadlock": "critical", "stuck-pipe": "warning", "zombies-
 
 
 def _esc(v) -> str:
-    return str(v if v is not None else "").replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    """A label value: host text made inert and cut (a container name is anyone's), then the
+    exposition format's own escaping."""
+    return visible(v, 256).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _labels(d: dict) -> str:

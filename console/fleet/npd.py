@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 
+from ..safetext import visible
 from . import check as ck
 
 EXIT = {"ok": 0, "problem": 1, "unknown": 2}
@@ -22,7 +23,7 @@ MARGIN = 0.8                 # seconds kept between the watchdog and NPD's kill
 
 def cut(text: str, limit: int) -> str:
     """TEXT in at most LIMIT bytes of UTF-8, on a character boundary, '~' marking a cut."""
-    text = " ".join(text.split())
+    text = visible(" ".join(text.split()), None)         # host text is data: one inert line
     b = text.encode()
     if len(b) <= limit:
         return text

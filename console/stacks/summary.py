@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..safetext import visible
 from .locks import LockLink
 from .model import BORING, Dump, Group
 
@@ -155,4 +156,4 @@ def render(s: Summary, limit: int = 10) -> str:
     lines += [f"hint: {h}" for h in s.hints]
     if s.read_by:
         lines.append(f"read by {s.read_by}")
-    return "\n".join(lines)
+    return "\n".join(visible(line, 4000) for line in lines)      # dump text is data: each line inert

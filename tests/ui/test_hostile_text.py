@@ -1,0 +1,94 @@
+"""Host text is data on every screen: a recording whose every host text field carries markup
+(`[/]`), escape sequences (a title rewrite, a screen clear, OSC 52, OSC 8 links), bidi
+overrides, C1 controls and bytes that are not UTF-8, opened and walked screen by screen. The
+app lives, nothing a terminal would act on reaches the screen, and the text is shown
+literally (`[/]` as `[/]`, ESC as `\\x1b`)."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from hangconsole.incidents import find
+from hangconsole.record.fileformat import Recording
+from hangconsole.screens.app import HangConsoleApp
+from hangconsole.sources import ReplaySource
+from tests.helpers.hostile import hostile_recording, raw_controls
+
+
+def screen_text(app) -> str:
+    """What the terminal would show, from the screenshot's text (entities decoded)."""
+    svg = app.export_screenshot()
+    return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S))
+
+
+async def visit(pilot, *keys: str) -> str:
+    for k in keys:                           # a playbook's worker waits for the operator:
+        await pilot.press(k)                 # pause, never wait for every worker
+        for _ in range(3):
+            await pilot.pause(0.05)
+    assert pilot.app.is_running and pilot.app.crash is None, pilot.app.crash
+    text = screen_text(pilot.app)
+    assert raw_controls(text) == [], (type(pilot.app.screen).__name__, raw_controls(text))
+    return text
+
+
+@pytest.fixture(scope="module", params=["lab-stuck-pipe", "seed-000"])
+def hostile(request, tmp_path_factory):
+    return hostile_recording(find(request.param).path, str(tmp_path_factory.mktemp("hostile") / "h.hcrec"))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_every_screen_shows_hostile_text_inertly(hostile, size):
+    app = HangConsoleApp(ReplaySource(Recording(hostile)))
+    async with app.run_test(size=size) as pilot:
+        seen = [await visit(pilot)]
+        seen.append(await visit(pilot, "enter"))                     # the container
+        for _ in range(4):                                          # every panel
+            seen.append(await visit(pilot, "tab"))
+        seen.append(await visit(pilot, "enter", "o"))               # along a pipe
+        seen.append(await visit(pilot, "escape", "f"))              # findings
+        if "Playbook" in screen_text(app):
+            seen.append(await visit(pilot, "p"))                    # the playbook (simulated)
+            seen.append(await visit(pilot, "escape"))
+        seen.append(await visit(pilot, "escape", "k"))              # kernel log
+        seen.append(await visit(pilot, "escape", "question_mark"))  # help
+        seen.append(await visit(pilot, "escape", "left_square_bracket", "right_square_bracket"))
+    shown = "\n".join(seen)
+    assert "[/]" in shown and "PWNED" in shown                      # literal, not markup, not acted on
+    assert "\\x1b" in shown                                         # ESC made visible
+
+
+async def test_training_on_a_hostile_recording(hostile, monkeypatch):
+    from hangconsole import incidents
+    from hangconsole.training import TrainingSession
+    inc = find("seed-000")
+    monkeypatch.setattr(type(inc), "path", property(lambda self: hostile))
+    app = HangConsoleApp(ReplaySource(Recording(hostile)), training=TrainingSession(inc))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await visit(pilot)                                          # the page
+        await visit(pilot, "enter", "enter")                        # past it; a container
+        await visit(pilot, "escape", "k", "escape", "f")            # kernel log; f asks first
+    assert incidents.find("seed-000") is not None
+
+
+async def test_a_crash_leaves_a_report_and_a_non_zero_exit(tmp_path, monkeypatch):
+    """If a screen fails anyway: the terminal is restored (run_test returns), the crash is
+    kept with its report on disk, and nothing of the error is printed raw."""
+    from hangconsole.screens.overview import OverviewScreen
+    monkeypatch.setenv("HANGCONSOLE_CRASH_DIR", str(tmp_path))
+
+    def boom(self, snap, findings):
+        raise RuntimeError("a renderer failed on \x1b]0;PWNED\x07")
+    monkeypatch.setattr(OverviewScreen, "show", boom)
+    app = HangConsoleApp(ReplaySource(Recording(find("seed-000").path)))
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause(0.2)
+    assert app.return_code == 1 and app.crash is not None
+    error, path = app.crash
+    assert path and path.startswith(str(tmp_path))
+    report = open(path).read()
+    assert "RuntimeError: a renderer failed" in report and "seed-000.hcrec" in report
