@@ -77,7 +77,15 @@ def json_dumps(obj, **kw) -> str:
     only stand inside strings, so the document means the same)."""
     text = json.dumps(obj, ensure_ascii=False, **kw)
     # newlines and tabs outside strings are the layout; inside strings json escaped them
-    return _BAD_MULTILINE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _BAD_MULTILINE.sub(_json_escape, text)
+
+
+def _json_escape(m: re.Match) -> str:
+    c = ord(m.group())
+    if c <= 0xFFFF:
+        return f"\\u{c:04x}"
+    c -= 0x10000                                 # beyond the BMP: JSON writes a surrogate pair
+    return f"\\u{0xD800 + (c >> 10):04x}\\u{0xDC00 + (c & 0x3FF):04x}"
 
 
 # what Markdown acts on inside a line (values never start a line: newlines are escaped);

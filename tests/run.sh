@@ -16,8 +16,9 @@ if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
 # gcc: test helper binary; lsof/procps: benchmark peers; docker.io + busybox-static: the lab
 # engine and its image; strace: playbook terminal steps; containerd + runc: the Docker-less
 # Kubernetes-shaped lab (tests/integration/test_containerd_lab.py); podman + conmon: CRI-O's
-# monitor on a real conmon (tests/integration/test_podman_lab.py).
-pkgs=(gcc lsof procps docker.io busybox-static strace golang-go prometheus-node-exporter prometheus containerd runc podman conmon)
+# monitor on a real conmon (tests/integration/test_podman_lab.py); tmux: the console in a real
+# terminal (tests/integration/test_hostile_lab.py).
+pkgs=(gcc lsof procps docker.io busybox-static strace golang-go prometheus-node-exporter prometheus containerd runc podman conmon tmux)
 missing=()
 ((quick)) || for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -10,16 +10,20 @@ FAULTS: dict[str, str] = {
     "pids-exhausted": "hc-pids-exhausted runs with --pids-limit 8 and 7 background sleeps; an exec "
                       "into it then fails and the kernel logs `fork rejected by pids controller` "
                       "(seed 002).",
-    "oom-kill": "hc-oom-kill runs with --memory 16m and a pipeline that needs 100 MB: the OOM "
-                "killer kills tail (seeds 000 and 003 start with an OOM kill).",
+    "oom-kill": "hc-oom-kill runs with --memory 16m and a dd that allocates and touches 64 MiB at "
+                "once: the OOM killer kills dd (seeds 000 and 003 start with an OOM kill).",
     "paused": "`docker pause hc-paused`: a deliberate freeze, which must be reported as paused, "
               "never as a hang.",
+    "hostile": "hc-hostile's processes are named `[/]` and a title-rewrite escape, with escapes, an "
+               "OSC 52 clipboard write and a bidi override in their argv and pod labels; an exec nobody "
+               "reads fills its stderr pipe with escape sequences. Nothing of it may reach the "
+               "operator's terminal or take the console down.",
     "baseline": "four busy healthy containers (hc-baseline-N) and a loop of short execs: no "
                 "fault at all, for checking there are no false findings.",
 }
 
 # the same faults where the other lab engines can show them (lab/engines.py injects them)
 ENGINE_FAULTS: dict[str, tuple[str, ...]] = {
-    "containerd": ("baseline", "stopped-shim", "stuck-pipe", "pids-exhausted", "oom-kill", "paused"),
-    "podman": ("baseline", "stopped-shim", "stuck-pipe", "oom-kill", "paused"),
+    "containerd": ("baseline", "stopped-shim", "stuck-pipe", "pids-exhausted", "oom-kill", "paused", "hostile"),
+    "podman": ("baseline", "stopped-shim", "stuck-pipe", "oom-kill", "paused", "hostile"),
 }

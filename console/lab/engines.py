@@ -4,12 +4,14 @@ one shim) in every scenario; podman: containers under conmon."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 
+from . import hostile
 from .catalog import ENGINE_FAULTS
 from .containerd_engine import ContainerdLab
 from .engine import DEFAULT_DIR, LabError
-from .faults import HOG, wait_oom_kill
+from .faults import HOG, _wait, wait_oom_kill
 from .faults import oom_kills as _oom_kills  # noqa: F401 - tests read the count
 from .podman_engine import PodmanLab
 
@@ -45,6 +47,8 @@ def inject(lab, fault: str) -> str:
             pod = lab.pod(app_cmd=HOG, app_memory_limit=MIB16)
             wait_oom_kill(lab.cgroup(pod["uid"], pod["app"]))
             return pod["app"]
+        if fault == "hostile":
+            return hostile_pod(lab)
         pod = lab.pod()
         if fault == "stopped-shim":
             os.kill(pod["shim"], signal.SIGSTOP)
@@ -63,6 +67,8 @@ def inject(lab, fault: str) -> str:
         cid = lab.run("hc-" + fault, HOG, "--memory", "16m", "--memory-swap", "16m")
         wait_oom_kill(f"/{lab.cgroup_parent}/libpod-{cid}")
         return cid
+    if fault == "hostile":
+        return hostile_podman(lab)
     cid = lab.run("hc-" + fault, ["sleep", "1000000"])
     if fault == "stopped-shim":
         os.kill(lab.conmon_of(cid), signal.SIGSTOP)
@@ -71,6 +77,48 @@ def inject(lab, fault: str) -> str:
     elif fault == "paused":
         lab.podman("pause", "hc-" + fault, timeout=30)
     return cid if fault != "baseline" else ""
+
+
+def hostile_pod(lab: ContainerdLab) -> str:
+    """The hostile fault as a pod: its labels and its app's names are the attack."""
+    pod = lab.pod(name=hostile.LABEL, namespace="ns[/]", uid="0c0ffee0-1ab5-4e11-9d00-000000000666",
+                  sandbox="hostilesandbox0", app="hostile0ctr", app_cmd=hostile.CMD)
+    os.makedirs(lab.path("fifo"), exist_ok=True)
+    lab.spawn("stalled-hostile", hostile.stalled_client(
+        f"{shutil.which('ctr')} -a {lab.sock} -n k8s.io task exec --fifo-dir {lab.path('fifo')} "
+        f"--exec-id hostile {pod['app']}"))
+    _wait(lambda: _writer_blocked(lab.cgroup(pod["uid"], pod["app"]), "head"), 20, "head blocked on its stderr pipe")
+    return pod["app"]
+
+
+def hostile_podman(lab: PodmanLab) -> str:
+    cid = lab.run("hc-hostile", hostile.CMD, "--label", f"io.kubernetes.pod.name={hostile.LABEL}",
+                  "--label", "io.kubernetes.pod.namespace=ns[/]")
+    lab.spawn("stalled-hostile", hostile.stalled_client(f"{shutil.which('podman')} exec hc-hostile"))
+    _wait(lambda: _writer_blocked(f"/{lab.cgroup_parent}/libpod-{cid}", "head"), 20, "head blocked on its stderr pipe")
+    return cid
+
+
+def _writer_blocked(cgroup: str, comm: str) -> int | None:
+    """A process COMM of CGROUP (its pids or unified path) blocked writing a pipe."""
+    for base in ("/sys/fs/cgroup/pids", "/sys/fs/cgroup"):
+        try:
+            with open(f"{base}{cgroup}/cgroup.procs") as f:
+                pids = f.read().split()
+            break
+        except OSError:
+            pids = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                c = f.read().strip()
+            with open(f"/proc/{pid}/wchan") as f:
+                w = f.read()
+        except OSError:
+            continue
+        if c == comm and "pipe" in w:
+            return int(pid)
+    return None
 
 
 def status(lab) -> str:

@@ -150,6 +150,32 @@ def _oom_kill(lab: Lab) -> str:
     return cid
 
 
+def _hostile(lab: Lab) -> str:
+    from . import hostile
+    name = "hc-hostile"
+    cid = _run(lab, name, "--label", f"io.kubernetes.pod.name={hostile.LABEL}",
+               "--label", "io.kubernetes.pod.namespace=ns[/]", "--label", f"hc.note={hostile.LABEL}",
+               cmd=hostile.CMD)
+    lab.spawn("stalled-hostile", ["sh", "-c", hostile.stalled_client(f"docker exec {name}")])
+    _wait(lambda: _full_pipe_writer(cid, "head"), 20, "head blocked writing its stderr pipe")
+    return cid
+
+
+def _full_pipe_writer(cid: str, comm: str) -> int | None:
+    """A process COMM of container CID blocked writing a pipe."""
+    for pid in _container_pids(cid):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                c = f.read().strip()
+            with open(f"/proc/{pid}/wchan") as f:
+                w = f.read()
+        except OSError:
+            continue
+        if c == comm and "pipe" in w:
+            return pid
+    return None
+
+
 def _paused(lab: Lab) -> str:
     name = "hc-paused"
     cid = _run(lab, name, cmd=["sleep", "1000000"])

@@ -115,3 +115,19 @@ def test_oom_kill_under_conmon(podman):
     assert "memory limit 16 MiB" in f["summary"], f["summary"]
     assert f["evidence"]["memory"][0]["oom_kill"] >= 1
     assert not os.path.exists("oom"), "conmon's oom file landed in the caller's directory"
+
+
+def test_hostile_container_text_stays_inert(podman):
+    """The hostile fault under conmon: snapshot and diagnose show it literally and inertly."""
+    from hangconsole.lab.engines import hostile_podman
+    from tests.helpers.hostile import raw_controls
+    cid = hostile_podman(podman)
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    snap = subprocess.run([EXE, "snapshot", "--no-docker"], capture_output=True, text=True, timeout=120, env=env)
+    assert snap.returncode == 0 and raw_controls(snap.stdout) == [], raw_controls(snap.stdout)
+    assert "[/]" in snap.stdout and "\\x1b]0;PWNED\\x07" in snap.stdout
+    f = on(diagnose(), cid)["stuck-pipe"]
+    assert "stderr" in " ".join(c["text"] for c in f["causes"]), f["causes"]
+    text = subprocess.run([EXE, "diagnose", "--no-docker", "--samples", "2", "--interval", "5"],
+                          capture_output=True, text=True, timeout=120, env=env).stdout
+    assert raw_controls(text) == [] and "stuck-pipe" in text
