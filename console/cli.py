@@ -249,7 +249,6 @@ def cmd_snapshot(args) -> int:
         snap = src.snapshot()
         src.close()
     if args.json:
-        import json
         print(json_dumps(codec.encode(snap), indent=1))
     else:
         print(text_report(snap))
@@ -257,8 +256,6 @@ def cmd_snapshot(args) -> int:
 
 
 def cmd_diagnose(args) -> int:
-    import json
-
     from .diagnose import report
     from .diagnose.history import History
     if (args.samples is not None and args.samples < 1) or args.interval < 0:
@@ -289,6 +286,10 @@ def cmd_diagnose(args) -> int:
     findings = report.diagnose(history, extra)
     status, code = report.verdict(findings)
     reason = report.unknown_reason(history)
+    d = history.latest.docker
+    named = not args.replay and not args.no_docker and (args.docker_host or os.environ.get("DOCKER_HOST"))
+    if named and d is not None and d.reachable is None:      # a typo must not read as all-clear
+        reason = f"the Docker daemon named ({d.host}) cannot be reached: {d.note or 'no socket'}"
     if reason and code < 2:
         status, code = "UNKNOWN", 3
     if args.json:
@@ -396,8 +397,6 @@ def cmd_playbooks(args) -> int:
 
 
 def cmd_fix(args) -> int:
-    import json
-
     from . import report
     from .actions.incident import Incident
     from .diagnose import report as dreport
@@ -425,19 +424,29 @@ def cmd_fix(args) -> int:
             (x for x in snap.containers if x.name == args.container), None)
         if c is None:
             raise CliError(f"UNKNOWN: no container {args.container!r} on this host", 3)
-        finding = next((f for f in findings if f.container == c.id and f.cls in pb.classes), None)
+        finding = next((f for f in findings if f.container == c.id and f.cls in pb.classes), None) or next(
+            (f for f in findings if f.container is None and f.cls in pb.classes), None)   # a daemon's: host-wide
         if finding is None:
             print(f"OK: no {'/'.join(pb.classes)} finding on {c.name} ({c.short_id}): nothing to fix")
             return 0
-        incident = Incident(args.incident_dir)
-        with open(incident.file("findings.json"), "w") as f:
-            json.dump({"findings": [x.to_json() for x in findings]}, f, indent=1)
+        if args.dry_run:                # nothing on disk: a scratch directory, removed after
+            import tempfile
+            incident = Incident(tempfile.mkdtemp(prefix="hangconsole-dry-run-"))
+        else:
+            incident = Incident(args.incident_dir)
+        incident.record_findings(findings)
         incident.save_evidence(snap, "initial")
         ctx = RunContext(finding=finding, snapshot=snap, incident=incident, take_snapshot=src.snapshot,
                          dry_run=args.dry_run, yes=args.yes, docker_host=args.docker_host,
                          say=lambda line: print(line, flush=True))
         print(f"{pb.title}: {finding.summary}", flush=True)
         result = run(pb, ctx)
+        if args.dry_run:
+            import shutil
+            shutil.rmtree(incident.path, ignore_errors=True)
+            print(f"fix {pb.id}: dry run, nothing done and nothing written; the {finding.severity} "
+                  f"{finding.cls} on {c.name} stands")
+            return dreport.verdict([finding])[1]            # the state it found
         path = report.write(incident)
         print(f"fix {pb.id}: {result.outcome}; incident directory {incident.path} (report {os.path.basename(path)})")
         return result.exit_code

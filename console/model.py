@@ -111,6 +111,8 @@ class Process:
     sig_pending: int | None = None   # SigPnd|ShdPnd bitmask (read for frozen and D tasks)
     ns_pid: int | None = _sparse()   # its pid inside its own pid namespace, when that is what a
                                      # source showed (`docker exec ... ps -ef`)
+    wchar: int | None = _sparse()    # bytes it has written in all (/proc/PID/io): a writer whose
+                                     # count moves between samples is making progress, not stuck
     recon: dict[str, str] | None = _sparse()
 
     @property

@@ -76,6 +76,7 @@ class HangConsoleApp(SafeApp):
         self.snapshot: HostSnapshot | None = None
         self.findings: list[Finding] = []
         self.history: deque[HostSnapshot] = deque(maxlen=KEEP)
+        self.since: dict = {}               # when each state was first seen, past the kept samples
         self.playing = False
         self._collecting = False
 
@@ -126,7 +127,7 @@ class HangConsoleApp(SafeApp):
         try:
             snap = self.source.snapshot()
             history = list(self.history) + [snap]
-            findings = diagnose(History(history), self._chain_extra())
+            findings = diagnose(History(history, self.since), self._chain_extra())
         except Exception as e:                   # noqa: BLE001 - said on screen; the chain goes on
             self.post_message(CollectFailed(e))
             return
@@ -342,7 +343,8 @@ class HangConsoleApp(SafeApp):
             self.notify(f"no playbook for {finding.cls}", severity="warning")
             return
         simulate = not self.live
-        incident = Incident(tempfile.mkdtemp(prefix="hangconsole-training-")) if simulate else Incident()
+        incident = Incident(tempfile.mkdtemp(prefix="hangconsole-training-")) if simulate else self.incident()
+        incident.record_findings(self.findings)     # the report lists what the incident had
         name = self.training.incident.name if self.training else ""
         prober = getattr(self.source, "prober", None)       # the Docker host this console watches
         ctx = RunContext(finding=finding, snapshot=self.snapshot, incident=incident,
@@ -352,6 +354,14 @@ class HangConsoleApp(SafeApp):
         if self.training:
             self.training.note("started-playbook", pb.id)
         self.push_screen(PlaybookScreen(pb, ctx, training=simulate))
+
+    def incident(self):
+        """The live session's one incident directory: every playbook and kill of this console
+        writes its evidence, audit lines and report there (made when first needed)."""
+        from hangconsole.actions.incident import Incident
+        if getattr(self, "_incident", None) is None:
+            self._incident = Incident()
+        return self._incident
 
     def open_container(self, cid: str) -> None:
         from .container import ContainerScreen

@@ -235,7 +235,7 @@ class ContainerScreen(Screen):
             t.append(f"{p.freezer} by {by}: cannot run; signals stay pending until thawed\n", style="bold red")
         if p.sig_pending and p.sig_pending & (1 << 8):
             t.append("SIGKILL pending: not delivered yet\n", style="bold red")
-        history = History(list(self.app.history)) if self.app.history else None
+        history = History(list(self.app.history), dict(self.app.since)) if self.app.history else None
         if not p.threads and not p.nthreads:
             t.append("threads: not known (the source shows none)\n", style="dim")
         else:
@@ -368,8 +368,8 @@ class ContainerScreen(Screen):
         import signal
 
         from hangconsole.actions.guard import Refused, send
-        from hangconsole.actions.incident import Incident
-        incident = Incident()
+        incident = self.app.incident()
+        incident.record_findings(self.app.findings)
         incident.save_evidence(self._snap, "kill-process")          # evidence first
         try:
             msg = send(target, signal.SIGKILL, incident, dry_run=False, why="operator, container view")

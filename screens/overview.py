@@ -111,10 +111,16 @@ class OverviewScreen(Screen):
             t.append("docker: ping ok" if pinged else "docker: answering", style="green")
         else:
             t.append("docker: NOT ANSWERING", style="bold red")
+        now = self.app.now()
+        if now is not None:                       # live: how old is what this screen says?
+            age = max(0.0, now - snap.taken_at)
+            if age > 2 * self.app.interval + 5:
+                t.append(f"  DATA {age:.0f}s OLD: the refresh is late", style="bold white on red")
+            else:
+                t.append(f"  data {age:.0f}s old", style="dim")
         if snap.containerd and snap.containerd.reachable is not None:
             ok = snap.containerd.reachable
             t.append("  containerd: " + ("answering" if ok else "NOT ANSWERING"), style="green" if ok else "bold red")
-        now = self.app.now()
         for call, secs, mk in views.pending_calls(snap, None, now):
             t.append("  ·  ")
             marked_text(t, f"{call}: timed out, pending ", mk, f"{secs:.0f}s", "bold red")

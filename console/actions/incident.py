@@ -33,6 +33,13 @@ class Incident:
             w.write(snap)
         return self.file(name)
 
+    def record_findings(self, findings) -> None:
+        """findings.json: what the incident's report lists (the latest diagnosis wins)."""
+        tmp = self.file("findings.json.part")
+        with open(tmp, "w") as f:
+            json.dump({"findings": [x.to_json() for x in findings]}, f, indent=1)
+        os.replace(tmp, self.file("findings.json"))
+
     def list(self, prefix: str) -> list[str]:
         return sorted(f for f in os.listdir(self.path) if f.startswith(prefix))
 

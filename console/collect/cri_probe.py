@@ -88,15 +88,20 @@ class CriProber:
         Calls.wait(issued, end)
         live = set(sandboxes) | set(containers)
         probes = self.calls.report(lambda x: x.target is None or x.target in live)
-        reachable = None
+        reachable, note = None, None
         for pr in probes:
             if pr.call == "Version":
                 reachable = pr.status == "ok"
                 if reachable:
                     r = self.calls.get("Version").result
                     self.version = f"{r.runtime_name} {r.runtime_version} ({r.runtime_api_version})"
+                elif pr.status == "error" and "unknown service" in (pr.error or ""):
+                    # it answered, at once: the socket serves no CRI (containerd without its
+                    # CRI plugin, or not a CRI socket); that is not a runtime that hangs
+                    reachable, note = None, f"no CRI at {self.endpoint}: it answered {pr.error.strip()[:120]!r}"
+                    probes = [p for p in probes if p.status != "error" or "unknown service" not in (p.error or "")]
         return m.DockerState(host=f"unix://{self.endpoint}", reachable=reachable,
-                             version=self.version, probes=probes)
+                             version=self.version, probes=probes, note=note)
 
 
 def merge(snap: m.HostSnapshot, prober: CriProber) -> None:

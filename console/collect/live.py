@@ -223,6 +223,8 @@ class LiveSource:
             for f in p.fds or ():
                 if f.kind == "pipe":
                     procfs.read_fdinfo(p.pid, f, proc)
+            if any(f.kind in ("pipe", "fifo") for f in p.fds or ()):
+                wanted.append(f"{proc}/{p.pid}/io")      # progress: its write count, sample to sample
             tids = procfs.list_tids(p.pid, proc) or [p.pid]
             for tid in tids:
                 base = f"{proc}/{p.pid}/task/{tid}"
@@ -237,6 +239,7 @@ class LiveSource:
                     wanted.append(f"{base}/stack")
         got = self.reads.read_many(wanted)
         for p in scoped:
+            p.wchar = procfs.parse_io(got.get(f"{proc}/{p.pid}/io")).get("wchar")
             by_num = {f.num: f for f in p.fds or ()}
             for t in p.threads:
                 base = f"{proc}/{p.pid}/task/{t.tid}"

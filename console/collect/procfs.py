@@ -105,6 +105,16 @@ def stat_kind(link: str) -> tuple[str, int] | None:
     return kind, s.st_ino
 
 
+def parse_io(data: bytes | None) -> dict[str, int]:
+    """/proc/PID/io: rchar, wchar, syscr, ... as numbers ({} when unreadable)."""
+    out = {}
+    for line in (data or b"").decode("ascii", "replace").splitlines():
+        k, _, v = line.partition(":")
+        if v.strip().isdigit():
+            out[k.strip()] = int(v)
+    return out
+
+
 def read_wchan(path: str) -> str | None:
     data = read_file(path)
     if not data or data == b"0":

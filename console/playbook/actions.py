@@ -52,7 +52,12 @@ class DrainPipe(Action):
         p = ctx.proc(pid)
         if p is None or fd is None or inode is None:
             raise Refused("the finding names no pipe writer that still exists")
-        return Bound(f"read pipe:[{inode}] through /proc/{pid}/fd/{fd} ({p.comm}), saving every byte",
+        whose = _stream_of(ctx, inode)
+        if whose.startswith("the container's own"):
+            raise Refused(f"pipe:[{inode}] is {whose}: the runtime's log copier reads it into the log "
+                          "driver, and bytes drained from it would be missing from `docker logs`; "
+                          "find why the copier stopped reading instead")
+        return Bound(f"read pipe:[{inode}] ({whose}) through /proc/{pid}/fd/{fd} ({p.comm}), saving every byte",
                      [Target.of(p)], {"fd": fd, "inode": inode, **params})
 
     def run(self, ctx, b):
@@ -69,6 +74,18 @@ class DrainPipe(Action):
                             cancelled=ctx.cancelled)
         ctx.notes["drained"] = r
         return drained_text(r.bytes, r.stopped, r.path)
+
+
+def _stream_of(ctx: RunContext, inode: int) -> str:
+    """Whose bytes pipe INODE carries: the container's own stdout/stderr (its main process
+    holds it as fd 1 or 2: the log stream) or an exec's."""
+    main = ctx.proc(_main_process(ctx)) if _main_process(ctx) else None
+    for f in (main.fds or []) if main else []:
+        if f.num in (1, 2) and f.kind == "pipe" and f.inode == inode:
+            return f"the container's own {'stdout' if f.num == 1 else 'stderr'} (its log stream)"
+    writers = [e for e in (ctx.snapshot.pipe(inode).writers if ctx.snapshot and ctx.snapshot.pipe(inode) else [])]
+    streams = sorted({"stdout" if e.fd == 1 else "stderr" if e.fd == 2 else f"fd {e.fd}" for e in writers})
+    return f"bytes an exec wrote to its {'+'.join(streams) or 'output'}, not the container's log"
 
 
 def drained_text(nbytes: int, stopped: str, path: str) -> str:
@@ -283,8 +300,34 @@ class Thaw(Action):
         return "thawed " + ", ".join(b.params["paths"])
 
 
+class Resume(Action):
+    """SIGCONT the container's runtime processes (shim, conmon) and the daemons (dockerd,
+    containerd, CRI-O) that are stopped (state T): the least harmful remedy for a stopped
+    process, before any kill. Skipped when none is stopped."""
+
+    def bind(self, ctx, params):
+        c = ctx.container
+        snap, live = ctx.snapshot, not ctx.simulate
+        shim = ctx.proc(c.shim_pid) if c and c.shim_pid else None
+        serving = [shim] if shim else []          # only the daemons behind this container's sockets
+        serving += daemons.dockerd_of(snap, ctx.docker_host, live).procs
+        serving += daemons.containerd_of(snap, shim, live).procs
+        if shim is not None and shim.role == m.CONMON:
+            serving += daemons.crio_of(snap, shim, live).procs
+        stopped = list({p.pid: p for p in serving if p is not None and p.state in ("T", "t")}.values())
+        if not stopped:
+            raise Refused("no runtime process of this container and no daemon is stopped: nothing to resume")
+        ctx.notes["resumed"] = [p.pid for p in stopped]
+        return Bound("SIGCONT " + ", ".join(f"{p.comm} {p.pid} (stopped)" for p in stopped)
+                     + ": it runs again where it stopped; nothing is killed", [Target.of(p) for p in stopped], params)
+
+    def run(self, ctx, b):
+        return "; ".join(send(t, signal.SIGCONT, ctx.incident, dry_run=ctx.dry_run, why="stopped runtime process")
+                         for t in b.targets)
+
+
 ACTIONS: dict[str, Action] = {
     "drain-pipe": DrainPipe(), "kill-exec": KillExec(), "dump-stacks": DumpStacks(),
     "kill-shim": KillShim(), "kill-runc-start": KillRuncStart(), "raise-pids-max": RaisePidsMax(),
-    "kill-leftovers": KillLeftovers(), "thaw": Thaw(),
+    "kill-leftovers": KillLeftovers(), "thaw": Thaw(), "resume": Resume(),
 }

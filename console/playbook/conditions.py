@@ -104,6 +104,16 @@ def runtime_answers(ctx):
         api.close()
 
 
+def answers_after_remedy(ctx):
+    """After a thaw or a SIGCONT: the call that hung answers now, asked right now (skipped when
+    nothing was thawed or resumed)."""
+    done = [w for w, k in (("thawed", "thawed"), ("resumed", "resumed")) if ctx.notes.get(k)]
+    if not done:
+        return None, "nothing was thawed or resumed"
+    ok, seen = runtime_answers(ctx) if ctx.finding.container else daemon_answers(ctx)
+    return ok, seen + (f"; {' and '.join(done)}, fixed without a kill" if ok else "")
+
+
 def pids_at_limit(ctx):
     c = ctx.container
     for lv in (c.cgroup.levels if c and c.cgroup else []):
@@ -192,6 +202,7 @@ CONDITIONS = {
     "pipe-full": pipe_full, "writer-moved-on": writer_moved_on,
     "zombies-present": zombies_present, "zombies-gone": zombies_gone, "shim-gone": shim_gone,
     "runtime-answers": runtime_answers, "daemon-answers": daemon_answers,
+    "answers-after-remedy": answers_after_remedy,
     "pids-at-limit": pids_at_limit, "pids-below-limit": pids_below_limit,
     "not-paused": not_paused, "thawed": thawed, "frozen-by-surprise": frozen_by_surprise, "leftovers-gone": leftovers_gone,
     "leftovers-present": leftovers_present,

@@ -89,6 +89,8 @@ class Walk:
             res.outcome, stop = "verify-failed", step.if_fails == "stop"
         elif r.status == "failed" and step.kind == "act":
             res.outcome, stop = "verify-failed", True
+        elif r.status == "ok" and step.kind == "verify" and step.if_passes == "done":
+            res.outcome, stop = "done", True      # fixed by the gentler remedy: nothing harsher runs
         if stop or self.index >= len(self.pb.steps):
             if self.ctx.dry_run and res.outcome == "done":
                 res.outcome = "dry-run"
@@ -175,6 +177,8 @@ def _step(step: Step, ctx: RunContext, index: int = 0) -> StepResult:
         while True:
             ctx.fresh()
             ok, seen = CONDITIONS[step.condition](ctx)
+            if ok is None:                        # nothing for it to check (the act it follows was skipped)
+                return StepResult(step, "skipped", f"{step.text}: {seen}")
             if ok or time.monotonic() >= end or ctx.cancelled():
                 return StepResult(step, "ok" if ok else "failed", f"{step.text}: {seen}")
             time.sleep(min(1.0, max(0.1, end - time.monotonic())))

@@ -21,6 +21,7 @@ class Step:
     params: dict = field(default_factory=dict)
     wait: float = 0.0
     if_fails: str = "stop"
+    if_passes: str = "continue"       # verify: "done" ends the walk there (the least harmful remedy worked)
     command: str | None = None        # terminal steps: strace, nsenter
 
 
@@ -82,7 +83,7 @@ def load(path: str) -> Playbook:
             raise PlaybookError(f"{name}: {where}unknown kind '{kind}' (known: {', '.join(KINDS)})")
         step = Step(kind=kind, text=need(s, "text", str, where))
         unknown = set(s) - {"kind", "text", "condition", "action", "destructive", "confirm", "params",
-                            "wait", "if_fails", "command"}
+                            "wait", "if_fails", "if_passes", "command"}
         if unknown:
             raise PlaybookError(f"{name}: {where}unknown key(s) {', '.join(sorted(unknown))}")
         if kind in ("check", "verify"):
@@ -94,6 +95,9 @@ def load(path: str) -> Playbook:
             step.if_fails = s.get("if_fails", "stop")
             if step.if_fails not in ("stop", "continue"):
                 raise PlaybookError(f"{name}: {where}if_fails must be 'stop' or 'continue'")
+            step.if_passes = s.get("if_passes", "continue")
+            if step.if_passes not in ("continue", "done") or step.if_passes == "done" and kind != "verify":
+                raise PlaybookError(f"{name}: {where}if_passes must be 'continue' or 'done' (verify steps only)")
         if kind == "act":
             step.action = need(s, "action", str, where)
             if step.action not in ACTIONS:

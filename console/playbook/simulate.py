@@ -77,6 +77,15 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
         if data and not told and copied < queued:
             text += (f"\n  the recording copied only the first {copied:,} of the {queued:,} bytes queued; "
                      f"on a real host every byte is saved")
+    elif action == "resume":
+        for t in b.targets:
+            p = snap.proc(t.pid)
+            if p is not None:
+                p.state = "S"
+                for th in p.threads:
+                    th.state = "S" if th.state in ("T", "t") else th.state
+        _answer_calls(snap, cid)
+        text = "simulated: SIGCONT " + ", ".join(f"{t.comm} {t.pid}" for t in b.targets) + ": running again"
     elif action == "kill-exec":
         _drop(snap, {t.pid for t in b.targets})
         _answer_calls(snap, cid)

@@ -22,10 +22,11 @@ def test_stopped_shim_capture_and_the_host_after_its_real_fix(lab, tmp_path):
     rec = Recording(str(tmp_path / "lab-stopped-shim.after.hcrec"))
     fix = rec.header["fix"]
     assert fix["outcome"] == "done" and fix["command"] == "hangconsole fix shim-unresponsive --container hc-api --yes"
-    kill = next(a for a in fix["acts"] if a["action"] == "kill-shim")
-    assert kill["status"] == "ok" and [t["pid"] for t in kill["targets"]] == [shim]
+    resume = next(a for a in fix["acts"] if a["action"] == "resume")
+    assert resume["status"] == "ok" and [t["pid"] for t in resume["targets"]] == [shim]
+    assert not [a for a in fix["acts"] if a["action"] == "kill-shim" and a["status"] == "ok"], "SIGCONT did it"
     settled = rec.frame(len(rec) - 1)
-    assert settled.proc(shim) is None, "the shim is gone after the real kill"
+    assert settled.proc(shim) is not None and settled.proc(shim).state != "T", "the shim runs again"
     assert not [f for f in diagnose(History([settled])) if f.cls == "shim-unresponsive"]
     for p in (path, str(tmp_path / "lab-stopped-shim.after.hcrec")):
         text = gzip.open(p, "rt").read()

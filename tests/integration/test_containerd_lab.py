@@ -210,8 +210,9 @@ def test_oom_kill_in_a_pod_container(ctrd):
 
 
 def test_fix_names_crictl_and_verifies_with_containerd(ctrd, tmp_path):
-    """The shim-unresponsive playbook on a pod shim: steps in crictl/ctr words, the kill says
-    the pod's other container goes too, the verify step asks containerd (not Docker)."""
+    """The shim-unresponsive playbook on a stopped pod shim: steps in crictl/ctr words, the
+    shim resumed (SIGCONT) rather than killed, so both containers of the pod keep running, and
+    the verify step asks containerd (not Docker)."""
     shim = ctrd.shim_of("websandbox0")
     os.kill(shim, signal.SIGSTOP)
     env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "CONTAINERD_ADDRESS")}
@@ -222,7 +223,29 @@ def test_fix_names_crictl_and_verifies_with_containerd(ctrd, tmp_path):
     if shim and _comm(shim):                   # never leave a stopped shim behind a failure
         os.kill(shim, signal.SIGCONT)
     assert "crictl rm -f (ctr -n k8s.io task delete -f)" in out and "docker rm" not in out
-    assert "it also serves 1 other container(s) of the pod" in out
+    assert f"sent SIGCONT to containerd-shim {shim}" in out, out[-1500:]
     verify = [ln for ln in out.splitlines() if ln.startswith("[ok] verify: crictl inspect")]
-    assert verify and "containerd task state answered" in verify[0], out[-1500:]
-    assert r.returncode == 0, out[-1500:]
+    assert verify and "containerd task state answered" in verify[0] and "fixed without a kill" in verify[0], out[-1500:]
+    assert "sent SIGKILL" not in out and r.returncode == 0, out[-1500:]
+    tasks = ctrd.ctr("task", "ls", timeout=15).stdout.decode()
+    assert all(any(ln.startswith(c) and "RUNNING" in ln for ln in tasks.splitlines())
+               for c in ("websandbox0", "web0ctr")), tasks
+
+
+def test_hostile_pod_text_stays_inert(ctrd):
+    """The hostile fault as a pod (labels, names, argv, an exec's stderr full of escapes):
+    snapshot and diagnose show it literally, nothing a terminal would act on; JSON exact."""
+    from hangconsole.lab.engines import hostile_pod
+    from tests.helpers.hostile import raw_controls
+    app = hostile_pod(ctrd)
+    env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "CONTAINERD_ADDRESS")}
+    snap = subprocess.run([EXE, "snapshot", "--no-docker", "--containerd-address", ctrd.sock],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert snap.returncode == 0 and raw_controls(snap.stdout) == [], raw_controls(snap.stdout)
+    assert "[/]" in snap.stdout and "\\x1b]0;PWNED\\x07" in snap.stdout
+    report = diagnose(ctrd)
+    f = on(report, app)["stuck-pipe"]
+    assert "stderr" in " ".join(c["text"] for c in f["causes"]), f["causes"]
+    text = subprocess.run([EXE, "diagnose", "--no-docker", "--containerd-address", ctrd.sock, *SAMPLING],
+                          capture_output=True, text=True, timeout=120, env=env).stdout
+    assert raw_controls(text) == [] and "stuck-pipe" in text

@@ -92,3 +92,41 @@ def test_d_state_on_storage_but_not_in_the_freezer():
            threads=[thread(778, "D", "__refrigerator", sc("read", 3, 0, 4096))])
     found = [f for f in diagnose(History([h.frame(i) for i in range(3)])) if f.cls == "d-state-io"]
     assert len(found) == 1 and found[0].pids == [777] and found[0].container is None
+
+
+def test_a_writer_whose_write_count_moves_is_not_stuck():
+    """A full pipe at every sample is not enough: a busy healthy writer (`yes` into a log the
+    shim copies as fast as it can) keeps the pipe full, but its wchar grows between samples."""
+    h = seed_000.build()
+    snaps = [h.frame(i) for i in range(3)]
+    writer = 15638
+    for i, s in enumerate(snaps):
+        s.proc(writer).wchar = 1_000_000 * (i + 1)        # it wrote between every two samples
+    assert "exec-pipe-deadlock" not in classes(snaps)
+    for s in snaps:
+        s.proc(writer).wchar = 4096                        # the same count: it has not moved
+    assert "exec-pipe-deadlock" in classes(snaps)
+
+
+def test_stuck_for_grows_past_the_samples_kept():
+    """The live console keeps four samples; with its memory of when a state was first seen,
+    "stuck for" keeps growing with every sample instead of stopping at the window's width."""
+    from hangconsole.diagnose.history import thread_sig
+    h = seed_000.build()
+    frames = [h.frame(i) for i in range(3)]
+    since: dict = {}
+    seen = []
+    for n in range(1, 7):                                # samples 5 s apart, four kept at most
+        import copy
+        snaps = []
+        for i in range(max(0, n - 4), n):
+            s = copy.deepcopy(frames[min(i, 2)])
+            s.uptime = frames[0].uptime + 5 * i
+            s._index = None
+            snaps.append(s)
+        hist = History(snaps, since)
+        p = hist.latest.proc(15638)
+        seen.append(hist.steady(p, thread_sig(p.threads[0].tid, 1070361747)))
+    assert seen == [0.0, 5.0, 10.0, 15.0, 20.0, 25.0], seen
+    without = History(snaps)
+    assert without.steady(p, thread_sig(p.threads[0].tid, 1070361747)) == 15.0   # the window's width

@@ -32,7 +32,7 @@ def walk(name: str, cls: str, playbook: str):
 
 
 @pytest.mark.parametrize("name, cls, playbook, act", [
-    ("lab-stopped-shim", "shim-unresponsive", "shim-unresponsive", "kill-shim"),
+    ("lab-stopped-shim", "shim-unresponsive", "shim-unresponsive", "resume"),
     ("lab-stuck-pipe", "stuck-pipe", "stuck-pipe", "drain-pipe"),
     ("lab-pids-exhausted", "pids-exhausted", "pids-exhausted", "raise-pids-max"),
 ])
@@ -50,13 +50,18 @@ def test_the_real_fix_leaves_the_recorded_host(name, cls, playbook, act):
     assert verify and all(r.status == "ok" for r in verify), [r.text for r in verify]
 
 
-def test_the_stopped_shim_is_gone_for_real_after_the_kill():
+def test_the_stopped_shim_runs_again_after_the_sigcont():
+    """The least harmful remedy: the stopped shim is resumed, not killed; it reaps its
+    zombies and the container keeps running (recorded in the lab after the real SIGCONT)."""
     real = after.load("lab-stopped-shim")
-    frames, ctx, _ = walk("lab-stopped-shim", "shim-unresponsive", "shim-unresponsive")
+    frames, ctx, results = walk("lab-stopped-shim", "shim-unresponsive", "shim-unresponsive")
     shim = frames[-1].containers[0].shim_pid
     assert shim and frames[-1].proc(shim).state == "T"
-    assert ctx.snapshot.proc(shim) is None and real.frames[-1].proc(shim) is None
+    assert ctx.snapshot.proc(shim) is not None and ctx.snapshot.proc(shim).state != "T"
+    assert real.frames[-1].proc(shim) is not None, "the real shim lives on"
     assert not [p for p in ctx.snapshot.processes if p.zombie], "the shim's zombies were reaped"
+    ran = [r.step.action for r in results if r.step.kind == "act" and r.status == "ok"]
+    assert "resume" in ran and "kill-shim" not in ran and "dump-stacks" not in ran, ran
 
 
 def test_seeds_have_no_after_frames_and_stay_simulated():
@@ -66,19 +71,21 @@ def test_seeds_have_no_after_frames_and_stay_simulated():
     assert kill.status == "ok" and "simulated" in kill.text and "real fix" not in kill.text
 
 
-def test_killing_the_shim_is_risky_only_before_the_dumps():
-    """lab-stopped-shim: the story names a kill before the daemons' dumps as risky; the same
-    kill after the dumps is the fix."""
+def test_killing_a_stopped_shim_is_risky_dumps_or_not():
+    """lab-stopped-shim: SIGCONT would do, so a kill of the shim is risky before the daemons'
+    dumps and after them."""
     from hangconsole.training import TrainingSession
     shim = {"comm": "containerd-shim", "pid": 11079, "start_ticks": 1}
     daemons = [{"comm": "dockerd", "pid": 10263, "start_ticks": 1}]
     kill = {"action": "kill-shim", "container": None, "targets": [shim]}
     dump = {"action": "dump-stacks", "container": None, "targets": daemons}
+    resume = {"action": "resume", "container": None, "targets": [shim]}
     t = TrainingSession(find("lab-stopped-shim"))
-    t.acts = [kill, dump]
-    assert [r for r in t.risky(None, {}) if r.startswith("kill-shim")]
-    t.acts = [dump, kill]
-    assert not [r for r in t.risky(None, {}) if r.startswith("kill-shim")]
+    for acts in ([kill, dump], [dump, kill]):
+        t.acts = acts
+        assert [r for r in t.risky(None, {}) if r.startswith("kill-shim") and "SIGCONT" in r]
+    t.acts = [resume]
+    assert t.risky(None, {}) == []
 
 
 def test_the_drain_says_what_was_copied_and_what_the_real_drain_read():
