@@ -541,6 +541,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:                       # noqa: BLE001 - never a traceback: one line, a report
+        from .crash import EXIT_CRASH, save
+        path = save(e, " ".join(sys.argv[1:]))
+        print(f"hangconsole: internal error ({type(e).__name__}: {str(e)[:200]}); "
+              f"crash report: {path or 'could not be saved'}", file=sys.stderr)
+        return EXIT_CRASH
 
 
 if __name__ == "__main__":

@@ -105,13 +105,15 @@ def container_tree(snap: m.HostSnapshot, c: m.Container) -> list[tuple[int, m.Pr
         else:
             roots.append(p)
     out: list[tuple[int, m.Process]] = []
-
-    def walk(p: m.Process, depth: int) -> None:
+    seen: set[int] = set()
+    stack = [(0, r) for r in reversed(roots)]     # depth first, iteratively: a fork chain
+    while stack:                                  # thousands deep must not overflow the stack
+        depth, p = stack.pop()
+        if p.pid in seen:                         # a recording may hold a loop
+            continue
+        seen.add(p.pid)
         out.append((depth, p))
-        for k in kids.get(p.pid, ()):
-            walk(k, depth + 1)
-    for r in roots:
-        walk(r, 0)
+        stack.extend((depth + 1, k) for k in reversed(kids.get(p.pid, ())))
     return out
 
 

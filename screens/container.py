@@ -24,6 +24,8 @@ from .widgets.table import remeasure
 from .widgets.timeline import Timeline
 
 
+MAX_DEPTH = 30       # tree levels shown; deeper processes are listed at the last one
+
 # readers first: who should be reading is the column that matters
 PIPE_COLUMNS = ("pipe", "queued/capacity", "readers", "writers")
 
@@ -137,7 +139,8 @@ class ContainerScreen(Screen):
         parents = {}
         self._tree_nodes = {}
         self._tree_width = tree.size.width
-        for i, (depth, p) in enumerate(rows):
+        rows = [(min(depth, MAX_DEPTH), p) for depth, p in rows]     # a fork chain thousands deep
+        for i, (depth, p) in enumerate(rows):                         # hangs on at the last level
             parent = parents.get(depth - 1, tree.root)
             kids = i + 1 < len(rows) and rows[i + 1][0] > depth
             label = self._label(p, max(24, tree.size.width - 2 - 4 * (depth + 1)) if tree.size.width else 80)
