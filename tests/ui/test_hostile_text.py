@@ -34,14 +34,18 @@ async def visit(pilot, *keys: str) -> str:
     return text
 
 
-@pytest.fixture(scope="module", params=["lab-stuck-pipe", "seed-000"])
-def hostile(request, tmp_path_factory):
-    return hostile_recording(find(request.param).path, str(tmp_path_factory.mktemp("hostile") / "h.hcrec"))
+def hostile_copy(name: str, tmp_path) -> str:
+    return hostile_recording(find(name).path, str(tmp_path / "h.hcrec"))
 
 
-@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_every_screen_shows_hostile_text_inertly(hostile, size):
-    app = HangConsoleApp(ReplaySource(Recording(hostile)))
+@pytest.fixture
+def hostile(tmp_path):
+    return hostile_copy("seed-000", tmp_path)
+
+
+@pytest.mark.parametrize("name, size", [("lab-stuck-pipe", (120, 40)), ("seed-000", (80, 24))])
+async def test_every_screen_shows_hostile_text_inertly(name, size, tmp_path):
+    app = HangConsoleApp(ReplaySource(Recording(hostile_copy(name, tmp_path))))
     async with app.run_test(size=size) as pilot:
         seen = [await visit(pilot)]
         seen.append(await visit(pilot, "enter"))                     # the container
