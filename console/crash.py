@@ -27,14 +27,21 @@ def save(error: BaseException, source: str = "") -> str | None:
         f"showing: {source or 'the live host'}\n\n",
         *traceback.format_exception(type(error), error, error.__traceback__),
     ])
+    stamp = f"crash-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     for directory in (crash_dir(), os.path.expanduser("~/.cache/hangconsole")):
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
-            path = os.path.join(directory, f"crash-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.txt")
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            continue
+        for n in range(100):                     # never overwrite another report
+            path = os.path.join(directory, f"{stamp}{'-' + str(n) if n else ''}.txt")
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            except OSError:
+                break
             with os.fdopen(fd, "w") as f:
                 f.write(text)
             return path
-        except OSError:
-            continue
     return None

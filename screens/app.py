@@ -169,7 +169,14 @@ class HangConsoleApp(SafeApp):
         """Call METHOD on every mounted screen that has it (screens update themselves)."""
         for screen in self.screen_stack:
             if hasattr(screen, method) and screen.is_mounted:
-                getattr(screen, method)(*args)
+                try:
+                    getattr(screen, method)(*args)
+                except Exception as e:           # noqa: BLE001 - one screen's failure is said, not fatal
+                    from hangconsole import crash
+                    path = crash.save(e, f"{type(screen).__name__}.{method}")
+                    self.notify(f"{type(screen).__name__} could not show this sample: {type(e).__name__}: {e} "
+                                f"(crash report {path or 'not saved'}); the console goes on",
+                                severity="error", timeout=10)
 
     def _tick(self) -> None:
         self._each_screen("tick")

@@ -18,6 +18,7 @@ from hangconsole.diagnose.history import History, thread_sig
 
 from hangconsole.safetext import visible
 
+from .failsafe import panel
 from .inert import cells, guard
 from .style import MARK_STYLE, STATE, badge_text, mark, marked_text
 from .widgets.table import remeasure
@@ -102,6 +103,7 @@ class ContainerScreen(Screen):
             return
         self._select(self.selected if self.selected and snap.proc(self.selected) else first)
 
+    @panel("#task")
     def _fill_without_processes(self, snap: m.HostSnapshot, c: m.Container) -> None:
         """A container whose processes are not in the data (a report that shows none): what is
         known of it instead, its runtime calls and what they answered."""
@@ -132,6 +134,7 @@ class ContainerScreen(Screen):
         if getattr(self, "_snap", None) is not None:
             self.show(self._snap, self.app.visible_findings)
 
+    @panel("#tree")
     def _fill_tree(self, snap: m.HostSnapshot, c: m.Container) -> None:
         tree = self.query_one(Tree)
         tree.clear()
@@ -208,6 +211,7 @@ class ContainerScreen(Screen):
             self._fill_pipes(event.node.data)
 
     # --- panels --------------------------------------------------------------------------
+    @panel("#task")
     def _fill_task(self, pid: int) -> None:
         snap = self._snap
         p = snap.proc(pid)
@@ -281,6 +285,7 @@ class ContainerScreen(Screen):
         t.rstrip()
         panel.update(guard(t))
 
+    @panel("#pipes")
     def _fill_pipes(self, pid: int) -> None:
         snap = self._snap
         table = self.query_one("#pipes", DataTable)
@@ -309,6 +314,7 @@ class ContainerScreen(Screen):
                                  ends(pp.writers, room * 9 // 20)), key=str(pp.inode))
         remeasure(table)
 
+    @panel("#cgroup")
     def _fill_cgroup(self, c: m.Container) -> None:
         panel = self.query_one("#cgroup", Static)
         cg = c.cgroup

@@ -78,21 +78,44 @@ async def test_training_on_a_hostile_recording(hostile, monkeypatch):
 
 
 async def test_a_crash_leaves_a_report_and_a_non_zero_exit(tmp_path, monkeypatch):
-    """If a screen fails anyway: the terminal is restored (run_test returns), the crash is
+    """If the app fails anyway: the terminal is restored (run_test returns), the crash is
     kept with its report on disk, and nothing of the error is printed raw."""
     from hangconsole.screens.overview import OverviewScreen
     monkeypatch.setenv("HANGCONSOLE_CRASH_DIR", str(tmp_path))
 
-    def boom(self, snap, findings):
-        raise RuntimeError("a renderer failed on \x1b]0;PWNED\x07")
-    monkeypatch.setattr(OverviewScreen, "show", boom)
+    def boom(self):
+        raise RuntimeError("a screen failed on \x1b]0;PWNED\x07")
+        yield                                                          # noqa: unreachable
+    monkeypatch.setattr(OverviewScreen, "compose", boom)
     app = HangConsoleApp(ReplaySource(Recording(find("seed-000").path)))
     with pytest.raises(RuntimeError):
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.app.workers.wait_for_complete()
             await pilot.pause(0.2)
     assert app.return_code == 1 and app.crash is not None
     error, path = app.crash
     assert path and path.startswith(str(tmp_path))
     report = open(path).read()
-    assert "RuntimeError: a renderer failed" in report and "seed-000.hcrec" in report
+    assert "RuntimeError: a screen failed" in report and "seed-000.hcrec" in report
+
+
+async def test_a_panel_that_fails_says_so_and_the_rest_goes_on(tmp_path, monkeypatch):
+    """One panel's failure (here the task panel's history) is said in that panel, with a crash
+    report; the tree, the pipes and the other screens go on, and so does the app."""
+    import hangconsole.screens.container as container
+    from textual.widgets import Static
+    monkeypatch.setenv("HANGCONSOLE_CRASH_DIR", str(tmp_path))
+
+    class Broken:
+        def __init__(self, *a, **kw):
+            raise ValueError("history unreadable")
+    monkeypatch.setattr(container, "History", Broken)
+    app = HangConsoleApp(ReplaySource(Recording(find("lab-stuck-pipe").path)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await visit(pilot)
+        text = await visit(pilot, "enter")
+        task = str(app.screen.query_one("#task", Static).render())
+        assert "this panel could not be shown: ValueError: history unreadable" in task, task
+        assert "64KiB/64KiB" in text, "the pipes panel still shows"
+        await visit(pilot, "escape", "f")
+        assert app.is_running and app.crash is None
+    assert list(tmp_path.glob("crash-*.txt"))
