@@ -123,7 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     _common(fx, sub=True)
     fx.add_argument("playbook", metavar="PLAYBOOK", help="a bundled playbook id or a .toml file")
     fx.add_argument("--container", required=True, metavar="ID", help="container id (or prefix) or name")
-    fx.add_argument("--dry-run", action="store_true", help="print each step with its targets, change nothing")
+    fx.add_argument("--dry-run", action="store_true",
+                    help="print each step with its targets; change and write nothing; exit with the "
+                         "state found (1 warning, 2 critical)")
     fx.add_argument("--yes", action="store_true", help="allow the steps that change the host (drains, dumps, kills, writes)")
     fx.add_argument("--incident-dir", metavar="DIR", help="where evidence, data and the audit log go")
     fx.add_argument("--samples", type=int, default=3, metavar="N")
