@@ -11,7 +11,7 @@ from . import hostile
 from .catalog import ENGINE_FAULTS
 from .containerd_engine import ContainerdLab
 from .engine import DEFAULT_DIR, LabError
-from .faults import HOG, _wait, wait_oom_kill
+from .faults import HOG, _wait, blocked_writer, wait_oom_kill
 from .faults import oom_kills as _oom_kills  # noqa: F401 - tests read the count
 from .podman_engine import PodmanLab
 
@@ -104,20 +104,9 @@ def _writer_blocked(cgroup: str, comm: str) -> int | None:
     for base in ("/sys/fs/cgroup/pids", "/sys/fs/cgroup"):
         try:
             with open(f"{base}{cgroup}/cgroup.procs") as f:
-                pids = f.read().split()
-            break
-        except OSError:
-            pids = []
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/comm") as f:
-                c = f.read().strip()
-            with open(f"/proc/{pid}/wchan") as f:
-                w = f.read()
+                return blocked_writer(f.read().split(), comm)
         except OSError:
             continue
-        if c == comm and "pipe" in w:
-            return int(pid)
     return None
 
 

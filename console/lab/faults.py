@@ -71,20 +71,7 @@ def _stuck_pipe(lab: Lab) -> str:
     cid = _run(lab, name, cmd=["sleep", "1000000"])
     lab.spawn("stalled-client", ["sh", "-c",
               f"docker exec {name} sh -c 'yes | head -c 50000000' | sleep 1000000"])
-
-    def head_blocked():
-        for pid in _container_pids(cid):
-            try:
-                with open(f"/proc/{pid}/comm") as f:
-                    comm = f.read().strip()
-                with open(f"/proc/{pid}/wchan") as f:
-                    wchan = f.read()
-            except OSError:
-                continue
-            if comm == "head" and "pipe" in wchan:
-                return pid
-        return None
-    _wait(head_blocked, 20, "head blocked writing its stdout pipe")
+    _wait(lambda: blocked_writer(_container_pids(cid), "head"), 20, "head blocked writing its stdout pipe")
     return cid
 
 
@@ -157,13 +144,13 @@ def _hostile(lab: Lab) -> str:
                "--label", "io.kubernetes.pod.namespace=ns[/]", "--label", f"hc.note={hostile.LABEL}",
                cmd=hostile.CMD)
     lab.spawn("stalled-hostile", ["sh", "-c", hostile.stalled_client(f"docker exec {name}")])
-    _wait(lambda: _full_pipe_writer(cid, "head"), 20, "head blocked writing its stderr pipe")
+    _wait(lambda: blocked_writer(_container_pids(cid), "head"), 20, "head blocked writing its stderr pipe")
     return cid
 
 
-def _full_pipe_writer(cid: str, comm: str) -> int | None:
-    """A process COMM of container CID blocked writing a pipe."""
-    for pid in _container_pids(cid):
+def blocked_writer(pids, comm: str) -> int | None:
+    """The process COMM among PIDS that is blocked writing a pipe (its wchan says so)."""
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/comm") as f:
                 c = f.read().strip()
@@ -172,7 +159,7 @@ def _full_pipe_writer(cid: str, comm: str) -> int | None:
         except OSError:
             continue
         if c == comm and "pipe" in w:
-            return pid
+            return int(pid)
     return None
 
 
