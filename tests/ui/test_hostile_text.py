@@ -119,3 +119,24 @@ async def test_a_panel_that_fails_says_so_and_the_rest_goes_on(tmp_path, monkeyp
         await visit(pilot, "escape", "f")
         assert app.is_running and app.crash is None
     assert list(tmp_path.glob("crash-*.txt"))
+
+
+async def test_a_hostile_goroutine_dump_in_the_stacks_viewer(tmp_path):
+    """Dump text is data: function names and paths with escapes, markup and bidi overrides,
+    and a 3 MB frame line, shown literally in the viewer's table, overview and frames."""
+    from hangconsole.screens.stacks import StacksApp
+    from tests.helpers.hostile import TITLE
+    evil = "main.(*T).Run" + TITLE + "[/][b]x[/b]\u202e"
+    block = (f"goroutine 7 [chan receive, 12 minutes]:\n{evil}(0x1)\n\t/src/{TITLE}[/].go:12 +0x2f\n"
+             f"main.{'x' * 3_000_000}()\n\t/src/m.go:3 +0x1\ncreated by main.main\n\t/src/m.go:9 +0x1\n\n")
+    path = tmp_path / "hostile-goroutines.txt"
+    path.write_text("".join(block.replace("goroutine 7", f"goroutine {i}") for i in range(1, 6)))
+    app = StacksApp([str(path)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if app.screen.summary is not None:
+                break
+        shown = [await visit(pilot), await visit(pilot, "down"), await visit(pilot, "up")]
+    text = "\n".join(shown)
+    assert "[/]" in text and "\\x1b]0;PWNED\\x07" in text
