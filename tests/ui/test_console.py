@@ -129,3 +129,57 @@ async def test_a_hung_docker_never_freezes_the_console(tmp_path):
     finally:
         src.close()
         hung.close()
+
+
+class FlakySource:
+    """A live source whose second sample fails: the console must say so and sample on."""
+    live = True
+
+    def __init__(self):
+        self.rec = Recording(find("lab-stuck-pipe").path)
+        self.calls = 0
+
+    def snapshot(self):
+        self.calls += 1
+        if self.calls == 2:
+            raise OSError("a /proc read failed")
+        snap = self.rec.frame(len(self.rec) - 1)
+        snap.taken_at = time.time()
+        return snap
+
+    def close(self):
+        pass
+
+
+async def test_a_failed_sample_is_said_and_the_refresh_goes_on():
+    from textual.widgets import Static
+    src = FlakySource()
+    app = HangConsoleApp(src, interval=0.3)
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if src.calls >= 4:
+                break
+        assert src.calls >= 4, "the timer chain went on after the failure"
+        said = [n.message for n in app._notifications]
+        assert any("sample failed: OSError: a /proc read failed" in m for m in said), said
+        strip = str(app.screen.query_one("#host-strip", Static).render())
+        assert "data " in strip and "s old" in strip, strip
+
+
+async def test_old_data_is_said_loudly():
+    """The header says how old its data is; when the refresh is late, loudly."""
+    from textual.widgets import Static
+    src = FlakySource()
+    src.calls = 10                                   # never fails
+    clock = [time.time()]
+    app = HangConsoleApp(src, interval=60.0, clock=lambda: clock[0])
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if app.snapshot is not None:
+                break
+        clock[0] += 600                              # ten minutes without a new sample
+        await pilot.pause(1.3)                       # the once-a-second tick
+        strip = str(app.screen.query_one("#host-strip", Static).render())
+        assert "DATA 6" in strip and "OLD: the refresh is late" in strip, strip
