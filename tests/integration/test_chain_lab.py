@@ -8,6 +8,7 @@ import os
 import time
 
 from hangconsole.lab.engine import IMAGE
+from hangconsole.lab.faults import _container_pids, blocked_writer
 from tests.integration.test_fix_lab import hc
 from tests.integration.test_lab import fault, on
 
@@ -29,22 +30,7 @@ def test_oom_kill_linked_to_its_container_with_limit_and_age(lab):
 
 
 def _blocked(cid: str, comm: str) -> int | None:
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/cgroup") as f:
-                if cid not in f.read():
-                    continue
-            with open(f"/proc/{name}/comm") as f:
-                c = f.read().strip()
-            with open(f"/proc/{name}/wchan") as f:
-                w = f.read()
-        except OSError:
-            continue
-        if c == comm and "pipe" in w:
-            return int(name)
-    return None
+    return blocked_writer(_container_pids(cid), comm)
 
 
 def test_drained_stderr_with_a_go_abort_is_named_as_the_cause(lab, tmp_path):
