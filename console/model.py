@@ -75,6 +75,9 @@ class Thread:
     syscall: Syscall | None = None
     stack: list[str] | None = None   # kernel stack frames, when read (root)
     recon: dict[str, str] | None = _sparse()
+    wchar: int | None = _sparse()    # bytes this thread has written (/proc/PID/task/TID/io), read
+    #                                  for a thread in a write to a pipe: its own progress, which
+    #                                  the process's count hides when another thread writes
 
 
 @dataclass(slots=True)

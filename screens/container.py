@@ -97,7 +97,8 @@ class ContainerScreen(Screen):
             src = self.app.source
             self.query_one(Timeline).show(src.pos, len(src), src.clock, self.app.playing)
         worst = next((f for f in findings if f.container == c.id and f.pids), None)
-        first = worst.pids[0] if worst and snap.proc(worst.pids[0]) else (c.shim_pid or c.init_pid)
+        first = next((pid for pid in (worst.pids if worst else []) if pid in self._tree_nodes),
+                     c.shim_pid or c.init_pid)   # a finding's first pid may be a client outside the tree
         if not self._tree_nodes:                 # no process of it in this data: say so, and its calls
             self._fill_without_processes(snap, c)
             return

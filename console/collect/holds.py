@@ -8,6 +8,7 @@ import ctypes
 import os
 
 from .. import model as m
+from ..runtime_clients import streaming_words
 from . import cgroups, procfs
 from .guarded import read_file
 
@@ -89,13 +90,14 @@ def peek(pid: int, fd: int, proc: str = "/proc", limit: int = PEEK) -> bytes | N
 
 
 def peek_full_pipes(snap: m.HostSnapshot, proc: str = "/proc") -> None:
-    """The head of every full anonymous pipe with a writer in the runtime scope."""
+    """The head of every full anonymous pipe with a writer in the runtime scope or a runtime
+    client (`docker exec` writing its stdout)."""
     for pp in snap.pipes:
         if pp.kind != "pipe" or not pp.full or not pp.writers:
             continue
         for e in pp.writers:
             p = snap.proc(e.pid)
-            if p is not None and (p.role in m.RUNTIME_ROLES or p.container_id):
+            if p is not None and (p.role in m.RUNTIME_ROLES or p.container_id or streaming_words(p.argv or [])):
                 data = peek(e.pid, e.fd, proc)
                 if data:
                     pp.peek = data.decode("utf-8", "replace")

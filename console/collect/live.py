@@ -251,6 +251,18 @@ class LiveSource:
                 stack = got.get(f"{base}/stack")
                 if stack:
                     t.stack = [ln.split("] ", 1)[-1] for ln in stack.decode().splitlines() if ln]
+        self._thread_writes(scoped)
+
+    def _thread_writes(self, scoped: list[m.Process]) -> None:
+        """Each thread in a write to a pipe: its own write count (one small read per such
+        thread), so another thread's writes do not pass for its progress."""
+        proc = self.proc
+        writing = [(p, t, f"{proc}/{p.pid}/task/{t.tid}/io") for p in scoped for t in p.threads
+                   if t.syscall and t.syscall.name in ("write", "writev") and t.syscall.fd_target
+                   and t.syscall.fd_target.startswith("pipe:")]
+        got = self.reads.read_many([path for _, _, path in writing]) if writing else {}
+        for _, t, path in writing:
+            t.wchar = procfs.parse_io(got.get(path)).get("wchar")
 
     # --- fds that name a path: stat(2) them, guarded ------------------------------------
     def _resolve_paths(self, procs: list[m.Process]) -> None:

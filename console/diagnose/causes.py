@@ -163,6 +163,26 @@ def _stream(e: dict) -> str:
     return "+".join({0: "stdin", 1: "stdout", 2: "stderr"}.get(n, f"fd {n}") for n in fds)
 
 
+def _client_links(f: Finding, c: m.Container | None) -> list[dict]:
+    """The far end, root first: the client's reader that stopped, the client blocked writing
+    to it, and the daemon between the client and the shim."""
+    e = f.evidence
+    cl, pp, bt = e["client"], e["pipe"], e["blocked_thread"]
+    who = f"{cl['comm']} {cl['pid']}"
+    out = [link(f"{cl['readers']} holds the only read end of {who}'s {cl['stream']} (pipe:[{pp['inode']}], "
+                f"full {pp['queued']}/{pp['capacity']} bytes) and does not read it",
+                "/proc fdinfo + FIONREAD", {"pipe": pp}),
+           link(f"{who} (`{(cl.get('argv') or '')[:80]}`) blocked in "
+                f"{bt['syscall'] or 'write'} {ev.at_least(f.stuck_for or 0)}: it reads no more of the "
+                f"container's output", "/proc syscall, wchan", {"thread": bt, "client": cl}, age=f.stuck_for)]
+    if c is not None and c.docker is not None and cl["comm"].startswith("docker"):
+        out.append(link("dockerd stops reading the shim when its client stops reading, and closes an exec's "
+                        "streams only once they are taken; the container's later exec exits wait behind it "
+                        "(moby: ProcessEvent -> CloseStreams -> broadcaster.Clean)",
+                        "moby source; seen in dockerd 20.10 goroutine dumps", kind="inferred"))
+    return out
+
+
 def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> list[dict]:
     snap = h.latest
     out = []
@@ -180,6 +200,10 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
     for key in ("exec-pipe-deadlock", "stuck-pipe"):
         if (f := cls.get(key)):
             e = f.evidence
+            if "client" in e:               # rooted at the client's reader; then the container's side
+                out += _client_links(f, c)
+                if not (e := e.get("exec_side")):
+                    break
             pp, fd, bt = e["pipe"], e["fd"], e["blocked_thread"]
             name = _stream(e)
             readers = ", ".join(f"{r['comm']} {r['pid']}" for r in pp["readers"]) or "nobody"
@@ -188,9 +212,10 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
             out.append(link(f"{name} pipe full ({pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), "
                             f"read only by {readers}", "/proc fdinfo + FIONREAD", {"pipe": pp}))
             p = snap.proc(fd["pid"])
+            stuck = bt.get("stuck_for", f.stuck_for) or 0
             out.append(link(f"{_proc_name(writer)} blocked in {bt['syscall'] or 'write'} "
-                            f"{ev.at_least(f.stuck_for or 0, p)}", "/proc syscall, wchan",
-                            {"thread": bt}, age=f.stuck_for))
+                            f"{ev.at_least(stuck, p)}", "/proc syscall, wchan",
+                            {"thread": bt}, age=stuck))
             for d in reversed(chain[:-1]):
                 if d.get("role") == m.RUNC:
                     out.append(link(f"runc exec {d['pid']} waits for {_proc_name(writer)}", "/proc process tree",

@@ -62,8 +62,8 @@ class History:
 
 def thread_sig(tid: int, inode: int | None = None):
     """Signature of one thread's blocked state: (state, syscall nr, first arg, wchan), and, with
-    pipe INODE, the bytes queued in it and the bytes the process has written (wchar): a writer
-    that moves the queue or its own count is making progress, not stuck."""
+    pipe INODE, the bytes queued in it and the bytes the thread (else the process) has written
+    (wchar): a writer that moves the queue or its own count is making progress, not stuck."""
     def sig(snap: m.HostSnapshot, p: m.Process):
         for t in p.threads:
             if t.tid == tid:
@@ -72,7 +72,7 @@ def thread_sig(tid: int, inode: int | None = None):
                         t.wchan)
                 if inode is not None:      # and what it has written: a busy writer on a full
                     pp = snap.pipe(inode)  # pipe whose reader keeps up is not stuck
-                    base += (pp.queued if pp else None, p.wchar)
+                    base += (pp.queued if pp else None, t.wchar if t.wchar is not None else p.wchar)
                 return base
         return None
     return sig

@@ -1,16 +1,21 @@
 """A, general form: a container process blocked writing a full pipe whose only reader is a
-shim that is not reading (a stalled `docker exec` or `docker logs -f` client does this)."""
+shim that is not reading. The shim forwards the pipe to a client (`docker exec`, `docker logs
+-f`, `kubectl exec`); when that client is on this host and is itself blocked writing a full
+pipe nobody reads, the finding is rooted there, at the reader that stopped, and the drain
+binds to the client's pipe: draining the far end lets every hop move again."""
 from __future__ import annotations
 
 from .. import model as m
 from .. import provenance as pv
+from . import clients
 from . import evidence as ev
 from .finding import WARNING, Finding
 from .history import History
-from .pipes_common import blocked_writes
+from .pipes_common import BlockedWrite, blocked_writes
 from .pipes_common import evidence as pipe_evidence
 
 CLASS = "stuck-pipe"
+_STREAM = {0: "stdin", 1: "stdout", 2: "stderr"}
 
 
 def detect(h: History) -> list[Finding]:
@@ -25,17 +30,66 @@ def detect(h: History) -> list[Finding]:
             if readers and readers <= shims:
                 by_container.setdefault(p.container_id, []).append(bw)
     out = []
-    for cid, bws in by_container.items():
-        bw = bws[0]
-        p = bw.proc
-        reader = ", ".join(str(e.pid) for e in bw.pipe.readers)
-        out.append(Finding(
-            cls=CLASS, severity=WARNING, container=cid, pids=[b.proc.pid for b in bws],
-            stuck_for=bw.stuck_for, playbook=CLASS,
-            summary=(f"{p.comm} {p.pid} has been blocked {ev.at_least(bw.stuck_for, p)} writing fd {bw.fd.num}: "
-                     f"pipe:[{bw.pipe.inode}] is full ({pv.mark(bw.pipe, 'queued', 'capacity')}{bw.pipe.queued}/{bw.pipe.capacity}) and "
-                     f"its only reader, shim {reader}, is not reading (stalled exec/logs client?)"),
-            evidence=pipe_evidence(snap, bw, cid, also_blocked=[
-                {"pid": b.proc.pid, "comm": b.proc.comm, "fd": b.fd.num, "inode": b.pipe.inode}
-                for b in bws[1:]])))
+    for c in snap.containers:
+        bws, stalled = by_container.get(c.id, []), clients.stalled(h, c)
+        if stalled:
+            out.append(_client_finding(snap, c, stalled[0], bws))
+        elif bws:
+            out.append(_shim_finding(snap, c, bws))
     return out
+
+
+def _shim_finding(snap: m.HostSnapshot, c: m.Container, bws: list[BlockedWrite]) -> Finding:
+    bw = bws[0]
+    p = bw.proc
+    reader = ", ".join(str(e.pid) for e in bw.pipe.readers)
+    stopped = clients.stopped_clients(snap, c)
+    why = (f"its client {client_text(stopped[0])} is stopped (state {stopped[0].state}: Ctrl-Z or SIGSTOP) "
+           f"and reads nothing until it is continued (SIGCONT {stopped[0].pid})" if stopped else
+           "no client of it on this host is seen blocked: a stalled exec/logs client elsewhere?")
+    extra = {"stopped_clients": [ev.proc(q) for q in stopped]} if stopped else {}
+    return Finding(
+        cls=CLASS, severity=WARNING, container=c.id, pids=[b.proc.pid for b in bws] + [q.pid for q in stopped],
+        stuck_for=bw.stuck_for, playbook=CLASS,
+        summary=(f"{p.comm} {p.pid} has been blocked {ev.at_least(bw.stuck_for, p)} writing fd {bw.fd.num}: "
+                 f"pipe:[{bw.pipe.inode}] is full ({pv.mark(bw.pipe, 'queued', 'capacity')}{bw.pipe.queued}/{bw.pipe.capacity}) and "
+                 f"its only reader, shim {reader}, is not reading ({why})"),
+        evidence=pipe_evidence(snap, bw, c.id, also_blocked=_also(bws[1:]), **extra))
+
+
+def _also(bws: list[BlockedWrite]) -> list[dict]:
+    return [{"pid": b.proc.pid, "comm": b.proc.comm, "fd": b.fd.num, "inode": b.pipe.inode} for b in bws]
+
+
+def client_text(p: m.Process, width: int = 60) -> str:
+    line = " ".join(p.argv or [p.comm])
+    return f"{p.comm} {p.pid} (`{line[:width]}{'…' if len(line) > width else ''}`)"
+
+
+def readers_text(snap: m.HostSnapshot, pp: m.Pipe) -> str:
+    return ", ".join(f"{(q.comm if (q := snap.proc(e.pid)) else e.comm)} {e.pid}" for e in pp.readers) or "nobody"
+
+
+def _client_finding(snap: m.HostSnapshot, c: m.Container, cw: BlockedWrite, bws: list[BlockedWrite]) -> Finding:
+    p = cw.proc
+    stream = _STREAM.get(cw.fd.num, f"fd {cw.fd.num}")
+    readers = readers_text(snap, cw.pipe)
+    text = (f"{client_text(p)}, a client of this container, has been blocked {ev.at_least(cw.stuck_for, p)} "
+            f"writing its {stream}: pipe:[{cw.pipe.inode}] is full ({cw.pipe.queued}/{cw.pipe.capacity}) and its "
+            f"only reader, {readers}, is not reading")
+    if bws:
+        w = bws[0]
+        text += (f"; so {w.proc.comm} {w.proc.pid} in the container is blocked writing fd {w.fd.num} "
+                 f"(pipe:[{w.pipe.inode}] full, read by the shim)")
+    if (p.argv or [""])[0].endswith("docker") and c.docker is not None:
+        text += ("; until it reads, dockerd cannot close this exec, and new attached `docker exec` "
+                 "calls on the container wait behind it")
+    client = {**ev.proc(p), "fd": cw.fd.num, "stream": stream, "readers": readers}
+    extra = {"client": client}
+    if bws:            # the container's side of the chain: what frees once the client drains
+        extra["exec_side"] = {k: v for k, v in pipe_evidence(snap, bws[0], c.id).items() if k != "pending_calls"}
+        extra["also_blocked"] = _also(bws[1:])
+    return Finding(
+        cls=CLASS, severity=WARNING, container=c.id, pids=[p.pid] + [b.proc.pid for b in bws],
+        stuck_for=cw.stuck_for, playbook=CLASS, summary=text,
+        evidence=pipe_evidence(snap, cw, c.id, **extra))

@@ -79,6 +79,10 @@ class DrainPipe(Action):
 def _stream_of(ctx: RunContext, inode: int) -> str:
     """Whose bytes pipe INODE carries: the container's own stdout/stderr (its main process
     holds it as fd 1 or 2: the log stream) or an exec's."""
+    cl = ctx.finding.evidence.get("client")
+    if cl and (ctx.finding.evidence.get("pipe") or {}).get("inode") == inode:
+        return (f"the exec's output that {cl['comm']} {cl['pid']} received and wrote to its {cl['stream']}, "
+                f"which {cl['readers']} never read")
     main = ctx.proc(_main_process(ctx)) if _main_process(ctx) else None
     for f in (main.fds or []) if main else []:
         if f.num in (1, 2) and f.kind == "pipe" and f.inode == inode:
@@ -301,9 +305,10 @@ class Thaw(Action):
 
 
 class Resume(Action):
-    """SIGCONT the container's runtime processes (shim, conmon) and the daemons (dockerd,
-    containerd, CRI-O) that are stopped (state T): the least harmful remedy for a stopped
-    process, before any kill. Skipped when none is stopped."""
+    """SIGCONT the container's runtime processes (shim, conmon), the daemons (dockerd,
+    containerd, CRI-O) and the clients of its streams the finding names that are stopped
+    (state T): the least harmful remedy for a stopped process, before any kill. Skipped when
+    none is stopped."""
 
     def bind(self, ctx, params):
         c = ctx.container
@@ -314,9 +319,11 @@ class Resume(Action):
         serving += daemons.containerd_of(snap, shim, live).procs
         if shim is not None and shim.role == m.CONMON:
             serving += daemons.crio_of(snap, shim, live).procs
+        serving += [ctx.proc(d["pid"]) for d in ctx.finding.evidence.get("stopped_clients") or []]
         stopped = list({p.pid: p for p in serving if p is not None and p.state in ("T", "t")}.values())
         if not stopped:
-            raise Refused("no runtime process of this container and no daemon is stopped: nothing to resume")
+            raise Refused("no runtime process or client of this container and no daemon is stopped: "
+                          "nothing to resume")
         ctx.notes["resumed"] = [p.pid for p in stopped]
         return Bound("SIGCONT " + ", ".join(f"{p.comm} {p.pid} (stopped)" for p in stopped)
                      + ": it runs again where it stopped; nothing is killed", [Target.of(p) for p in stopped], params)

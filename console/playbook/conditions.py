@@ -32,8 +32,18 @@ def writer_moved_on(ctx):
     if busy and pp is not None and pp.full:
         return False, (f"{p.comm} {p.pid} is still in write({fd}) on a full pipe "
                        f"({pp.queued}/{pp.capacity} bytes): {why_alive(p) if p.freezer else 'the pipe filled again'}. "
-                       f"Next: kill the exec (runc init and runc exec)")
+                       f"Next: {_next_for_writer(ctx, p)}")
     return True, f"{p.comm} {p.pid} is no longer blocked writing fd {fd}"
+
+
+def _next_for_writer(ctx, p: m.Process) -> str:
+    if "client" in ctx.finding.evidence:
+        return (f"end the client {p.pid} or its reader (the bytes drained so far are saved); "
+                f"its exec's remaining output is lost then")
+    if ctx.finding.cls == "exec-pipe-deadlock":
+        return "kill the exec (runc init and runc exec)"
+    return ("find who reads this container's stream through the shim (a `docker logs -f` or exec client, "
+            "perhaps on another host) and end it")
 
 
 def _shim(ctx) -> m.Process | None:
@@ -104,14 +114,28 @@ def runtime_answers(ctx):
         api.close()
 
 
+EXEC_HANGS = ("stuck-pipe", "exec-pipe-deadlock", "pids-exhausted")
+
+
 def answers_after_remedy(ctx):
     """After a thaw or a SIGCONT: the call that hung answers now, asked right now (skipped when
     nothing was thawed or resumed)."""
     done = [w for w, k in (("thawed", "thawed"), ("resumed", "resumed")) if ctx.notes.get(k)]
     if not done:
         return None, "nothing was thawed or resumed"
-    ok, seen = runtime_answers(ctx) if ctx.finding.container else daemon_answers(ctx)
+    if ctx.finding.cls == "stuck-pipe" and not (moved := writer_moved_on(ctx))[0]:
+        return moved                            # an exec answers even while the old one is stalled
+    if ctx.finding.cls in EXEC_HANGS:           # the call that hung was an exec
+        ok, seen = exec_answers(ctx)
+    else:
+        ok, seen = runtime_answers(ctx) if ctx.finding.container else daemon_answers(ctx)
     return ok, seen + (f"; {' and '.join(done)}, fixed without a kill" if ok else "")
+
+
+def exec_answers(ctx):
+    """A new exec in the container returns within its deadline, asked right now."""
+    from .exec_check import exec_answers as check
+    return check(ctx)
 
 
 def pids_at_limit(ctx):
@@ -202,7 +226,7 @@ CONDITIONS = {
     "pipe-full": pipe_full, "writer-moved-on": writer_moved_on,
     "zombies-present": zombies_present, "zombies-gone": zombies_gone, "shim-gone": shim_gone,
     "runtime-answers": runtime_answers, "daemon-answers": daemon_answers,
-    "answers-after-remedy": answers_after_remedy,
+    "answers-after-remedy": answers_after_remedy, "exec-answers": exec_answers,
     "pids-at-limit": pids_at_limit, "pids-below-limit": pids_below_limit,
     "not-paused": not_paused, "thawed": thawed, "frozen-by-surprise": frozen_by_surprise, "leftovers-gone": leftovers_gone,
     "leftovers-present": leftovers_present,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 
 from .. import model as m
 
@@ -56,6 +57,48 @@ def for_engine(pb, ctx):
     return dataclasses.replace(pb, summary=words(pb.summary, engine, ns), steps=steps)
 
 
+def podman_argv(snap: m.HostSnapshot, c: m.Container | None) -> list[str] | None:
+    """`podman` with the global options (--root, --runroot, ...) that reached C, from its
+    conmon's --exit-command (podman's own cleanup call); None when C's conmon is not podman's
+    (CRI-O)."""
+    mon = snap.proc(c.shim_pid) if c is not None and c.shim_pid and c.runtime == m.CONMON else None
+    argv = (mon.argv or []) if mon else []
+    pairs = [(a, argv[i + 1]) for i, a in enumerate(argv[:-1])]
+    exe = next((v for a, v in pairs if a == "--exit-command"), None)
+    if not exe or not exe.endswith("podman"):
+        return None
+    args = [v for a, v in pairs if a == "--exit-command-arg"]
+    return [exe, *args[:args.index("container")]] if "container" in args else [exe]
+
+
+def podman_call(pm: list[str], call: list[str], what: str, seconds: float) -> tuple[bool | None, str]:
+    """Run podman CALL with a deadline, first as the operator's own `podman` (its environment's
+    configuration), then with the options C's conmon names (PM): (answered, what was seen);
+    None when neither podman sees the container, so nothing was proven."""
+    ok, seen = _podman_once([pm[0], *call], what, seconds)
+    if ok is None and len(pm) > 1:
+        ok, seen = _podman_once([*pm, *call], what, seconds)
+    return ok, seen
+
+
+def _podman_once(argv: list[str], what: str, seconds: float) -> tuple[bool | None, str]:
+    import subprocess
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(argv, capture_output=True, timeout=seconds, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return False, f"`{what}` did not return within {seconds:.0f} s"
+    except OSError as e:
+        return False, f"`{what}` could not run: {e.strerror}"
+    said = (r.stdout or r.stderr).decode("utf-8", "replace").strip().splitlines()
+    if r.returncode == 125 and "no container with name or ID" in r.stderr.decode("utf-8", "replace"):
+        return None, (f"could not check: `{what}` says podman knows no such container, yet its conmon runs; "
+                      f"this podman has another configuration (run hangconsole with podman's "
+                      f"CONTAINERS_CONF / CONTAINERS_STORAGE_CONF)")
+    return True, (f"`{what}` returned in {time.monotonic() - t0:.1f} s (exit {r.returncode})"
+                  + (f": {said[0][:80]}" if said else ""))
+
+
 def runtime_answers(ctx):
     """(ok, text) from the container's own engine, asked right now with a 5 s deadline; None
     for Docker containers (the caller asks `docker inspect`)."""
@@ -63,6 +106,9 @@ def runtime_answers(ctx):
     engine = ctx.notes.get("engine") or engine_of(ctx.snapshot, c)
     if engine == "docker":
         return None
+    if (pm := podman_argv(ctx.snapshot, c)) is not None:
+        return podman_call(pm, ["inspect", "--format", "{{.State.Status}}", ctx.finding.container],
+                           f"podman inspect {c.name}", 5.0)
     cid, ns = ctx.finding.container, (c.namespace if c else None) or ctx.notes.get("namespace")
     import grpc
     what = f"{engine} API"

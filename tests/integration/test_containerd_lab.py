@@ -84,9 +84,11 @@ def test_stuck_exec_pipe_in_non_hex_container(ctrd):
             break
     report = diagnose(ctrd)
     f = on(report, "web0ctr")["stuck-pipe"]
-    ev = f["evidence"]
-    assert ev["pipe"]["queued"] == ev["pipe"]["capacity"] > 0
-    assert [r["comm"] for r in ev["pipe"]["readers"]] == ["containerd-shim"]
+    ev = f["evidence"]             # the `ctr task exec` client is named, and its reader that never reads
+    assert ev["client"]["comm"] == "ctr" and [r["comm"] for r in ev["pipe"]["readers"]] == ["sleep"]
+    side = ev["exec_side"]
+    assert side["pipe"]["queued"] == side["pipe"]["capacity"] > 0
+    assert [r["comm"] for r in side["pipe"]["readers"]] == ["containerd-shim"]
     assert f["stuck_for"] >= 5 and report["exit"] >= 1
 
 

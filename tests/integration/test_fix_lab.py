@@ -11,6 +11,7 @@ import subprocess
 
 from hangconsole.actions.incident import Incident
 from hangconsole.lab.engine import IMAGE, Lab
+from hangconsole.lab.faults import _container_pids, blocked_writer
 
 EXE = shutil.which("hangconsole") or "hangconsole"
 
@@ -40,28 +41,121 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_stuck_pipe_drained_every_byte_on_disk(lab, tmp_path):
+def exec_returns(lab: Lab, name: str, seconds: float = 20) -> bool:
+    """Whether a new attached `docker exec NAME echo hi` prints hi and returns within SECONDS:
+    the call the operator's hang was about, asked of the real engine."""
+    try:
+        r = subprocess.run(["docker", "exec", name, "echo", "hi"], capture_output=True, timeout=seconds,
+                           env=dict(os.environ, DOCKER_HOST=lab.docker_host))
+    except subprocess.TimeoutExpired:
+        return False
+    return r.returncode == 0 and r.stdout == b"hi\n"
+
+
+def pids_of(pattern: str) -> list[int]:
+    r = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return [int(x) for x in r.stdout.split()]
+
+
+def test_stuck_pipe_drained_at_the_stalled_client_every_byte_on_disk(lab, tmp_path):
+    """The lab's exec client writes into a pipe that `sleep` never reads: the finding names
+    that client and its reader, the drain reads the client's pipe (the far end), and the whole
+    exec's output (50,000,000 bytes) lands on disk, in order; then a new exec returns."""
     fault(lab, "stuck-pipe")
+    client = pids_of("^docker exec hc-stuck-pipe")
+    reader = pids_of("^sleep 1000000$")
     r = hc(lab, "fix", "stuck-pipe", "--container", "hc-stuck-pipe", "--incident-dir", str(tmp_path / "a"))
     refused = [x for x in r.stdout.splitlines() if "refused without --yes" in x]
-    assert r.returncode == 3 and len(refused) == 1 and "step 3 'Drain the pipe'" in refused[0], r.stdout
+    assert r.returncode == 3 and len(refused) == 1 and "step 5 'Drain the pipe'" in refused[0], r.stdout
+    assert "[skipped] act: Continue the client if it is stopped" in r.stdout     # none is stopped
     assert not list((tmp_path / "a").glob("drained-*")), "a drain takes bytes from their reader: not without --yes"
     inc = tmp_path / "inc"
     r = hc(lab, "fix", "stuck-pipe", "--container", "hc-stuck-pipe", "--incident-dir", str(inc), "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
     finding = json.load(open(inc / "findings.json"))["findings"][0]
-    writer = finding["evidence"]["fd"]["pid"]
+    ev = finding["evidence"]
+    assert ev["fd"]["pid"] == ev["client"]["pid"] and ev["client"]["pid"] in client, ev["client"]
+    [sleep] = [x["pid"] for x in ev["pipe"]["readers"]]
+    assert sleep in reader and f"sleep {sleep}, is not reading" in finding["summary"]
+    head = ev["exec_side"]["fd"]["pid"]
     drains = [a for a in Incident(str(inc)).audit_lines() if a["action"] == "drain-pipe"]
     assert len(drains) == 1
     path = drains[0]["detail"]["to"]
     count = int(drains[0]["result"].split()[1])
-    assert count == os.path.getsize(path) > 1 << 20, "every byte read is on disk"
+    assert count == os.path.getsize(path) == 50_000_000, "the exec's whole output is on disk"
     with open(path, "rb") as f:
-        assert set(f.read()) <= set(b"y\n")
-    assert not alive(writer), "head moved on and finished"
+        assert f.read() == b"y\n" * 25_000_000
+    assert not alive(ev["client"]["pid"]) and not alive(head), "the client and the exec's head finished"
     assert "[ok] verify: The writer moved on" in r.stdout
+    assert "[ok] verify: A new exec in the container returns: `docker exec hc-stuck-pipe true` returned" in r.stdout
     assert f"drained {count:,} bytes" in r.stdout and f"saved to {path}" in r.stdout
     assert "first lines:\n    y\n    y" in r.stdout                 # what was in the pipe, shown
+    assert exec_returns(lab, "hc-stuck-pipe"), "the symptom is gone: a new docker exec returns"
+    assert hc(lab, "diagnose").returncode == 0
+
+
+def test_exec_drained_inside_still_hangs_and_the_client_is_named(lab, tmp_path):
+    """Draining only the container's side (what the tool used to do) lets the exec exit while
+    its client still does not read: dockerd cannot close that exec, and every new attached
+    exec on the container hangs. `diagnose` says so and names the client; `fix` ends it."""
+    cid = fault(lab, "stuck-pipe")
+    client = pids_of("^docker exec hc-stuck-pipe")
+    head = blocked_writer(_container_pids(cid), "head")
+    with open(f"/proc/{head}/fd/1", "rb") as f:          # the test plays the old drain
+        while f.read(1 << 16):
+            pass
+    assert not exec_returns(lab, "hc-stuck-pipe", 10), "the world: a new exec hangs behind the stalled client"
+    r = hc(lab, "diagnose", "--json")
+    assert r.returncode == 1, r.stdout
+    f = json.loads(r.stdout)["findings"][0]
+    assert f["class"] == "stuck-pipe" and f["evidence"]["client"]["pid"] == client[0], f
+    assert "new attached `docker exec` calls on the container wait behind it" in f["summary"]
+    r = hc(lab, "fix", "stuck-pipe", "--container", "hc-stuck-pipe", "--incident-dir", str(tmp_path / "inc"), "--yes")
+    assert r.returncode == 0 and "[ok] verify: A new exec in the container returns" in r.stdout, r.stdout
+    assert exec_returns(lab, "hc-stuck-pipe")
+
+
+def test_stopped_client_is_continued_not_drained(lab, tmp_path):
+    """A `docker exec` client stopped with SIGSTOP (Ctrl-Z) reads nothing: the least harmful
+    remedy is SIGCONT. Nothing is drained, the client gets all its output and exits 0."""
+    assert hc(lab, "lab", "clear", "--dir", lab.dir).returncode == 0
+    name = "hc-client"
+    lab.docker("rm", "-f", name, check=False, timeout=30)
+    cid = lab.docker("run", "-d", "--network", "none", "--name", name, IMAGE, "sleep", "1000000",
+                     timeout=60).stdout.decode().strip()
+    client = subprocess.Popen(["docker", "exec", name, "sh", "-c", "sleep 3; yes | head -c 20000000"],
+                              stdout=subprocess.DEVNULL, env=dict(os.environ, DOCKER_HOST=lab.docker_host))
+    try:        # stopped once its exec runs (sleep 3 in the container), before the output starts
+        _wait_for(lambda: "sleep\x003" in [_cmdline(p) for p in _container_pids(cid)], 20)
+        os.kill(client.pid, signal.SIGSTOP)
+        _wait_for(lambda: blocked_writer(_container_pids(cid), "head"), 20)
+        r = hc(lab, "fix", "stuck-pipe", "--container", name, "--incident-dir", str(tmp_path / "inc"), "--yes")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert f"SIGCONT docker {client.pid} (stopped)" in r.stdout and "resumed, fixed without a kill" in r.stdout
+        assert not list((tmp_path / "inc").glob("drained-*")), "nothing drained"
+        assert client.wait(timeout=60) == 0, "the client got all of its output"
+    finally:
+        client.kill()
+    assert exec_returns(lab, name)
+    lab.docker("rm", "-f", name, check=False, timeout=30)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline") as f:
+            return f.read().strip("\0")
+    except OSError:
+        return ""
+
+
+def _wait_for(pred, seconds: float):
+    import time
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
 
 
 def test_dry_run_changes_nothing(lab, tmp_path):
@@ -69,12 +163,12 @@ def test_dry_run_changes_nothing(lab, tmp_path):
     inc = tmp_path / "inc"
     r = hc(lab, "fix", "stuck-pipe", "--container", "hc-stuck-pipe", "--incident-dir", str(inc), "--dry-run")
     assert r.returncode == 1 and "dry-run" in r.stdout, r.stdout     # the state it found: a warning
-    step = next(x for x in r.stdout.splitlines() if x.startswith("step 3/5 act:"))
-    assert "through /proc/" in step and "[targets: head pid" in step and "(start " in step
+    step = next(x for x in r.stdout.splitlines() if x.startswith("step 5/8 act:"))
+    assert "through /proc/" in step and "[targets: docker pid" in step and "(start " in step
     assert "nothing done and nothing written" in r.stdout
     assert not inc.exists(), "a dry run writes nothing: no incident directory"
-    writer = next(int(w.split()[0]) for w in step.split("[targets: head pid ")[1:])
-    assert alive(writer), "the writer is still blocked"
+    writer = next(int(w.split()[0]) for w in step.split("[targets: docker pid ")[1:])
+    assert alive(writer), "the client is still blocked"
 
 
 def test_stopped_shim_refused_without_yes_then_resumed_not_killed(lab, tmp_path):

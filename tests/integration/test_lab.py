@@ -63,11 +63,15 @@ def test_baseline_has_no_false_findings(lab):
 def test_stuck_exec_pipe(lab):
     cid, report, took = fault(lab, "stuck-pipe")
     f = on(report, cid)["stuck-pipe"]
-    ev = f["evidence"]
+    ev = f["evidence"]             # rooted at the client's reader: sleep never reads docker exec's stdout
+    assert ev["client"]["comm"] == "docker" and "docker exec" in ev["client"]["argv"]
     assert ev["pipe"]["queued"] == ev["pipe"]["capacity"] > 0
-    assert [r["comm"] for r in ev["pipe"]["readers"]] == ["containerd-shim"]
-    assert ev["blocked_thread"]["syscall"].startswith("write(1<pipe:[")
-    assert ev["chain"][0]["role"] == "shim-v2" and ev["chain"][-1]["comm"] == "head"
+    assert [r["comm"] for r in ev["pipe"]["readers"]] == ["sleep"]
+    side = ev["exec_side"]         # and the container's side it holds up
+    assert [r["comm"] for r in side["pipe"]["readers"]] == ["containerd-shim"]
+    assert side["pipe"]["queued"] == side["pipe"]["capacity"] > 0
+    assert side["blocked_thread"]["syscall"].startswith("write(1<pipe:[")
+    assert side["chain"][0]["role"] == "shim-v2" and side["chain"][-1]["comm"] == "head"
     assert f["stuck_for"] >= 5 and report["exit"] == 1
 
 

@@ -73,10 +73,23 @@ def test_stuck_exec_pipe_read_by_exec_conmon(podman):
     time.sleep(2)
     report = diagnose()
     f = on(report, cid)["stuck-pipe"]
-    ev = f["evidence"]
-    assert ev["pipe"]["queued"] == ev["pipe"]["capacity"] > 0
-    assert [r["comm"] for r in ev["pipe"]["readers"]] == ["conmon"]
+    ev = f["evidence"]             # the `podman exec` client is named, and its reader that never reads
+    assert ev["client"]["comm"] == "podman" and [r["comm"] for r in ev["pipe"]["readers"]] == ["sleep"]
+    side = ev["exec_side"]
+    assert side["pipe"]["queued"] == side["pipe"]["capacity"] > 0
+    assert [r["comm"] for r in side["pipe"]["readers"]] == ["conmon"]
     assert f["stuck_for"] >= 5
+    # the fix drains the client's pipe and proves it with a new `podman exec`, asked with the
+    # podman options the container's conmon was given (its --exit-command)
+    env = {k: v for k, v in podman.env().items() if k != "DOCKER_HOST"}
+    r = subprocess.run([EXE, "fix", "stuck-pipe", "--container", cid, "--no-docker", "--yes", "--samples", "2",
+                        "--interval", "5", "--incident-dir", os.path.join(podman.dir, "inc")],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "drained 50,000,000 bytes" in r.stdout
+    assert f"[ok] verify: A new exec in the container returns: `podman exec {cid[:12]} true` returned" in r.stdout \
+        or "[ok] verify: A new exec in the container returns: `podman exec pipe0 true` returned" in r.stdout, r.stdout
+    assert podman.podman("exec", "pipe0", "echo", "hi", timeout=20).stdout == b"hi\n"
 
 
 def test_stopped_conmon(podman):

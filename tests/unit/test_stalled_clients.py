@@ -1,0 +1,72 @@
+"""The far end of a stuck stream: runtime clients told by their argv, matched to the container
+they name, and the lab recording's chain rooted at the client's reader that never reads."""
+from __future__ import annotations
+
+import pytest
+
+from hangconsole import model as m
+from hangconsole.diagnose import clients
+from hangconsole.diagnose.engine import diagnose
+from hangconsole.diagnose.history import History
+from hangconsole.incidents import find
+from hangconsole.record.fileformat import Recording
+from hangconsole.runtime_clients import streaming_words
+
+
+@pytest.mark.parametrize("argv, sub", [
+    ("docker exec web sh -c x", "exec"),
+    ("/usr/bin/docker container exec -it web sh", "exec"),
+    ("docker --host unix:///run/x.sock exec web true", "exec"),
+    ("docker logs -f web", "logs"),
+    ("docker attach web", "attach"),
+    ("ctr -a /run/c.sock -n k8s.io task exec --exec-id e web0ctr sh", "exec"),
+    ("kubectl -n prod exec -it web-0 -- sh", "exec"),
+    ("crictl exec -it 4f2a9c1d sh", "exec"),
+    ("podman exec web true", "exec"),
+])
+def test_streaming_clients_by_argv(argv, sub):
+    assert streaming_words(argv.split())[0] == sub
+
+
+@pytest.mark.parametrize("argv", ["docker ps", "dockerd --exec-root /run/x", "sh -c docker exec web",
+                                  "kubectl get pods", "containerd-shim-runc-v2 -id x start", ""])
+def test_not_streaming_clients(argv):
+    assert streaming_words(argv.split()) is None
+
+
+def _c(name: str, cid: str = "4f2a9c1d5e6b" + "0" * 52, pod: str | None = None) -> m.Container:
+    return m.Container(id=cid, runtime=m.SHIM_V2, docker=m.DockerInfo(name=name) if not pod else None,
+                       pod=m.PodInfo(name=pod, container=name) if pod else None)
+
+
+def _p(argv: str) -> m.Process:
+    return m.Process(pid=10, ppid=1, start_ticks=1, comm=argv.split()[0].rsplit("/", 1)[-1], state="S", uid=0,
+                     age=5.0, argv=argv.split())
+
+
+@pytest.mark.parametrize("argv, named", [
+    ("docker exec web sh", True),
+    ("docker exec web2 sh", False),                      # another container's name
+    ("docker exec 4f2a9c sh", True),                     # an id prefix
+    ("docker exec 4f2a sh", False),                      # too short to be sure
+    ("kubectl exec -it web-0 -- sh", True),              # the pod's name
+    ("docker ps web", False),                            # not a streaming call
+])
+def test_a_client_names_its_container(argv, named):
+    c = _c("web") if "kubectl" not in argv else _c("web", pod="web-0")
+    assert clients.names_container(_p(argv), c) is named
+
+
+def test_lab_recording_roots_the_stuck_pipe_at_the_clients_reader():
+    rec = Recording(find("lab-stuck-pipe").path)
+    [f] = [f for f in diagnose(History([rec.frame(i) for i in range(len(rec))])) if f.cls == "stuck-pipe"]
+    ev = f.evidence
+    assert ev["client"]["comm"] == "docker" and ev["fd"]["pid"] == ev["client"]["pid"]
+    assert [r["comm"] for r in ev["pipe"]["readers"]] == ["sleep"]
+    assert ev["exec_side"]["chain"][-1]["comm"] == "head"
+    texts = [c["text"] for c in f.causes]
+    assert texts[0].startswith("sleep ") and "does not read it" in texts[0], texts
+    assert texts[1].startswith(f"docker {ev['client']['pid']} (`docker exec ")
+    assert any("ProcessEvent -> CloseStreams" in t for t in texts)
+    assert any(t.startswith("head ") and "blocked in write(1<pipe:" in t for t in texts)
+    assert "new attached `docker exec` calls on the container wait behind it" in f.summary
