@@ -57,7 +57,11 @@ def test_drained_stderr_with_a_go_abort_is_named_as_the_cause(lab, tmp_path):
     data = open(inc / drained[0], "rb").read()
     assert b"runtime/cgo: pthread_create failed" in data
     report = open(inc / "report.md").read()
-    assert f"Go abort in the drained bytes of {writer}: runtime/cgo: pthread_create failed" in report, report
+    # drained at the far end: from the stalled `docker exec` client's pipe, which carries tr's stderr
+    ev = json.load(open(inc / "findings.json"))["findings"][0]["evidence"]
+    assert ev["exec_side"]["fd"]["pid"] == writer and ev["client"]["comm"] == "docker"
+    client = ev["fd"]["pid"]
+    assert f"Go abort in the drained bytes of {client}: runtime/cgo: pthread_create failed" in report, report
     # the same file given to diagnose joins the chain of the container's finding
     d = hc(lab, "diagnose", "--json", "--samples", "1", "--drained", str(inc / drained[0]))
     rep = json.loads(d.stdout)
