@@ -280,6 +280,8 @@ class Probe:
     def text(self) -> str:
         what = self.call + (f" {self.target[:12]}" if self.target else "")
         if self.status == "pending":
+            if self.seconds < 0.5 or (self.recon and "seconds" in self.recon):   # a report gave no time
+                return f"{what}: still pending (for how long, the source does not say)"
             return f"{what}: timed out after {self.seconds:.0f} s, still pending"
         if self.status == "error":
             return f"{what}: failed after {self.seconds:.2f} s: {self.error}"

@@ -73,7 +73,8 @@ def _serving(snap: m.HostSnapshot, role: str, sock: str | None, flags: tuple[str
              default: str, live: bool) -> Choice:
     cands = [p for p in snap.processes if p.role == role and not p.zombie]
     if not cands:
-        return Choice([], f"no {role} on this host")
+        return Choice([], f"no {role} on this host" if live else
+                      f"no {role} process in this data (the recording does not show it)")
     if sock:
         want = _norm(sock)
         if live:
@@ -88,7 +89,8 @@ def _serving(snap: m.HostSnapshot, role: str, sock: str | None, flags: tuple[str
                                                      and want == _norm(default)):
                 return Choice([p], f"{role} {p.pid} is started with {sock}")
     if len(cands) == 1:
-        return Choice(cands, f"{role} {cands[0].pid} is the only {role} on this host")
+        return Choice(cands, f"{role} {cands[0].pid} is the only {role} "
+                             + ("on this host" if live else "in this data"))
     pids = ", ".join(str(p.pid) for p in cands)
     return Choice([], f"cannot tell which {role} ({pids}) serves {sock or 'this container'}: "
                       f"none is signalled")
