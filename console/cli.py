@@ -13,17 +13,12 @@ import textwrap
 import time
 
 from . import __version__
+from .errors import CliError
 from .safetext import InertStream, json_dumps
 
 EXIT_USAGE = 64      # bad arguments or input (sysexits EX_USAGE / EX_DATAERR family)
 EXIT_DATA = 65
 EXIT_NOPERM = 77
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
 
 
 def _common(p: argparse.ArgumentParser, sub: bool = False) -> None:

@@ -36,8 +36,8 @@ def gather_extra(stacks: list[str], kubelet_log: str | None, drained: list[str],
     paths = list(stacks)
     if replay and not stacks:
         stem, here = os.path.splitext(os.path.basename(replay))[0], os.path.dirname(replay)
-        from ..incidents import HERE
-        if os.path.samefile(here or ".", HERE):
+        from ..bundled import INCIDENTS
+        if os.path.samefile(here or ".", INCIDENTS):
             paths += sorted(os.path.join(here, f) for f in os.listdir(here)
                             if f.startswith(stem + "-") and not f.endswith(".hcrec") and "kubelet" not in f)
     groups, notes = chains.load_stacks(paths)

@@ -52,7 +52,7 @@ def add_parsers(sub, common) -> None:
 
 
 def cmd_check(args) -> int:
-    from ..cli import CliError
+    from ..errors import CliError
     if getattr(args, "replay", None):
         raise CliError("check samples the live host; use `diagnose --replay` for recordings", 2 if args.npd else 3)
     if args.timeout <= 0 or args.max_output_length < 1 or args.interval < 0:
@@ -62,7 +62,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_metrics(args) -> int:
-    from ..cli import CliError
+    from ..errors import CliError
     from . import check as ck
     from . import metrics
     if getattr(args, "replay", None):

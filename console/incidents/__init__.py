@@ -1,13 +1,13 @@
 """Recorded incidents bundled with hangconsole: the five field reports rebuilt as recordings
 (seed_NNN.py say which numbers come from the report and which are reconstructed, and every
 reconstructed value is marked in the recording; a hostname, kernel or version a report does not
-give is left unknown) and captures of the lab's faults (capture.py)."""
+give is left unknown) and captures of the lab's faults (lab/capture.py)."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
-HERE = os.path.dirname(__file__)
+from ..bundled import INCIDENTS as HERE
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Record each lab fault as a bundled incident (root, docker.io):
 
-    python -m hangconsole.incidents.capture [--out DIR] [FAULT ...]
+    python -m hangconsole.lab.capture [--out DIR] [FAULT ...]
 
 Each capture is three frames five seconds apart of a freshly cleared lab with one fault,
 trimmed to the lab's own processes (its daemons, shims, containers and helper clients) so
@@ -20,12 +20,12 @@ import time
 
 from .. import model as m
 from ..collect.live import LiveSource
-from ..lab.engine import Lab
-from ..lab.faults import inject
+from ..incidents import HERE, LAB
+from ..incidents.after import path_of
 from ..record import codec
 from ..record.fileformat import RecordingWriter
-from . import HERE, LAB
-from .after import path_of
+from .engine import Lab
+from .faults import inject
 
 NEUTRAL = {"hc-stuck-pipe": "hc-reports", "hc-stopped-shim": "hc-api", "hc-pids-exhausted": "hc-worker",
            "hc-oom-kill": "hc-import", "hc-paused": "hc-cache"}
@@ -111,7 +111,7 @@ def run_fix(src: LiveSource, lab: Lab, playbook: str, cid: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    ap = argparse.ArgumentParser(prog="python -m hangconsole.incidents.capture",
+    ap = argparse.ArgumentParser(prog="python -m hangconsole.lab.capture",
                                  description="Record lab faults as bundled incidents (root, docker.io).")
     ap.add_argument("faults", nargs="*", metavar="FAULT", help="any of " + ", ".join(LAB) + " (default: all)")
     ap.add_argument("--out", default=HERE, help="where the recordings go (default: the installed incidents)")

@@ -17,15 +17,11 @@ import time
 from dataclasses import dataclass
 
 from ..actions.guard import start_ticks as _start_ticks
+from .errors import LabError
+from .image import IMAGE, ensure_image  # noqa: F401  (IMAGE: the lab's users import it from here)
 
 DEFAULT_DIR = os.environ.get("HANGCONSOLE_LAB_DIR", "/run/hangconsole-lab")
 CGROUP_PARENT = "hangconsole-lab"
-IMAGE = "hc-busybox:lab"
-
-
-class LabError(Exception):
-    """One line for the operator."""
-
 
 def _unix_http(sock: str, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
     class Conn(http.client.HTTPConnection):
@@ -144,7 +140,6 @@ class Lab:
             if time.monotonic() > end:
                 raise LabError(f"lab dockerd did not answer in {timeout:.0f}s; see {self.path('dockerd.log')}")
             time.sleep(0.2)
-        from .image import ensure_image
         ensure_image(self)
 
     def clear(self) -> None:

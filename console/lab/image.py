@@ -8,6 +8,10 @@ import struct
 import subprocess
 import tarfile
 
+from .errors import LabError
+
+IMAGE = "hc-busybox:lab"
+
 BUSYBOX = "/bin/busybox"
 
 
@@ -23,7 +27,6 @@ def is_static(path: str) -> bool:
 
 
 def rootfs_tar() -> bytes:
-    from .engine import LabError
     if not os.path.exists(BUSYBOX) or not is_static(BUSYBOX):
         raise LabError(f"{BUSYBOX} is missing or not static: apt-get install busybox-static")
     applets = subprocess.run([BUSYBOX, "--list"], capture_output=True, text=True, check=True).stdout.split()
@@ -44,7 +47,6 @@ def rootfs_tar() -> bytes:
 
 
 def ensure_image(lab) -> None:
-    from .engine import IMAGE
     if lab.docker("image", "inspect", IMAGE, check=False, timeout=30).returncode == 0:
         return
     lab.docker("import", "-c", "ENV PATH=/bin", "-", IMAGE, input=rootfs_tar(), timeout=120)

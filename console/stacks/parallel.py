@@ -34,7 +34,6 @@ def _read(reader, path: str, start: int, end: int, progress, cancelled, total: i
 
 def read_halves(reader, path: str, total: int, progress, cancelled) -> bool:
     """Read PATH into READER in two processes; False (nothing read) when it cannot be split."""
-    from .reader import Reader
     if total < MIN_BYTES or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return False
     cut = _split(path, total)
@@ -46,7 +45,7 @@ def read_halves(reader, path: str, total: int, progress, cancelled) -> bool:
         code = 1
         try:
             os.close(rfd)
-            child = Reader(reader.c)
+            child = type(reader)(reader.c)          # a fresh reader of the same kind
             child._start_file(os.path.basename(path))       # its lines counted from 0 at the cut
             _read(child, path, cut, total, None, None, total)
             child._end_file()

@@ -7,7 +7,7 @@ import gzip
 
 from hangconsole.diagnose.engine import diagnose
 from hangconsole.diagnose.history import History
-from hangconsole.incidents.capture import NEUTRAL, capture
+from hangconsole.lab.capture import NEUTRAL, capture
 from hangconsole.record.fileformat import Recording
 
 
