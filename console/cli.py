@@ -169,10 +169,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _live_source(args):
-    from .collect.live import LiveSource
-    return LiveSource(args.docker_host, docker=not args.no_docker,
-                      containerd_address=getattr(args, "containerd_address", None),
-                      cri_endpoint=getattr(args, "cri_endpoint", None))
+    from .collect.engines_options import EngineAddresses
+    return EngineAddresses.from_args(args).source()
 
 
 def _resolve(path: str) -> str:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from .. import model as m
+from ..collect.engines_options import EngineAddresses
 from . import state as st
 
 STUCK_GAP = 5.0              # the least time between two samples compared (History.steady)
@@ -23,8 +24,7 @@ STUCK_GAP = 5.0              # the least time between two samples compared (Hist
 class Options:
     state_dir: str
     deadline: float                      # time.monotonic() by which the check must be done
-    docker_host: str | None = None
-    docker: bool = True
+    engines: EngineAddresses = field(default_factory=EngineAddresses)
     reuse: float = 10.0                  # a verdict younger than this is reused as it is
     max_age: float = 300.0               # a stored sample older than this is not compared
     interval: float = 5.0                # between the two samples of a run without state
@@ -91,7 +91,9 @@ def _decode(data) -> m.HostSnapshot | None:
 def run(opts: Options, clock=time.time, source_factory=None) -> Result:
     from ..collect.docker_probe import resolve_host
     t0 = time.monotonic()
-    host = resolve_host(opts.docker_host) if opts.docker else "none"
+    e = opts.engines        # a stored sample is compared only with one of the same engines
+    host = (resolve_host(e.docker_host) if e.docker else "none") + "".join(
+        f" {k}={v}" for k, v in (("containerd", e.containerd_address), ("cri", e.cri_endpoint)) if v)
     lock = st.Lock(opts.state_dir)
     try:
         if not lock.acquire(opts.deadline - 1.0):
@@ -135,11 +137,8 @@ def _sample(opts: Options, prev, source_factory, t0: float) -> Result:
     from ..diagnose.history import History
     left = opts.deadline - time.monotonic()
     if source_factory is None:
-        from ..collect.live import LiveSource
-
         def source_factory():
-            return LiveSource(opts.docker_host, docker=opts.docker,
-                              docker_wait=max(0.2, min(1.5, (left - 1.0) / 3)))
+            return opts.engines.source(docker_wait=max(0.2, min(1.5, (left - 1.0) / 3)))
     src = source_factory()
     try:
         first = src.snapshot()

@@ -5,6 +5,8 @@ import argparse
 import signal
 import time
 
+from ..collect.engines_options import EngineAddresses
+
 
 def _state_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state-dir", metavar="DIR",
@@ -73,11 +75,9 @@ def cmd_metrics(args) -> int:
     signal.signal(signal.SIGTERM, lambda *a: stop.update(now=True))
     src = None
     if args.loop:
-        from ..collect.live import LiveSource
-
         class Kept:        # one source for the whole loop: a pending call is not issued again
             def __init__(self):
-                self.s = LiveSource(args.docker_host, docker=not args.no_docker)
+                self.s = EngineAddresses.from_args(args).source()
 
             def snapshot(self):
                 return self.s.snapshot()
@@ -91,7 +91,7 @@ def cmd_metrics(args) -> int:
         while True:
             t0 = time.monotonic()
             opts = ck.Options(state_dir=state_dir, deadline=t0 + args.timeout,
-                              docker_host=args.docker_host, docker=not args.no_docker,
+                              engines=EngineAddresses.from_args(args),
                               reuse=0.0 if args.loop else args.reuse, max_age=args.max_age,
                               interval=args.interval, full=args.full)
             try:

@@ -112,17 +112,16 @@ def run(args) -> int:
     os.close(devnull)
     dog = watchdog(budget, limit, out)
     classes = set(args.classes.split(",")) if args.classes else None
-    from ..collect.live import LiveSource
+    from ..collect.engines_options import EngineAddresses
+    engines = EngineAddresses.from_args(args)
 
     def factory():
         left = start + budget - time.monotonic()
-        s = LiveSource(args.docker_host, docker=not args.no_docker,
-                       docker_wait=max(0.2, min(1.5, (left - 1.0) / 3)))
+        s = engines.source(docker_wait=max(0.2, min(1.5, (left - 1.0) / 3)))
         _SOURCES.append(s)
         return s
     opts = ck.Options(state_dir=args.state_dir or ck.default_state_dir(),
-                      deadline=start + budget - 0.3, docker_host=args.docker_host,
-                      docker=not args.no_docker, reuse=args.reuse, max_age=args.max_age,
+                      deadline=start + budget - 0.3, engines=engines, reuse=args.reuse, max_age=args.max_age,
                       interval=args.interval, full=args.full)
     try:
         res = ck.run(opts, source_factory=factory)

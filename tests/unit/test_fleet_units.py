@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+from hangconsole.collect.engines_options import EngineAddresses
+
 import pytest
 
 from hangconsole import model as m
@@ -135,8 +137,8 @@ def test_quick_runs_reuse_then_pair_with_the_stored_sample(tmp_path):
     src = FakeSource(clock)
 
     def opts(**kw):
-        return ck.Options(state_dir=str(tmp_path), deadline=time.monotonic() + 30, docker=False,
-                          interval=0.0, **kw)
+        return ck.Options(state_dir=str(tmp_path), deadline=time.monotonic() + 30,
+                          engines=EngineAddresses(docker=False), interval=0.0, **kw)
     first = ck.run(opts(), clock=clock, source_factory=lambda: src)
     assert first.mode == "fresh" and first.status == "ok" and src.taken == 2
     now[0] += 3
@@ -152,8 +154,8 @@ def test_quick_runs_reuse_then_pair_with_the_stored_sample(tmp_path):
 
 def test_no_time_for_two_samples_stores_one_and_says_so(tmp_path):
     src = FakeSource(time.time)
-    res = ck.run(ck.Options(state_dir=str(tmp_path), deadline=time.monotonic() + 2, docker=False,
-                            interval=5.0), source_factory=lambda: src)
+    res = ck.run(ck.Options(state_dir=str(tmp_path), deadline=time.monotonic() + 2,
+                            engines=EngineAddresses(docker=False), interval=5.0), source_factory=lambda: src)
     assert res.mode == "first" and res.status == "unknown" and "next run" in res.reason
     assert npd.line(res, None, 80)[0] == 2
     assert st.load(str(tmp_path))["mode"] == "first"
@@ -181,3 +183,19 @@ def test_daemonset_mounts_read_only_and_runs_no_fix():
     assert writable == {"/var/lib/hangconsole", "/textfile", "/var/lib/hangconsole-metrics"}, writable
     assert "privileged: true" not in text and "--yes" not in text and '"fix"' not in text
     assert re.findall(r"drop: \[\"ALL\"\]", text) and "readOnlyRootFilesystem: true" in text
+
+
+def test_check_and_metrics_keep_the_engine_addresses_they_are_given():
+    """`check` and `metrics` accept --containerd-address and --cri-endpoint: the source they
+    sample with uses them (they used to be dropped)."""
+    from hangconsole.cli import _parser as build_parser
+    for cmd in (["check"], ["metrics", "--textfile", "/tmp"]):
+        args = build_parser().parse_args([*cmd, "--no-docker", "--containerd-address", "/run/x.sock",
+                                          "--cri-endpoint", "/run/y.sock"])
+        e = EngineAddresses.from_args(args)
+        assert (e.docker, e.containerd_address, e.cri_endpoint) == (False, "/run/x.sock", "/run/y.sock")
+        src = e.source()
+        try:
+            assert src.containerd.explicit == "/run/x.sock" and src.cri.explicit == "/run/y.sock"
+        finally:
+            src.close()
