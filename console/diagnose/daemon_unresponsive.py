@@ -10,6 +10,7 @@ from .finding import CRITICAL, Finding
 from .history import STUCK_AFTER, History
 
 CLASS = "daemon-unresponsive"
+SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
 
 
 def detect(h: History) -> list[Finding]:
@@ -39,7 +40,7 @@ def detect(h: History) -> list[Finding]:
         summary = f"{what} has not returned after {age} while {who} is running"
     pids = ([behind.pid] if behind is not None else []) + [p.pid for p in daemons if behind is None or p.pid != behind.pid]
     return [Finding(
-        cls=CLASS, severity=CRITICAL, container=None, pids=pids,
+        cls=CLASS, severity=SEVERITY, container=None, pids=pids,
         stuck_for=worst.seconds, playbook=CLASS, summary=summary,
         evidence={"pending_calls": ev.probes(snap),
                   "dockerd": ev.proc(behind) if behind is not None else None,

@@ -13,6 +13,7 @@ DETECTORS = [exec_pipe_deadlock, stuck_pipe, zombies_under_shim, shim_unresponsi
              runtime_call_hung, daemon_unresponsive, runc_start_blocked, oom_kill,
              pids_exhausted, pidns_linger, frozen_cgroup, d_state_io, paused]
 CLASSES = [d.CLASS for d in DETECTORS]
+SEVERITIES = {d.CLASS: d.SEVERITY for d in DETECTORS}      # each class's highest severity
 
 # What a hung call on a container is most likely waiting for, most specific first.
 ROOT_CAUSES = ["exec-pipe-deadlock", "runc-start-blocked", "pidns-linger", "frozen-cgroup",
@@ -70,4 +71,4 @@ def verdict(findings: list[Finding]) -> tuple[str, int]:
     return "OK", 0
 
 
-__all__ = ["diagnose", "verdict", "CLASSES", "CRITICAL", "WARNING", "INFO"]
+__all__ = ["diagnose", "verdict", "CLASSES", "SEVERITIES", "CRITICAL", "WARNING", "INFO"]

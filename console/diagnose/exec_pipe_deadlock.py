@@ -15,6 +15,7 @@ from .pipes_common import blocked_writes
 from .pipes_common import evidence as pipe_evidence
 
 CLASS = "exec-pipe-deadlock"
+SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
 
 
 def detect(h: History) -> list[Finding]:
@@ -36,7 +37,7 @@ def detect(h: History) -> list[Finding]:
             cid = runc.container_id or shim.container_id or p.container_id
             short = (cid or "?")[:12]
             out.append(Finding(
-                cls=CLASS, severity=CRITICAL, container=cid, pids=[p.pid, runc.pid, shim.pid],
+                cls=CLASS, severity=SEVERITY, container=cid, pids=[p.pid, runc.pid, shim.pid],
                 stuck_for=bw.stuck_for, playbook=CLASS,
                 summary=(f"runc init {p.pid} has been blocked {ev.at_least(bw.stuck_for, p)} writing fd "
                          f"{bw.fd.num} (pipe:[{bw.pipe.inode}] full, {pv.mark(bw.pipe, 'queued', 'capacity')}{bw.pipe.queued}/"

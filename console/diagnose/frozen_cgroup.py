@@ -12,6 +12,7 @@ from .finding import CRITICAL, WARNING, Finding
 from .history import History
 
 CLASS = "frozen-cgroup"
+SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
 _NAMES = {m.DOCKERD: "dockerd", m.CONTAINERD: "containerd", m.SHIM_V2: "shim", m.SHIM_V1: "shim",
           m.SHIM_LEGACY: "shim", m.CONMON: "conmon", m.RUNC: "runc", m.RUNC_INIT: "runc init"}
 

@@ -9,6 +9,7 @@ from .finding import WARNING, Finding
 from .history import History
 
 CLASS = "oom-kill"
+SEVERITY = WARNING          # its highest: the fleet metrics count the class at this one
 
 
 def detect(h: History) -> list[Finding]:
@@ -27,7 +28,7 @@ def detect(h: History) -> list[Finding]:
         limit = f"{where}memory limit {kernel_causes.fmt_limit(lim)}" if lim else "no memory limit"
         count = kills or sum(1 for k in snap.kernel_log if k.kind == "oom-kill" and kernel_causes.mentions(c, k.text)) or 1
         out.append(Finding(
-            cls=CLASS, severity=WARNING, container=c.id, pids=[],
+            cls=CLASS, severity=SEVERITY, container=c.id, pids=[],
             summary=(f"the OOM killer killed {count} process(es) in {c.name} ({limit})"
                      + (f", last {ev.fmt_age(events[-1]['age'])} ago" if events else "")),
             evidence={"memory": [{k: v for k, v in lv.items() if k in ("path", "mem_usage", "mem_limit", "oom_kill")}

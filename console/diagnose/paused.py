@@ -7,6 +7,7 @@ from .finding import INFO, Finding
 from .history import History
 
 CLASS = "paused"
+SEVERITY = INFO          # its highest: the fleet metrics count the class at this one
 
 
 def detect(h: History) -> list[Finding]:
@@ -23,7 +24,7 @@ def detect(h: History) -> list[Finding]:
         kube = (" The kubelet cannot see a pause: the pod's probes fail and it may restart the container."
                 if c.pod and c.pod.namespace else "")
         out.append(Finding(
-            cls=CLASS, severity=INFO, container=c.id,
+            cls=CLASS, severity=SEVERITY, container=c.id,
             summary=f"{c.name} is paused ({how}): deliberate, not a hang; resume: {resume}.{kube}",
             evidence={"freezer": c.cgroup.freezer if c.cgroup else None,
                       "docker_state": c.docker.state if c.docker else None,

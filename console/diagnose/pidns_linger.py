@@ -10,6 +10,7 @@ from .finding import CRITICAL, WARNING, Finding
 from .history import STUCK_AFTER, History
 
 CLASS = "pidns-linger"
+SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
 
 
 def _init_dead(snap, c) -> bool:

@@ -14,6 +14,7 @@ from .finding import CRITICAL, WARNING, Finding
 from .history import History
 
 CLASS = "pids-exhausted"
+SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
 HEADROOM = 2
 
 

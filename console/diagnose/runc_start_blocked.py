@@ -20,6 +20,7 @@ from .history import STUCK_AFTER, History, thread_sig
 from ..collect.syscalls import open_mode
 
 CLASS = "runc-start-blocked"
+SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
 START_AGE = 30.0
 INIT_AGE = 60.0
 _FIFO_WAIT = re.compile(r"wait_for_partner|fifo_open")
@@ -56,7 +57,7 @@ def _inferred(h: History) -> list[Finding]:
     who = (f"runc start {p.pid} (its threads not read)" if p is not None
            else "a runc start (no process of it in this data)")
     return [Finding(
-        cls=CLASS, severity=CRITICAL, container=cid, pids=[p.pid] if p is not None else [],
+        cls=CLASS, severity=SEVERITY, container=cid, pids=[p.pid] if p is not None else [],
         stuck_for=hung[0]["seconds"], playbook=CLASS,
         summary=(f"inferred: a runc:[2:INIT] was OOM-killed and docker ps has not returned for "
                  f"{'≈' if (hung[0].get('reconstructed') or {}).get('seconds') else ''}"
@@ -83,7 +84,7 @@ def detect(h: History) -> list[Finding]:
             stuck = h.steady(p, thread_sig(t.tid))
             why = "runc init was OOM-killed" if kills or oom else "runc init is gone"
             out.append(Finding(
-                cls=CLASS, severity=CRITICAL, container=cid, pids=[p.pid],
+                cls=CLASS, severity=SEVERITY, container=cid, pids=[p.pid],
                 stuck_for=max(stuck, p.age), playbook=CLASS,
                 summary=(f"runc start {p.pid} has waited {ev.fmt_age(p.age)} opening exec.fifo "
                          f"for reading and no runc init of {(cid or '?')[:12]} is alive ({why}): "
@@ -98,7 +99,7 @@ def detect(h: History) -> list[Finding]:
             if t is None or starters:
                 continue
             out.append(Finding(
-                cls=CLASS, severity=CRITICAL, container=p.container_id, pids=[p.pid],
+                cls=CLASS, severity=SEVERITY, container=p.container_id, pids=[p.pid],
                 stuck_for=p.age, playbook=CLASS,
                 summary=(f"runc init {p.pid} has waited {ev.fmt_age(p.age)} to open exec.fifo and "
                          f"no runc start is running: the container was created, never started"),

@@ -9,6 +9,7 @@ from .finding import WARNING, Finding
 from .history import STUCK_AFTER, History
 
 CLASS = "runtime-call-hung"
+SEVERITY = WARNING          # its highest: the fleet metrics count the class at this one
 
 
 def detect(h: History) -> list[Finding]:
@@ -32,7 +33,7 @@ def detect(h: History) -> list[Finding]:
         name = c.name if c else target[:12]
         also = f" ({', '.join(p.call for p in calls if p is not pr)} too)" if len(calls) > 1 else ""
         out.append(Finding(
-            cls=CLASS, severity=WARNING, container=target, pids=[], stuck_for=pr.seconds,
+            cls=CLASS, severity=SEVERITY, container=target, pids=[], stuck_for=pr.seconds,
             summary=f"docker {pr.call} of {name} has not returned after {pv.mark(pr, 'seconds')}{pr.seconds:.0f}s{also} "
                     f"(the daemon still answers {'ping' if ping is not None else 'docker ps'})",
             evidence={"pending_calls": ev.probes(snap, target)}))

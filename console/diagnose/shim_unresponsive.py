@@ -10,6 +10,7 @@ from .history import STUCK_AFTER, History
 from .zombies_under_shim import ZOMBIE_SPAN, lingering_zombies
 
 CLASS = "shim-unresponsive"
+SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
 
 
 def detect(h: History) -> list[Finding]:
@@ -43,7 +44,7 @@ def detect(h: History) -> list[Finding]:
             key = f"{t.state} {t.wchan or ''}".strip()
             states[key] = states.get(key, 0) + 1
         out.append(Finding(
-            cls=CLASS, severity=CRITICAL, container=cid, pids=[shim.pid],
+            cls=CLASS, severity=SEVERITY, container=cid, pids=[shim.pid],
             stuck_for=max(stopped, span, frozen), playbook=CLASS,
             summary=f"shim {shim.pid} of {(cid or '?')[:12]} is not answering: " + "; ".join(why),
             evidence={"shim": ev.proc(shim), "frozen_by": shim.frozen_by, "freezer": shim.freezer,

@@ -15,6 +15,7 @@ from .pipes_common import BlockedWrite, blocked_writes
 from .pipes_common import evidence as pipe_evidence
 
 CLASS = "stuck-pipe"
+SEVERITY = WARNING          # its highest: the fleet metrics count the class at this one
 _STREAM = {0: "stdin", 1: "stdout", 2: "stderr"}
 
 
@@ -49,7 +50,7 @@ def _shim_finding(snap: m.HostSnapshot, c: m.Container, bws: list[BlockedWrite])
            "no client of it on this host is seen blocked: a stalled exec/logs client elsewhere?")
     extra = {"stopped_clients": [ev.proc(q) for q in stopped]} if stopped else {}
     return Finding(
-        cls=CLASS, severity=WARNING, container=c.id, pids=[b.proc.pid for b in bws] + [q.pid for q in stopped],
+        cls=CLASS, severity=SEVERITY, container=c.id, pids=[b.proc.pid for b in bws] + [q.pid for q in stopped],
         stuck_for=bw.stuck_for, playbook=CLASS,
         summary=(f"{p.comm} {p.pid} has been blocked {ev.at_least(bw.stuck_for, p)} writing fd {bw.fd.num}: "
                  f"pipe:[{bw.pipe.inode}] is full ({pv.mark(bw.pipe, 'queued', 'capacity')}{bw.pipe.queued}/{bw.pipe.capacity}) and "
@@ -90,6 +91,6 @@ def _client_finding(snap: m.HostSnapshot, c: m.Container, cw: BlockedWrite, bws:
         extra["exec_side"] = {k: v for k, v in pipe_evidence(snap, bws[0], c.id).items() if k != "pending_calls"}
         extra["also_blocked"] = _also(bws[1:])
     return Finding(
-        cls=CLASS, severity=WARNING, container=c.id, pids=[p.pid] + [b.proc.pid for b in bws],
+        cls=CLASS, severity=SEVERITY, container=c.id, pids=[p.pid] + [b.proc.pid for b in bws],
         stuck_for=cw.stuck_for, playbook=CLASS, summary=text,
         evidence=pipe_evidence(snap, cw, c.id, **extra))

@@ -10,6 +10,7 @@ from .finding import WARNING, Finding
 from .history import History
 
 CLASS = "zombies-under-shim"
+SEVERITY = WARNING          # its highest: the fleet metrics count the class at this one
 ZOMBIE_SPAN = 10.0
 
 
@@ -46,7 +47,7 @@ def detect(h: History) -> list[Finding]:
             continue
         oldest = max(z.age for z in zombies)
         out.append(Finding(
-            cls=CLASS, severity=WARNING, container=shim.container_id,
+            cls=CLASS, severity=SEVERITY, container=shim.container_id,
             pids=[shim.pid] + [z.pid for z in zombies], stuck_for=span,
             playbook="shim-unresponsive",
             summary=(f"{len(zombies)} zombies under shim {shim.pid} for at least {ev.fmt_age(span)} (observed) "

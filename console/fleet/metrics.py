@@ -13,17 +13,12 @@ import time
 
 from .. import model as m
 from ..safetext import visible
-from ..diagnose.engine import CLASSES
+from ..diagnose.engine import CLASSES, SEVERITIES
 from . import check as ck
 
 FILE = "hangconsole.prom"
 DAEMONS = (("docker", "dockerd"), ("containerd", "containerd"))     # snapshot attribute, label
 MAX_SERIES = 50
-SEVERITY = {"exec-pipe-deadlock": "critical", "stuck-pipe": "warning", "zombies-under-shim": "warning",
-            "shim-unresponsive": "critical", "runtime-call-hung": "warning",
-            "daemon-unresponsive": "critical", "runc-start-blocked": "critical", "oom-kill": "warning",
-            "pids-exhausted": "critical", "pidns-linger": "critical", "frozen-cgroup": "critical",
-            "d-state-io": "warning", "paused": "info"}
 
 
 def _esc(v) -> str:
@@ -63,7 +58,7 @@ def render(res: ck.Result, now: float | None = None, max_series: int = MAX_SERIE
     snap = res.snapshot
     o = _Out()
     dropped = 0
-    counts = {(c, SEVERITY.get(c, "warning")): 0 for c in CLASSES}
+    counts = {(c, SEVERITIES[c]): 0 for c in CLASSES}
     rows = []
     for f in res.findings:
         key = (f["class"], f["severity"])
