@@ -32,9 +32,10 @@ KEEP = 4                    # snapshots kept for diagnosis ("stuck" needs time)
 
 class SnapshotReady(Message):
     def __init__(self, snapshot: HostSnapshot, findings: list[Finding],
-                 history: list[HostSnapshot] | None = None) -> None:
+                 history: list[HostSnapshot] | None = None, cost: float = 0.0) -> None:
         super().__init__()
         self.snapshot, self.findings, self.history = snapshot, findings, history
+        self.cost = cost                    # seconds the live refresh took (collect + diagnose)
 
 
 class CollectFailed(Message):
@@ -70,7 +71,9 @@ class HangConsoleApp(SafeApp):
         self.training = training            # a TrainingSession when training
         self.pick_incident = pick_incident
         self.reveal = reveal                # instructors: the list shows each incident's answer
-        self.interval = interval
+        self.interval = interval            # the base refresh interval
+        self.wait = interval                # the current one: longer on a loaded host (pacing.py)
+        self.backoff: str | None = None     # why it is longer, said in the header
         self.clock = clock
         self.stack_files = stack_files or []
         self.snapshot: HostSnapshot | None = None
@@ -124,6 +127,7 @@ class HangConsoleApp(SafeApp):
     @work(thread=True, exclusive=True, group="collect", exit_on_error=False)
     def collect(self) -> None:
         self._collecting = True
+        t0 = time.monotonic()
         try:
             snap = self.source.snapshot()
             history = list(self.history) + [snap]
@@ -133,7 +137,7 @@ class HangConsoleApp(SafeApp):
             return
         finally:
             self._collecting = False
-        self.post_message(SnapshotReady(snap, findings))
+        self.post_message(SnapshotReady(snap, findings, cost=time.monotonic() - t0))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         if not self.live:
@@ -142,16 +146,18 @@ class HangConsoleApp(SafeApp):
             self.show(message.snapshot, message.findings)
             return
         self.history.append(message.snapshot)
+        from hangconsole.pacing import load_per_cpu, next_wait
+        self.wait, self.backoff = next_wait(self.interval, self.wait, message.cost, load_per_cpu())
         self.show(message.snapshot, message.findings)
-        self.set_timer(self.interval, self._next)
+        self.set_timer(self.wait, self._next)      # from the end of this one: never queued
 
     def on_collect_failed(self, message: CollectFailed) -> None:
         """A sample that failed is said, and the next one is still scheduled: a refresh
         never stops silently."""
         e = message.error
-        self.notify(f"sample failed: {type(e).__name__}: {e}; retrying in {self.interval:.0f}s",
-                    severity="error", timeout=self.interval + 1)
-        self.set_timer(self.interval, self._next)
+        self.notify(f"sample failed: {type(e).__name__}: {e}; retrying in {self.wait:.0f}s",
+                    severity="error", timeout=self.wait + 1)
+        self.set_timer(self.wait, self._next)
 
     def _chain_extra(self):
         """The incident's goroutine dumps, read once (on a worker) for the causal chains."""

@@ -114,10 +114,12 @@ class OverviewScreen(Screen):
         now = self.app.now()
         if now is not None:                       # live: how old is what this screen says?
             age = max(0.0, now - snap.taken_at)
-            if age > 2 * self.app.interval + 5:
+            if age > 2 * self.app.wait + 5:
                 t.append(f"  DATA {age:.0f}s OLD: the refresh is late", style="bold white on red")
             else:
                 t.append(f"  data {age:.0f}s old", style="dim")
+            if self.app.backoff:                  # a loaded host: refreshing less often, said
+                t.append(f"  refresh every {self.app.wait:.0f}s ({self.app.backoff})", style="bold yellow")
         if snap.containerd and snap.containerd.reachable is not None:
             ok = snap.containerd.reachable
             t.append("  containerd: " + ("answering" if ok else "NOT ANSWERING"), style="green" if ok else "bold red")

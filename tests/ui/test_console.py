@@ -156,7 +156,7 @@ async def test_a_failed_sample_is_said_and_the_refresh_goes_on():
     src = FlakySource()
     app = HangConsoleApp(src, interval=0.3)
     async with app.run_test(size=(120, 36)) as pilot:
-        for _ in range(60):
+        for _ in range(150):                         # the waits may back off on a busy machine
             await pilot.pause(0.1)
             if src.calls >= 4:
                 break
@@ -183,3 +183,31 @@ async def test_old_data_is_said_loudly():
         await pilot.pause(1.3)                       # the once-a-second tick
         strip = str(app.screen.query_one("#host-strip", Static).render())
         assert "DATA 6" in strip and "OLD: the refresh is late" in strip, strip
+
+
+class SlowSource(FlakySource):
+    """A live source whose every sample takes 0.6 s: a host short of CPU."""
+
+    def snapshot(self):
+        self.calls += 1
+        time.sleep(0.6)
+        snap = self.rec.frame(len(self.rec) - 1)
+        snap.taken_at = time.time()
+        return snap
+
+
+async def test_a_costly_refresh_backs_off_and_says_so():
+    """A refresh that costs more than a third of the interval lengthens the wait to three times
+    its cost (console/pacing.py), and the header says so; refreshes never overlap."""
+    from textual.widgets import Static
+    src = SlowSource()
+    app = HangConsoleApp(src, interval=0.3)
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if app.backoff:
+                break
+        assert app.wait >= 1.8 and "a refresh took 0." in app.backoff, (app.wait, app.backoff)
+        await pilot.pause(1.2)                       # the once-a-second tick redraws the header
+        strip = str(app.screen.query_one("#host-strip", Static).render())
+        assert f"refresh every {app.wait:.0f}s (a refresh took" in strip, strip
