@@ -14,7 +14,9 @@ from textual.widgets import DataTable, Footer, Header, Static, Tree
 from hangconsole import model as m
 from hangconsole import provenance as pv
 from hangconsole import views
-from hangconsole.diagnose.history import History, thread_sig
+from hangconsole.collect.holds import kill_pending
+from hangconsole.diagnose.history import STUCK_AFTER, History, thread_sig
+from hangconsole.diagnose.pids_exhausted import at_limit
 
 from hangconsole.safetext import visible
 
@@ -241,7 +243,7 @@ class ContainerScreen(Screen):
         if p.freezer:
             by = visible(", ".join(p.frozen_by)) if p.frozen_by else "a freezer cgroup (not named)"
             t.append(f"{p.freezer} by {by}: cannot run; signals stay pending until thawed\n", style="bold red")
-        if p.sig_pending and p.sig_pending & (1 << 8):
+        if kill_pending(p):
             t.append("SIGKILL pending: not delivered yet\n", style="bold red")
         history = History(list(self.app.history), dict(self.app.since)) if self.app.history else None
         if not p.threads and not p.nthreads:
@@ -260,7 +262,7 @@ class ContainerScreen(Screen):
             t.append(f" {visible(th.wchan or '-', 16)} ", style="dim")
             mark(t, th, "syscall", "wchan")
             t.append(visible(th.syscall.text, 400) if th.syscall else "")
-            if stuck >= 5:
+            if stuck >= STUCK_AFTER:
                 if views.idle_wait(th):       # an idle Go thread in futex/epoll is not a hang
                     t.append(f"  same {stuck:.0f}s", style="dim")
                 else:
@@ -331,7 +333,7 @@ class ContainerScreen(Screen):
                 t.append(f"{name}\n", style="dim")            # only its path is known
                 continue
             pids = f"{lv.pids_current if lv.pids_current is not None else '-'}/{lv.pids_max or 'max'}"
-            full = lv.pids_max is not None and lv.pids_current is not None and lv.pids_current >= lv.pids_max - 2
+            full = at_limit(lv)
             mk = pv.mark(lv, "pids_current", "pids_max")
             if mk:
                 t.append(f"{name:<30} pids ", style="bold red" if full else "")

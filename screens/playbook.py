@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
@@ -58,7 +58,8 @@ class PlaybookScreen(Screen):
         with Horizontal():
             yield Static(id="steps")
             with Vertical(id="right"):
-                yield Static(id="next")
+                with VerticalScroll(id="next-box"):   # a long step scrolls, never cut (80x24)
+                    yield Static(id="next")
                 yield WrapLog(id="log")
         yield Footer()
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import model as m
+from ..collect.holds import kill_pending  # noqa: F401  (the one SIGKILL-pending test, for detectors)
 from ..views import fmt_age  # noqa: F401  (re-exported for detectors)
 
 
@@ -51,10 +52,6 @@ def frozen_by_text(p: m.Process) -> str:
     if p.frozen_by:
         return f"freezer cgroup {', '.join(p.frozen_by)}"
     return "a freezer cgroup (not named in this data; its threads sit in __refrigerator)"
-
-
-def kill_pending(p: m.Process) -> bool:
-    return bool(p.sig_pending and p.sig_pending & (1 << 8))
 
 
 def _age_mark(p: m.Process) -> str:

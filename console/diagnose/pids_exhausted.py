@@ -18,14 +18,18 @@ SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at
 HEADROOM = 2
 
 
+def at_limit(lv: m.CgroupLevel) -> bool:
+    """A level at its pids limit (within HEADROOM: the next exec's threads will not fit)."""
+    return lv.pids_max is not None and lv.pids_current is not None and lv.pids_current >= lv.pids_max - HEADROOM
+
+
 def detect(h: History) -> list[Finding]:
     snap = h.latest
     out = []
     for c in snap.containers:
         if not c.cgroup:
             continue
-        full = [lv for lv in c.cgroup.levels if lv.pids_max is not None and lv.pids_current is not None
-                and lv.pids_current >= lv.pids_max - HEADROOM]
+        full = [lv for lv in c.cgroup.levels if at_limit(lv)]
         refused = [lv for lv in c.cgroup.levels if lv.pids_events_max]
         if not full and not refused:
             continue

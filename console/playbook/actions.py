@@ -13,6 +13,7 @@ from ..actions import drain as drain_mod
 from ..actions import dump as dump_mod
 from ..actions.guard import Refused, Target, send
 from ..collect import cgroups
+from ..diagnose.pids_exhausted import at_limit
 from .context import RunContext
 
 
@@ -213,7 +214,7 @@ class KillRuncStart(Action):
 def _pids_level(ctx):
     c = ctx.container
     for lv in (c.cgroup.levels if c and c.cgroup else []):
-        if lv.pids_max is not None and lv.pids_current is not None and lv.pids_current >= lv.pids_max - 2:
+        if at_limit(lv):
             return c, lv
     raise Refused("no pids level is at its limit any more")
 

@@ -3,6 +3,7 @@ Each returns (holds, one line saying what was seen)."""
 from __future__ import annotations
 
 from .. import model as m
+from ..diagnose.pids_exhausted import at_limit
 from .context import RunContext
 from .frozen import frozen_cgroups, held, why_alive
 
@@ -141,7 +142,7 @@ def exec_answers(ctx):
 def pids_at_limit(ctx):
     c = ctx.container
     for lv in (c.cgroup.levels if c and c.cgroup else []):
-        if lv.pids_max is not None and lv.pids_current is not None and lv.pids_current >= lv.pids_max - 2:
+        if at_limit(lv):
             return True, f"{lv.pids_current}/{lv.pids_max} at {lv.path}"
     return False, "no level is at its pids limit"
 
