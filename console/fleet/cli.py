@@ -99,7 +99,7 @@ def cmd_metrics(args) -> int:
             except OSError as e:
                 res = ck.Result("unknown", reason=f"cannot check the host: {e}")
             try:
-                path = metrics.write(args.textfile, metrics.render(res))
+                path = metrics.write(args.textfile, res)
             except OSError as e:
                 raise CliError(f"cannot write {args.textfile}: {e.strerror}", 73) from None
             code = {"ok": 0, "problem": 1}.get(res.status, 3)

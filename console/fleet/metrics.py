@@ -1,7 +1,7 @@
 """`hangconsole metrics --textfile DIR`: the check's result as a node_exporter textfile.
 
-Written to a temporary name in DIR and renamed to hangconsole.prom, as node_exporter's
-textfile collector asks. One prefix (hangconsole_), base units (_seconds), counters end in
+Rendered and written by prometheus_client (exposition format, escaping, a temporary name in
+DIR renamed to hangconsole.prom, as node_exporter's textfile collector asks). One prefix (hangconsole_), base units (_seconds), counters end in
 _total. Label values are bounded: hang classes and severities are fixed sets, per-container
 series exist only for containers with a finding or zombies, at most MAX_SERIES of them
 (the rest are counted in hangconsole_series_dropped).
@@ -21,30 +21,31 @@ DAEMONS = (("docker", "dockerd"), ("containerd", "containerd"))     # snapshot a
 MAX_SERIES = 50
 
 
-def _esc(v) -> str:
-    """A label value: host text made inert and cut (a container name is anyone's), then the
-    exposition format's own escaping."""
-    return visible(v, 256).replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _labels(d: dict) -> str:
-    return "{" + ",".join(f'{k}="{_esc(v)}"' for k, v in d.items()) + "}" if d else ""
+def _clean(labels: dict) -> dict:
+    """Label values made inert and cut (a container name is anyone's); the exposition
+    format's own escaping is prometheus_client's."""
+    return {k: visible(v, 256) for k, v in labels.items()}
 
 
 class _Out:
+    """The families of one check, as prometheus_client metric families."""
+
     def __init__(self):
-        self.lines: list[str] = []
+        self.families = []
 
     def family(self, name: str, kind: str, help_: str, rows: list[tuple[dict, float]]) -> None:
-        self.lines += [f"# HELP {name} {help_}", f"# TYPE {name} {kind}"]
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+        keys = list(rows[0][0]) if rows else []
+        if kind == "counter":
+            fam = CounterMetricFamily(name.removesuffix("_total"), help_, labels=keys)
+        else:
+            fam = GaugeMetricFamily(name, help_, labels=keys)
         for labels, value in rows:
-            self.lines.append(f"{name}{_labels(labels)} {_num(value)}")
+            fam.add_metric([_clean(labels)[k] for k in keys], float(value))
+        self.families.append(fam)
 
-
-def _num(v: float) -> str:
-    if isinstance(v, int) or float(v).is_integer():
-        return str(int(v))
-    return repr(round(float(v), 3))
+    def collect(self):                  # a prometheus_client collector
+        return iter(self.families)
 
 
 def _where(snap: m.HostSnapshot | None, cid: str | None) -> dict:
@@ -53,7 +54,8 @@ def _where(snap: m.HostSnapshot | None, cid: str | None) -> dict:
             "pod": w["pod"] or "", "namespace": w["namespace"] or ""}
 
 
-def render(res: ck.Result, now: float | None = None, max_series: int = MAX_SERIES) -> str:
+def families(res: ck.Result, now: float | None = None, max_series: int = MAX_SERIES) -> "_Out":
+    """The check's metric families (a prometheus_client collector)."""
     now = time.time() if now is None else now
     snap = res.snapshot
     o = _Out()
@@ -126,18 +128,25 @@ def render(res: ck.Result, now: float | None = None, max_series: int = MAX_SERIE
              "Unix time of the last check that reached a verdict (0: never).", [({}, res.last_good or 0)])
     o.family("hangconsole_checks_total", "counter", "Checks run, by result.",
              [({"result": r}, (res.runs or {}).get(r, 0)) for r in ("ok", "problem", "unknown")])
-    return "\n".join(o.lines) + "\n"
+    return o
 
 
-def write(directory: str, text: str) -> str:
-    """DIR/hangconsole.prom, through a temporary name in DIR and rename(2)."""
+def render(res: ck.Result, now: float | None = None, max_series: int = MAX_SERIES) -> str:
+    """The exposition text of one check's families (prometheus_client's text format)."""
+    from prometheus_client import CollectorRegistry, generate_latest
+    reg = CollectorRegistry(auto_describe=False)
+    reg.register(families(res, now, max_series))
+    return generate_latest(reg).decode()
+
+
+def write(directory: str, res: ck.Result) -> str:
+    """DIR/hangconsole.prom, written by prometheus_client through a temporary name in DIR and
+    rename(2), as node_exporter's textfile collector asks."""
+    from prometheus_client import CollectorRegistry, write_to_textfile
     os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{FILE}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.chmod(tmp, 0o644)
+    reg = CollectorRegistry(auto_describe=False)
+    reg.register(families(res))
     path = os.path.join(directory, FILE)
-    os.replace(tmp, path)
+    write_to_textfile(path, reg)
+    os.chmod(path, 0o644)
     return path

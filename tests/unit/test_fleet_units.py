@@ -71,28 +71,39 @@ def test_cut_counts_bytes_and_keeps_characters_whole():
     assert npd.cut("a  b\nc", 80) == "a b c"
 
 
+def samples(text: str) -> dict:
+    """{(name, sorted labels): value} of an exposition text, read by prometheus_client's parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for fam in text_string_to_metric_families(text) for s in fam.samples}
+
+
 def test_textfile_labels_bounds_and_names(tmp_path):
     res = ck.Result("problem", [finding(), finding("pids-exhausted", cid="b5" * 32, pod=None, namespace=None,
                                                     k8s_container=None, name="hc-pids")],
                     "paired", duration=1.25, sampled_at=1000.0, last_good=1001.0,
                     runs={"problem": 2, "ok": 5})
     text = metrics.render(res, now=1002.0)
-    assert ('hangconsole_finding{class="shim-unresponsive",severity="critical",container_id="60f253d59f26",'
-            'container="app",pod="web-1",namespace="shop"} 1') in text
-    assert ('hangconsole_finding{class="pids-exhausted",severity="critical",container_id="b5b5b5b5b5b5",'
-            'container="hc-pids",pod="",namespace=""} 1') in text
-    assert 'hangconsole_findings{class="oom-kill",severity="warning"} 0' in text
-    assert 'hangconsole_checks_total{result="ok"} 5' in text
-    assert "hangconsole_check_duration_seconds 1.25" in text
-    assert "hangconsole_last_success_timestamp_seconds 1001" in text
-    names = {ln.split("{")[0].split(" ")[0] for ln in text.splitlines() if not ln.startswith("#")}
-    assert all(n.startswith("hangconsole_") for n in names)
+    got = samples(text)
+    assert got[("hangconsole_finding", (("class", "shim-unresponsive"), ("container", "app"),
+                ("container_id", "60f253d59f26"), ("namespace", "shop"), ("pod", "web-1"),
+                ("severity", "critical")))] == 1
+    assert got[("hangconsole_finding", (("class", "pids-exhausted"), ("container", "hc-pids"),
+                ("container_id", "b5b5b5b5b5b5"), ("namespace", ""), ("pod", ""),
+                ("severity", "critical")))] == 1
+    assert got[("hangconsole_findings", (("class", "oom-kill"), ("severity", "warning")))] == 0
+    assert got[("hangconsole_checks_total", (("result", "ok"),))] == 5
+    assert got[("hangconsole_check_duration_seconds", ())] == 1.25
+    assert got[("hangconsole_last_success_timestamp_seconds", ())] == 1001
+    assert all(name.startswith("hangconsole_") for name, _ in got)
     # bounded: 80 findings give 50 series and say how many were left out
     many = ck.Result("problem", [finding(cid=f"{i:064x}") for i in range(80)])
     text = metrics.render(many, max_series=50)
-    assert text.count("hangconsole_finding{") == 50 and "hangconsole_series_dropped 30" in text
-    assert 'hangconsole_findings{class="shim-unresponsive",severity="critical"} 80' in text
-    path = metrics.write(str(tmp_path), text)
+    got = samples(text)
+    assert text.count("\nhangconsole_finding{") == 50
+    assert got[("hangconsole_series_dropped", ())] == 30
+    assert got[("hangconsole_findings", (("class", "shim-unresponsive"), ("severity", "critical")))] == 80
+    path = metrics.write(str(tmp_path), many)
     assert path.endswith("/hangconsole.prom") and [p.name for p in tmp_path.iterdir()] == ["hangconsole.prom"]
 
 
