@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import model as m
+from .. import provenance as pv
 from . import content, kernel_causes, kubelet
 from . import evidence as ev
 from .finding import Finding
@@ -117,8 +118,9 @@ def _content(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
             name = {0: "stdin", 1: "stdout", 2: "stderr"}.get(w.get("fd"), f"fd {w.get('fd')}")
             who = "runc init" if p is not None and p.role == m.RUNC_INIT else (p.comm if p else "the writer")
             what = "Go abort" if content.is_go_abort(found) else "error"
+            how = pv.why(pp, "peek")                # a report's own read, or our tee
             out.append(link(f"{what} in {who}'s {name}: {content.headline(found)}",
-                            "pipe bytes (copied with tee, not consumed)",
+                            f"pipe bytes ({how})" if how else "pipe bytes (copied with tee, not consumed)",
                             {"recognised": found, "pipe": pp.inode, "head": pp.peek[:400]}))
             break
     for path, data in extra.drained:
@@ -247,7 +249,7 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
                         f"cgroup (shared pid namespace {f.evidence.get('pid_namespace')})", "cgroup.procs, /proc",
                         {"leftovers": f.evidence.get("leftovers")}))
         out.append(link("containerd does not kill the leftovers of a task in a joined pid namespace, so the task "
-                        "never exits (containerd PR #2597, fixed by #3149)", "containerd source", kind="inferred"))
+                        "does not exit while they live (containerd PR #2597, fixed by #3149)", "containerd source", kind="inferred"))
     if (f := cls.get("shim-unresponsive")) and "frozen-cgroup" not in cls:
         e = f.evidence
         state = e.get("shim", {}).get("state")

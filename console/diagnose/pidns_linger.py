@@ -46,7 +46,7 @@ def detect(h: History) -> list[Finding]:
             summary=(f"{c.name} joined pid namespace {pv.mark(c, 'pidns_path')}{c.pidns_path}; its init "
                      f"{pv.mark(c, 'init_pid')}{c.init_pid} is gone "
                      f"but {len(left)} process(es) linger in its cgroup for {lasting:.0f}s+, "
-                     f"so the task never exits"),
+                     f"so the task does not exit while they live"),
             evidence={"pid_namespace": c.pidns_path, "init_pid": c.init_pid,
                       "leftovers": [ev.proc(p) for p in left], "cgroup_procs": c.cgroup.procs,
                       "pending_calls": pending,

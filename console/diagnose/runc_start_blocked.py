@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from .. import model as m
+from .. import provenance as pv
 from . import evidence as ev
 from .finding import CRITICAL, Finding
 from .history import STUCK_AFTER, History, thread_sig
@@ -54,7 +55,7 @@ def _inferred(h: History) -> list[Finding]:
     starts = [p for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "start" and not p.threads]
     p = starts[0] if starts else None
     cid = p.container_id if p is not None and snap.container(p.container_id or "") else None
-    who = (f"runc start {p.pid} (its threads not read)" if p is not None
+    who = (f"runc start {pv.mark(p)}{p.pid} (its threads not read)" if p is not None
            else "a runc start (no process of it in this data)")
     return [Finding(
         cls=CLASS, severity=SEVERITY, container=cid, pids=[p.pid] if p is not None else [],

@@ -264,8 +264,10 @@ def build() -> Host:
            fds=[fd(0, "pipe:[1070361745]", "r"), fd(1, "pipe:[1070361746]", "w"), fd(2, "pipe:[1070361747]", "w"),
                 fd(3, "socket:[1070361341]", "rw"), fd(5, "anon_inode:[eventpoll]", "rw")])
     h.pipe(1070361747, 65536, 65536, STDERR,
-           rec=recon("inferred: runc init is blocked writing it and the report says the write exceeded the "
-                     "pipe's size; the figures are 3.10's default 64 KiB, not read", "queued", "capacity"))
+           rec={**recon("inferred: runc init is blocked writing it and the report says the write exceeded the "
+                        "pipe's size; the figures are 3.10's default 64 KiB, not read", "queued", "capacity"),
+                **recon("the report read these bytes with `cat /proc/15638/fd/2`, which drained the pipe; "
+                        "no tee copy was taken", "peek")})
     for wall, line in KUBELET:
         h.kubelet(line, wall)
     from ..collect.kmsg import classify

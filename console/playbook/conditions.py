@@ -3,6 +3,7 @@ Each returns (holds, one line saying what was seen)."""
 from __future__ import annotations
 
 from .. import model as m
+from .. import provenance as pv
 from ..diagnose.pids_exhausted import at_limit
 from .context import RunContext
 from .frozen import frozen_cgroups, held, why_alive
@@ -21,7 +22,7 @@ def pipe_full(ctx):
     pp = ctx.snapshot.pipe(inode) if inode else None
     if pp is None:
         return False, f"pipe:[{inode}] is gone"
-    return pp.full, f"pipe:[{inode}] holds {pp.queued}/{pp.capacity} bytes"
+    return pp.full, f"pipe:[{inode}] holds {pv.mark(pp, 'queued', 'capacity')}{pp.queued}/{pp.capacity} bytes"
 
 
 def writer_moved_on(ctx):
