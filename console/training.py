@@ -97,9 +97,11 @@ class TrainingSession:
         out, done = [], set()
         for a in self.acts:
             action, who = a["action"], ", ".join(f"{t['comm']} {t['pid']}" for t in a["targets"])
-            rule = named.get(action)                # "unless_after": risky only before that act
-            named_risky = rule is not None and rule.get("unless_after") not in done
+            rule = named.get(action)    # "unless_after": risky only before that act ("act:role" for one target kind)
+            after = rule.get("unless_after") if rule else None
+            named_risky = rule is not None and not any(d == after or d.startswith(f"{after}-") for d in done)
             done.add(action)
+            done.update(f"{action}:{t.get('role')}" for t in a["targets"])
             if expected_container and a["container"] and a["container"] != expected_container:
                 out.append(f"{action} on {who}: that is not the stuck container ({a['container'][:12]})")
             elif named_risky:

@@ -166,6 +166,7 @@ class DumpStacks(Action):
             d = dump_mod.dump_stacks(p, ctx.snapshot, ctx.incident, dry_run=ctx.dry_run)
             ctx.notes.setdefault("dumps", []).append(d)
             if d.path:
+                ctx.notes.setdefault("dumped", set()).add(t.pid)
                 from .. import stacks
                 top = d.groups[0] if d.groups else None
                 out.append(f"{t.comm} {t.pid}: {sum(g.count for g in d.groups)} goroutines saved to {d.path}"
@@ -189,6 +190,10 @@ class KillShim(Action):
         ctx.notes["shim_pid"] = shim.pid
         pod = [x for x in ctx.snapshot.containers if x.shim_pid == shim.pid and x.id != c.id]
         extra = f"; it also serves {len(pod)} other container(s) of the pod" if pod else ""
+        if shim.pid not in ctx.notes.get("dumped", ()):   # the only evidence of its hang goes with it
+            extra += (f"; its goroutine stacks were NOT captured: killing it destroys the only evidence of "
+                      f"what it is stuck in (capture first if you can: strace -f -e trace=write -s 65535 "
+                      f"-p {shim.pid} while sending it SIGUSR1)")
         return Bound(f"SIGKILL shim {shim.pid} of {c.name}: the container stops (exit 137) and its "
                      f"restart policy applies{extra}", [Target.of(shim)], params)
 

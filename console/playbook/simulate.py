@@ -103,6 +103,8 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
                                                   f"{name}-{kind}-*")))
             for f in files:
                 shutil.copy(f, ctx.incident.file(f"stacks-{os.path.basename(f)}"))
+            if files:
+                ctx.notes.setdefault("dumped", set()).add(t.pid)
             out.append(f"simulated: SIGUSR1 to {t.comm} {t.pid}; "
                        + (f"its dump collected ({', '.join(map(os.path.basename, files))})" if files
                           else f"no {kind} dump was {'recorded' if name.startswith('lab-') else 'shown in the report'}"

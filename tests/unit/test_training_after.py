@@ -71,6 +71,25 @@ def test_seeds_have_no_after_frames_and_stay_simulated():
     assert kill.status == "ok" and "simulated" in kill.text and "real fix" not in kill.text
 
 
+def test_seed_001_kill_without_the_shims_dump_is_warned_and_scored_risky():
+    """Seed 001: the shim's dump cannot be captured (it writes to /dev/null), so the playbook's
+    kill says it destroys the only evidence, and the debrief counts that act as risky, as the
+    incident's own 'risky here' list says; after a real shim dump it is not."""
+    from hangconsole.training import TrainingSession
+    _, ctx, results = walk("seed-001", "shim-unresponsive", "shim-unresponsive")
+    kill = next(r for r in results if r.step.action == "kill-shim")
+    assert "its goroutine stacks were NOT captured" in kill.text, kill.text
+    shim = {"comm": "docker-containe", "pid": 119820, "start_ticks": 1, "role": "shim-v1"}
+    daemon = {"comm": "docker-containe", "pid": 3608, "start_ticks": 1, "role": "containerd"}
+    t = TrainingSession(find("seed-001"))
+    t.acts = [{"action": "dump-stacks", "container": None, "targets": [daemon]},
+              {"action": "kill-shim", "container": None, "targets": [shim]}]
+    assert [r for r in t.risky(None, {}) if r.startswith("kill-shim") and "capture first" in r]
+    t.acts = [{"action": "dump-stacks", "container": None, "targets": [shim]},
+              {"action": "kill-shim", "container": None, "targets": [shim]}]
+    assert not [r for r in t.risky(None, {}) if r.startswith("kill-shim")]
+
+
 def test_killing_a_stopped_shim_is_risky_dumps_or_not():
     """lab-stopped-shim: SIGCONT would do, so a kill of the shim is risky before the daemons'
     dumps and after them."""
