@@ -153,6 +153,8 @@ def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
         lines.append(f"stuck read: {visible(s.path)} pending {s.seconds:.0f} s")
     for k in snap.kernel_log[-5:]:
         lines.append(f"{pv.mark(k)}kernel [{k.uptime:.0f}] {visible(k.kind, 40)}: {visible(k.text)}")
+    for k in snap.daemon_log[-5:]:          # the runtime daemons' own log lines that matter
+        lines.append(f"{pv.mark(k)}{visible(k.kind, 40)} log: {visible(k.text)}")
     for p in daemons(snap):
         lines.append(process_line(p, width))
     for c in snap.containers:

@@ -5,6 +5,7 @@ the symptom (a hung `docker inspect`) and the root cause (an OOM kill 28 days ag
 same chain."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .. import model as m
@@ -140,6 +141,18 @@ def _content(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
                 what = "printed a Go abort:" if engine == "runc" and content.is_go_abort(found) else "failed:"
                 out.append(link(f"{engine} {pr.call} {what} {content.headline(found)}",
                                 source, {"call": pr.call, "error": (pr.error or "")[:300], "recognised": found}))
+    said = {}       # last, the symptom: the daemons' own errors, once per message (no debug lines)
+    for k in snap.daemon_log:
+        if not re.search(r"level=(error|warning|fatal|panic)", k.text) and not content.recognise(k.text):
+            continue
+        msg = re.search(r'msg="((?:[^"\\]|\\.)*)"', k.text)
+        text = (msg.group(1) if msg else k.text).replace('\\"', '"')
+        if c is not None and any(x.id[:12] in text for x in snap.containers if x.id != c.id):
+            continue                # about another container
+        said.setdefault((k.kind, text[:300]), []).append(k)
+    for (kind, text), ks in list(said.items())[:4]:
+        out.append(link(f"{kind} logged: {text}" + (f" ({len(ks)} lines)" if len(ks) > 1 else ""),
+                        f"{kind} log", {"lines": [k.text for k in ks][:3]}))
     return out
 
 

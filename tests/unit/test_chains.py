@@ -79,6 +79,9 @@ def test_seed_002_pids_limit_behind_read_init_p():
     assert t[2].startswith("runc exec printed a Go abort: runtime/cgo: pthread_create failed: Resource "
                            "temporarily unavailable") and links[2]["source"] == "runc's output"
     assert "read init-p: connection reset by peer" in t[3] and links[3]["source"] == "Docker API error"
+    # dockerd's own error lines, in the recording since it was rebuilt, are the symptom's end
+    assert t[4] == "dockerd logged: stream copy error: reading from a closed fifo (2 lines)"
+    assert t[5].startswith("dockerd logged: Error running exec 110deb1c1b2a") and links[5]["source"] == "dockerd log"
     assert not any("fork rejected" in x for x in t)
 
 
