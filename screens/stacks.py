@@ -36,6 +36,7 @@ def _wait(g: stacks.Group) -> str:
 
 
 state = stacks.state
+holder_text = stacks.holder_text
 
 
 class StacksScreen(Screen):
@@ -146,9 +147,7 @@ class StacksScreen(Screen):
             t.append(f"hint: {visible(h)}\n", style="yellow")
         for lk in [x for x in s.links if x.holder is not None][:1]:
             parts = [f"{lk.count} in {_short(lk.waiters.top)}{state(lk.waiters)}"]
-            for c in s.chain(lk):
-                who = f"goroutine {c.holder_id} in " if c.holder_id is not None and not c.guess else ""
-                parts.append(f"{who}{_short(c.where or c.holder.top)}{state(c.holder)} ({c.why})")
+            parts += [holder_text(c) for c in s.chain(lk)]
             t.append("lock: ", style="bold")
             t.append(" → held by ".join(parts) + "\n")
         if s.longest:
@@ -190,9 +189,7 @@ class StacksScreen(Screen):
         t.append("\n")
         lk = self.summary.link_of(g) if self.summary else None
         if lk is not None and lk.holder is not None:
-            who = f"goroutine {lk.holder_id}" if lk.holder_id is not None and not lk.guess else "a goroutine"
-            t.append(f"  lock{' ' + lk.lock if lk.lock else ''} held by {who} in "
-                     f"{_short(lk.where or lk.holder.top)}{state(lk.holder)} ({lk.why})\n", style="yellow")
+            t.append(f"  lock{' ' + lk.lock if lk.lock else ''} held by {holder_text(lk)}\n", style="yellow")
         for note in g.notes:
             t.append(f"  ({note})\n", style="dim")
         for fr in g.frames:

@@ -304,7 +304,11 @@ def _runtime(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
     if (f := cls.get("daemon-unresponsive")) or (c is None and cls):
         calls = [pr for pr in (snap.docker.probes if snap.docker else []) if pr.status == "pending" and not pr.target]
         if calls:
-            out.append(link(f"dockerd does not answer: {calls[0].text} (the daemon lock is held)",
+            d = (f.evidence.get("dockerd") if f else None) or {}
+            why = ({"T": f"dockerd {d.get('pid')} is stopped (state T)", "t": f"dockerd {d.get('pid')} is traced",
+                    "D": f"dockerd {d.get('pid')} is in D state"}.get(d.get("state"))
+                   or "something inside it holds the call, a lock or a call it waits on; its stacks say which")
+            out.append(link(f"dockerd does not answer: {calls[0].text}; {why}",
                             "Docker API probe", {"pending": [pr.text for pr in calls],
                                                  **({"reconstructed": calls[0].recon} if calls[0].recon else {})}))
     return out
@@ -330,11 +334,8 @@ def _holders(groups) -> list[str] | None:
     first = next((lk for lk in links if "ContainerInspect" in " ".join(lk.waiters.funcs)), None)
     if first is None or first.holder is None:
         return None
-    steps, lk, seen = [], first, set()
-    while lk is not None and lk.holder is not None and id(lk) not in seen and len(steps) < 4:
-        seen.add(id(lk))
-        steps.append(f"{_short(lk.holder.top)} ({lk.why})")
-        lk = next((x for x in links if x.waiters is lk.holder), None)
+    from ..stacks.summary import holder_text, lock_chain
+    steps = [holder_text(lk) for lk in lock_chain(links, first)]
     return [f"held by {', which waits for a lock held by '.join(steps)}"] + steps
 
 

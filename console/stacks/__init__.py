@@ -10,10 +10,11 @@ from __future__ import annotations
 from .locks import LockLink
 from .model import Dump, Frame, Group, boring
 from .reader import Cancelled, Reader, scanner
-from .summary import Summary, hints as _hints, longest, order, render, state
+from .summary import Summary, hints as _hints, holder_text, lock_chain, longest, order, render, state
 
 __all__ = ["Cancelled", "Dump", "Frame", "Group", "LockLink", "Reader", "StackError", "Summary",
-           "boring", "hints", "load", "render", "scanner", "state", "summarise", "summarise_text", "summary"]
+           "boring", "hints", "holder_text", "load", "lock_chain", "render", "scanner", "state", "summarise",
+           "summarise_text", "summary"]
 
 
 class StackError(ValueError):

@@ -30,15 +30,27 @@ class Summary:
         return next((lk for lk in self.links if lk.waiters is g), None)
 
     def chain(self, link: LockLink, depth: int = 4) -> list[LockLink]:
-        """LINK, then the holder's own link if the holder waits on a lock too (and that link
-        found a holder), and so on."""
-        out = [link]
-        while len(out) < depth and out[-1].holder is not None:
-            nxt = self.link_of(out[-1].holder)
-            if nxt is None or nxt in out or nxt.holder is None:
-                break
-            out.append(nxt)
-        return out
+        return lock_chain(self.links, link, depth)
+
+
+def lock_chain(links: list[LockLink], link: LockLink, depth: int = 4) -> list[LockLink]:
+    """LINK, then the holder's own link if the holder waits on a lock too (and that link found a
+    holder), and so on: the one walk every face uses, so each names the same holders."""
+    out = [link]
+    while len(out) < depth and out[-1].holder is not None:
+        nxt = next((lk for lk in links if lk.waiters is out[-1].holder), None)
+        if nxt is None or nxt in out or nxt.holder is None:
+            break
+        out.append(nxt)
+    return out
+
+
+def holder_text(lk: LockLink) -> str:
+    """The holder of LK as every face says it: the goroutine when known by address, its frame
+    that ties it to the lock, its state, and how it was found (by address, or a guess)."""
+    who = f"goroutine {lk.holder_id} in " if lk.holder_id is not None and not lk.guess else ""
+    at, top = _short(lk.where or lk.holder.top), _short(lk.holder.top)
+    return f"{who}{at}" + (f" blocked in {top}" if top != at else "") + f"{state(lk.holder)} ({lk.why})"
 
 
 def order(g: Group) -> tuple:
@@ -103,14 +115,9 @@ def hints(groups: list[Group], links: list[LockLink] | None = None, dumps: list[
         elif g.lock_wait and g.count * 20 >= total and g.count > 1:
             lk = next((x for x in links or [] if x.waiters is g), None)
             held = ""
-            while lk is not None and lk.holder is not None and lk.holder.lock_wait:   # to the chain's end
-                nxt = next((x for x in links or [] if x.waiters is lk.holder), None)
-                if nxt is None or nxt.holder is None or nxt.holder is g:
-                    break
-                lk = nxt
-            if lk is not None and lk.holder is not None:
-                held = f", held by {_short(lk.where or lk.holder.top)}{state(lk.holder)}" + \
-                       (" (a guess)" if lk.guess else "")
+            if lk is not None and lk.holder is not None:       # the whole chain, as every face says it
+                held = ", held by " + ", which waits for a lock held by ".join(
+                    holder_text(x) for x in lock_chain(links or [], lk))
             out.append(f"{g.count} goroutines wait for a mutex in {g.top}"
                        + (f" for up to {g.max_wait} min" if g.max_wait else "")
                        + (held or ": one holder blocks them all (a container lock?)"))

@@ -38,7 +38,9 @@ def test_seed_000_oom_to_kubelet():
     held = [c for c in links if c["source"] == "goroutine dump (lock holders)"]    # console/stacks links
     links = [c for c in links if c not in held]
     t = texts(links)
-    assert not held or held[0]["text"].startswith("dockerd: the container lock is held by exec.(*Store).List")
+    # the holder as the report found it (getInspectData -> exec Store.List), and as every face says it
+    assert not held or held[0]["text"].startswith("dockerd: the container lock is held by "
+                                                  "daemon.(*Daemon).ContainerInspectCurrent blocked in exec.(*Store).List")
     assert cls == "exec-pipe-deadlock" and len(t) == 8
     assert t[0].startswith("OOM kill of runc:[2:INIT] 12788 28d7h ago (pod memory limit 3 GiB)")
     assert "not the one stuck now (15638)" in t[0]
@@ -240,3 +242,19 @@ def test_the_pipe_is_named_by_the_execs_stream_not_the_writers_fd():
     assert _stream(e) == "stdout+stderr"
     e["chain"], e["pipe"]["writers"] = chain[::2], [{"pid": 3, "fd": 1}]
     assert _stream(e) == "stdout"
+
+
+def test_seed_000_lock_holders_are_the_same_on_every_face():
+    """The stacks summary's hint, the stacks screen's lock line and the finding's causal chain
+    name the same holders, in the same words (one walk, one wording: stacks.summary)."""
+    from hangconsole import stacks
+    path = os.path.join(HERE, "seed-000-dockerd-goroutines.txt")
+    s = stacks.summarise([path])
+    first = next(lk for lk in s.links if lk.holder is not None and "ContainerInspect" in " ".join(lk.waiters.funcs))
+    words = [stacks.holder_text(lk) for lk in s.chain(first)]
+    assert words[0].startswith("daemon.(*Daemon).ContainerInspectCurrent blocked in exec.(*Store).List")
+    hint = next(h for h in s.hints if h.startswith("717594 goroutines wait for a mutex"))
+    assert hint.endswith("held by " + ", which waits for a lock held by ".join(words))
+    _, links = chain(0)
+    held = next(c for c in links if c["source"] == "goroutine dump (lock holders)")
+    assert held["evidence"]["holders"] == words
