@@ -15,14 +15,20 @@ DEFAULT_SAMPLES = 3
 DEFAULT_INTERVAL = 5.0        # 3 samples 5 s apart: a verdict in about 11 s
 
 
+# Samples are stamped with /proc/uptime (10 ms steps) read as each starts: a little more than
+# INTERVAL between starts keeps two samples "5 s apart" at least 5 s apart as the kernel
+# counts, so a state unchanged across them is "stuck" (history.STUCK_AFTER), never 4.99 s.
+MARGIN = 0.05
+
+
 def sample_live(source, samples: int, interval: float,
                 sleep: Callable[[float], None] = time.sleep) -> History:
     snaps = []
     for i in range(samples):
         t0 = time.monotonic()
         snaps.append(source.snapshot())
-        if i + 1 < samples:
-            sleep(max(0.0, interval - (time.monotonic() - t0)))
+        if i + 1 < samples and interval > 0:
+            sleep(max(0.0, interval + MARGIN - (time.monotonic() - t0)))
     return History(snaps)
 
 

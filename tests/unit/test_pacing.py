@@ -31,3 +31,19 @@ def test_comes_back_down_step_by_step():
         wait, why = next_wait(2.0, wait, 0.1, 0.2)
         steps.append(wait)
     assert steps[-1] == 2.0 and why is None and len(steps) < 10
+
+
+def test_diagnose_samples_are_at_least_the_interval_apart():
+    """`diagnose --samples 2 --interval 5` must see a state unchanged for 5 s as stuck: the
+    samples' starts are a little more than the interval apart (uptime has 10 ms steps)."""
+    from hangconsole.diagnose import report
+    from hangconsole.diagnose.history import STUCK_AFTER
+
+    from hangconsole import model as m
+
+    class Source:
+        def snapshot(self):
+            return m.HostSnapshot(taken_at=1.0, uptime=1.0, hostname="h", kernel="6", arch="x86_64")
+    slept = []
+    report.sample_live(Source(), 2, STUCK_AFTER, sleep=slept.append)
+    assert len(slept) == 1 and STUCK_AFTER + 0.02 <= slept[0] <= STUCK_AFTER + report.MARGIN
