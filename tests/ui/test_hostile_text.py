@@ -140,3 +140,16 @@ async def test_a_hostile_goroutine_dump_in_the_stacks_viewer(tmp_path):
         shown = [await visit(pilot), await visit(pilot, "down"), await visit(pilot, "up")]
     text = "\n".join(shown)
     assert "[/]" in text and "\\x1b]0;PWNED\\x07" in text
+
+
+async def test_notifications_carrying_host_text_stay_literal(tmp_path):
+    """A screen's notification with host text in it (a process name, an error a sample raised)
+    goes through the app's one notify: markup is not parsed, controls are made visible."""
+    app = HangConsoleApp(ReplaySource(Recording(find("lab-stuck-pipe").path)))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.screen.notify("simulated: SIGKILL [red]x[/red] \x1b]0;PWNED\x07 4242")
+        await pilot.pause()
+        [n] = [n for n in app._notifications if "SIGKILL" in n.message]
+        assert n.message == "simulated: SIGKILL [red]x[/red] \\x1b]0;PWNED\\x07 4242" and not n.markup
+        await visit(pilot)                   # and nothing a terminal acts on reached the screen
