@@ -169,7 +169,14 @@ class Pipe:
 
     @property
     def full(self) -> bool:
-        return self.queued is not None and self.capacity is not None and self.queued >= self.capacity
+        """No room for a write: under a page free. The kernel holds a pipe's bytes in whole
+        pages, so a small write blocks once every page slot is taken (a `while echo` loop
+        blocks at 65472/65536), well before the last byte."""
+        return self.queued is not None and self.capacity is not None and self.capacity > 0 \
+            and self.queued > self.capacity - PAGE
+
+
+PAGE = 4096
 
 
 @dataclass(slots=True)

@@ -104,7 +104,9 @@ class LiveSource:
         cthread, cbox = self._start_containerd(procs)
         self._resolve_paths(procs)
         snap.pipes = pipes.join(procs, measured, self.proc)
-        full_pipe_writers = {e.pid for pp in snap.pipes if pp.full for e in pp.writers}
+        # writers of pipes at least half full: a writer blocked there is waiting for room
+        full_pipe_writers = {e.pid for pp in snap.pipes if pp.full or (
+            pp.queued is not None and pp.capacity and pp.queued * 2 >= pp.capacity) for e in pp.writers}
         self._threads(procs, full_pipe_writers)
         if self.root and self.proc == "/proc":
             holds.mark_frozen(procs, self.mnt, self.proc)

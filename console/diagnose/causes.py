@@ -193,8 +193,12 @@ def _client_links(f: Finding, c: m.Container | None) -> list[dict]:
     if c is not None and c.docker is not None and cl["comm"].startswith("docker"):
         out.append(link("dockerd stops reading the shim when its client stops reading, and closes an exec's "
                         "streams only once they are taken; the container's later exec exits wait behind it "
-                        "(moby: ProcessEvent -> CloseStreams -> broadcaster.Clean)",
-                        "moby source; seen in dockerd 20.10 goroutine dumps", kind="inferred"))
+                        "(moby: ProcessEvent -> CloseStreams -> broadcaster.Clean)"
+                        if cl.get("call", "exec") == "exec" else
+                        "dockerd copies the container's output to its log and to every attached client in "
+                        "turn (moby: broadcaster.Write); one client that does not read stops the copy, the "
+                        "shim, the container's stdout and the log",
+                        "moby source; seen in dockerd 20.10", kind="inferred"))
     return out
 
 

@@ -8,6 +8,13 @@ from .. import model as m
 from .history import STUCK_AFTER, History, thread_sig
 
 WRITE_CALLS = ("write", "writev", "pwrite64", "splice", "sendfile")
+ROOM_WAITS = ("anon_pipe_write", "pipe_write", "pipe_wait_writable", "pipe_wait")
+
+
+def no_room(pp: m.Pipe, t: m.Thread | None = None) -> bool:
+    """PP has no room for T's write: under a page free, or T is in the kernel waiting for room
+    (a Go client writes 32 KiB at a time, and blocks with 5 KiB free)."""
+    return pp.full or bool(t is not None and pp.queued and t.wchan in ROOM_WAITS)
 
 
 @dataclass
@@ -31,7 +38,7 @@ def blocked_writes(h: History, p: m.Process) -> list[BlockedWrite]:
         if f is None or f.kind != "pipe" or f.inode is None:
             continue
         pp = snap.pipe(f.inode)
-        if pp is None or not pp.full:
+        if pp is None or not no_room(pp, t):
             continue
         stuck = h.steady(p, thread_sig(t.tid, f.inode))
         if stuck >= STUCK_AFTER:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import model as m
 from .. import provenance as pv
+from ..runtime_clients import streaming_words
 from . import clients
 from . import evidence as ev
 from .finding import WARNING, Finding
@@ -82,10 +83,13 @@ def _client_finding(snap: m.HostSnapshot, c: m.Container, cw: BlockedWrite, bws:
         w = bws[0]
         text += (f"; so {w.proc.comm} {w.proc.pid} in the container is blocked writing fd {w.fd.num} "
                  f"(pipe:[{w.pipe.inode}] full, read by the shim)")
+    call = (streaming_words(p.argv or []) or ("exec",))[0]
     if (p.argv or [""])[0].endswith("docker") and c.docker is not None:
         text += ("; until it reads, dockerd cannot close this exec, and new attached `docker exec` "
-                 "calls on the container wait behind it")
-    client = {**ev.proc(p), "fd": cw.fd.num, "stream": stream, "readers": readers}
+                 "calls on the container wait behind it" if call == "exec" else
+                 "; until it reads, dockerd copies none of the container's output: the container "
+                 "blocks writing it and its log stops")
+    client = {**ev.proc(p), "fd": cw.fd.num, "stream": stream, "readers": readers, "call": call}
     extra = {"client": client}
     if bws:            # the container's side of the chain: what frees once the client drains
         extra["exec_side"] = {k: v for k, v in pipe_evidence(snap, bws[0], c.id).items() if k != "pending_calls"}

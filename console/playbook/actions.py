@@ -54,6 +54,12 @@ class DrainPipe(Action):
         if p is None or fd is None or inode is None:
             raise Refused("the finding names no pipe writer that still exists")
         whose = _stream_of(ctx, inode)
+        cl = ev.get("client")
+        if cl and cl.get("call", "exec") != "exec" and (ev.get("pipe") or {}).get("inode") == inode:
+            raise Refused(f"{cl['comm']} {cl['pid']} is a client of `docker {cl['call']}`: its stream never ends, so a drain "
+                          f"only buys minutes and fills the disk; end the client instead: kill -9 {cl['pid']} (SIGKILL: "
+                          f"a plain kill is forwarded to the container by the client's signal proxy); it "
+                          f"detaches, the container keeps running and its log resumes")
         if whose.startswith("the container's own"):
             raise Refused(f"pipe:[{inode}] is {whose}: the runtime's log copier reads it into the log "
                           "driver, and bytes drained from it would be missing from `docker logs`; "
@@ -82,7 +88,9 @@ def _stream_of(ctx: RunContext, inode: int) -> str:
     holds it as fd 1 or 2: the log stream) or an exec's."""
     cl = ctx.finding.evidence.get("client")
     if cl and (ctx.finding.evidence.get("pipe") or {}).get("inode") == inode:
-        return (f"the exec's output that {cl['comm']} {cl['pid']} received and wrote to its {cl['stream']}, "
+        what = ("the exec's output" if cl.get("call", "exec") == "exec"
+                else "a copy of the container's output (its log keeps its own)")
+        return (f"{what} that {cl['comm']} {cl['pid']} received and wrote to its {cl['stream']}, "
                 f"which {cl['readers']} never read")
     main = ctx.proc(_main_process(ctx)) if _main_process(ctx) else None
     for f in (main.fds or []) if main else []:

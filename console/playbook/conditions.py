@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import model as m
 from .. import provenance as pv
 from ..diagnose.pids_exhausted import at_limit
+from ..diagnose.pipes_common import no_room
 from .context import RunContext
 from .frozen import frozen_cgroups, held, why_alive
 
@@ -22,7 +23,9 @@ def pipe_full(ctx):
     pp = ctx.snapshot.pipe(inode) if inode else None
     if pp is None:
         return False, f"pipe:[{inode}] is gone"
-    return pp.full, f"pipe:[{inode}] holds {pv.mark(pp, 'queued', 'capacity')}{pp.queued}/{pp.capacity} bytes"
+    p, fd, _ = _writer(ctx)
+    waiting = [t for t in (p.threads if p else []) if t.syscall and t.syscall.fd == fd]
+    return no_room(pp, waiting[0] if waiting else None), f"pipe:[{inode}] holds {pv.mark(pp, 'queued', 'capacity')}{pp.queued}/{pp.capacity} bytes"
 
 
 def writer_moved_on(ctx):
@@ -31,15 +34,20 @@ def writer_moved_on(ctx):
         return True, "the writer has exited"
     busy = [t for t in p.threads if t.syscall and t.syscall.name in ("write", "writev") and t.syscall.fd == fd]
     pp = ctx.snapshot.pipe(inode) if inode else None
-    if busy and pp is not None and pp.full:
+    if busy and pp is not None and no_room(pp, busy[0]):
         return False, (f"{p.comm} {p.pid} is still in write({fd}) on a full pipe "
-                       f"({pp.queued}/{pp.capacity} bytes): {why_alive(p) if p.freezer else 'the pipe filled again'}. "
+                       f"({pp.queued}/{pp.capacity} bytes): "
+                       f"{why_alive(p) if p.freezer else 'the pipe filled again' if ctx.notes.get('drained') else 'nothing drained it'}. "
                        f"Next: {_next_for_writer(ctx, p)}")
     return True, f"{p.comm} {p.pid} is no longer blocked writing fd {fd}"
 
 
 def _next_for_writer(ctx, p: m.Process) -> str:
-    if "client" in ctx.finding.evidence:
+    cl = ctx.finding.evidence.get("client")
+    if cl and cl.get("call", "exec") != "exec":
+        return (f"end the client: kill -9 {p.pid} (SIGKILL: a plain kill is forwarded to the container by "
+                f"its signal proxy); it detaches, the container keeps running and its log resumes")
+    if cl:
         return (f"end the client {p.pid} or its reader (the bytes drained so far are saved); "
                 f"its exec's remaining output is lost then")
     if ctx.finding.cls == "exec-pipe-deadlock":

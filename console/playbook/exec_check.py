@@ -8,6 +8,7 @@ import time
 
 from .. import model as m
 from ..diagnose import clients
+from ..diagnose.pipes_common import no_room
 from .context import RunContext
 
 DEADLINE = 10.0
@@ -24,7 +25,7 @@ def still_holding(snap: m.HostSnapshot, c: m.Container | None) -> str | None:
             sc = t.syscall
             f = p.fd(sc.fd) if sc and sc.name in ("write", "writev") and sc.fd is not None else None
             pp = snap.pipe(f.inode) if f is not None and f.kind == "pipe" else None
-            if pp is not None and pp.full:
+            if pp is not None and no_room(pp, t):
                 readers = ", ".join(f"{e.comm} {e.pid}" for e in pp.readers) or "nobody"
                 return (f"{p.comm} {p.pid} (`{' '.join(p.argv or [])[:60]}`) is still blocked writing fd {sc.fd} "
                         f"(pipe:[{pp.inode}] full, read by {readers}, which does not read). Next: drain it "

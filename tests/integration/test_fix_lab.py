@@ -296,3 +296,37 @@ def test_a_busy_healthy_writer_is_no_finding_and_keeps_its_log(lab, tmp_path):
     logs = lab.docker("logs", "--tail", "3", "hc-yes", timeout=30).stdout.decode().split()
     assert logs == ["y", "y", "y"], logs
     lab.docker("rm", "-f", "hc-yes", check=False, timeout=30)
+
+
+def test_stalled_attach_client_stops_the_container_and_its_log_and_is_named(lab, tmp_path):
+    """`docker attach` into a container that prints without end, its output piped to a reader
+    that never reads: dockerd's copy to that client stops the container's stdout and its log.
+    The client is named; a drain is refused (the stream never ends); the fix says SIGKILL the
+    client (a plain kill is forwarded to the container). The test does that: the log resumes."""
+    assert hc(lab, "lab", "clear", "--dir", lab.dir).returncode == 0
+    name = "hc-chatty"
+    lab.docker("rm", "-f", name, check=False, timeout=30)
+    lab.docker("run", "-d", "--network", "none", "--name", name, IMAGE, "sh", "-c",
+               "i=0; while :; do i=$((i+1)); echo line $i; done", timeout=60)
+    env = dict(os.environ, DOCKER_HOST=lab.docker_host)
+    shell = subprocess.Popen(["sh", "-c", f"docker attach --no-stdin {name} | sleep 1000000"], env=env,
+                             start_new_session=True)
+    try:
+        def tail():
+            return lab.docker("logs", "--tail", "1", name, timeout=20).stdout.decode().strip()
+        _wait_for(lambda: pids_of(f"^docker attach --no-stdin {name}"), 10)
+        [client] = pids_of(f"^docker attach --no-stdin {name}")
+        r = hc(lab, "fix", "stuck-pipe", "--container", name, "--incident-dir", str(tmp_path / "inc"), "--yes")
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert f"docker {client} (`docker attach --no-stdin {name}`), a client of this container" in r.stdout
+        assert "dockerd copies none of the container's output" in r.stdout
+        assert f"[skipped] act: Drain the pipe: docker {client} is a client of `docker attach`" in r.stdout
+        assert f"Next: end the client: kill -9 {client}" in r.stdout
+        assert not list((tmp_path / "inc").glob("drained-*")), "a never-ending stream is not drained"
+        stuck = tail()
+        assert tail() == stuck, "the world: the log stopped"
+        os.kill(client, signal.SIGKILL)
+        _wait_for(lambda: tail() != stuck, 20)            # the container and its log move again
+    finally:
+        os.killpg(shell.pid, signal.SIGKILL)
+        lab.docker("rm", "-f", name, check=False, timeout=30)

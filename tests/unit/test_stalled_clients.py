@@ -70,3 +70,15 @@ def test_lab_recording_roots_the_stuck_pipe_at_the_clients_reader():
     assert any("ProcessEvent -> CloseStreams" in t for t in texts)
     assert any(t.startswith("head ") and "blocked in write(1<pipe:" in t for t in texts)
     assert "new attached `docker exec` calls on the container wait behind it" in f.summary
+
+
+def test_a_pipe_is_full_when_a_write_finds_no_room():
+    """Whole pages: a shell's 12-byte echo blocks at 65472/65536; a Go client's 32 KiB write
+    blocks with 5 KiB free, which only its wait in the kernel (wchan) shows."""
+    from hangconsole.diagnose.pipes_common import no_room
+    pp = m.Pipe(inode=1, kind="pipe", queued=65472, capacity=65536)
+    assert pp.full
+    roomy = m.Pipe(inode=2, kind="pipe", queued=59933, capacity=65536)
+    assert not roomy.full and not no_room(roomy, m.Thread(tid=3, state="S", wchan="futex_wait_queue"))
+    assert no_room(roomy, m.Thread(tid=3, state="S", wchan="anon_pipe_write"))
+    assert not m.Pipe(inode=3, kind="pipe", queued=0, capacity=4096).full
