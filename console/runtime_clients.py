@@ -19,3 +19,15 @@ def streaming_words(argv: list[str]) -> tuple[str, list[str]] | None:
         return None
     rest = argv[at + 1:]
     return argv[at], rest[:rest.index("--")] if "--" in rest else rest
+
+
+def option_values(argv: list[str], *flags: str) -> list[str]:
+    """The values ARGV gives FLAGS (`-n NAME`, `--name NAME`, `--name=NAME`), in order."""
+    out = []
+    for i, a in enumerate(argv):
+        for fl in flags:
+            if a == fl and i + 1 < len(argv):
+                out.append(argv[i + 1])
+            elif fl.startswith("--") and a.startswith(fl + "="):
+                out.append(a.split("=", 1)[1])
+    return out

@@ -6,7 +6,7 @@ chain's root is the client's reader, wherever it runs (a CI job, a pager, a log 
 from __future__ import annotations
 
 from .. import model as m
-from ..runtime_clients import streaming_words
+from ..runtime_clients import option_values, streaming_words
 from .history import History
 from .pipes_common import BlockedWrite, blocked_writes
 
@@ -19,8 +19,7 @@ def names_container(p: m.Process, c: m.Container, snap: m.HostSnapshot | None = 
         return False
     names = {c.name} | ({c.pod.name} if c.pod and c.pod.name else set())
     mon = snap.proc(c.shim_pid) if snap is not None and c.shim_pid and c.runtime == m.CONMON else None
-    argv = (mon.argv or []) if mon else []
-    names |= {argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-n", "--name")}
+    names |= set(option_values((mon.argv or []) if mon else [], "-n", "--name"))
     for w in got[1]:
         w = w.split("=", 1)[-1]
         if w in names or (len(w) >= 5 and c.id.startswith(w)):
@@ -28,11 +27,17 @@ def names_container(p: m.Process, c: m.Container, snap: m.HostSnapshot | None = 
     return False
 
 
-def stalled(h: History, c: m.Container) -> list[BlockedWrite]:
-    """Clients of C blocked writing a full pipe whose reader does not drain it."""
+def candidates(snap: m.HostSnapshot) -> list[m.Process]:
+    """The runtime clients on the host, found once per snapshot (a few among thousands)."""
+    return [p for p in snap.processes if not p.container_id and not p.role and not p.zombie
+            and streaming_words(p.argv or [])]
+
+
+def stalled(h: History, c: m.Container, cands: list[m.Process]) -> list[BlockedWrite]:
+    """Clients of C (among CANDS) blocked writing a full pipe whose reader does not drain it."""
     out = []
-    for p in h.latest.processes:
-        if p.container_id or p.role or p.zombie or not names_container(p, c, h.latest):
+    for p in cands:
+        if not names_container(p, c, h.latest):
             continue
         if streaming_words(p.argv or [])[0] == "logs":     # reads the log file: cannot hold the container
             continue
@@ -40,7 +45,6 @@ def stalled(h: History, c: m.Container) -> list[BlockedWrite]:
     return out
 
 
-def stopped_clients(snap: m.HostSnapshot, c: m.Container) -> list[m.Process]:
-    """Clients of C that are stopped (Ctrl-Z, SIGSTOP: state T) and so read nothing."""
-    return [p for p in snap.processes if not p.container_id and not p.role and p.state in ("T", "t")
-            and names_container(p, c, snap)]
+def stopped_clients(snap: m.HostSnapshot, c: m.Container, cands: list[m.Process]) -> list[m.Process]:
+    """Clients of C (among CANDS) that are stopped (Ctrl-Z, SIGSTOP: state T) and so read nothing."""
+    return [p for p in cands if p.state in ("T", "t") and names_container(p, c, snap)]

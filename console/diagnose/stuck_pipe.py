@@ -32,20 +32,22 @@ def detect(h: History) -> list[Finding]:
             if readers and readers <= shims:
                 by_container.setdefault(p.container_id, []).append(bw)
     out = []
+    cands = clients.candidates(snap)
     for c in snap.containers:
-        bws, stalled = by_container.get(c.id, []), clients.stalled(h, c)
+        bws, stalled = by_container.get(c.id, []), clients.stalled(h, c, cands)
         if stalled:
             out.append(_client_finding(snap, c, stalled[0], bws))
         elif bws:
-            out.append(_shim_finding(snap, c, bws))
+            out.append(_shim_finding(snap, c, bws, cands))
     return out
 
 
-def _shim_finding(snap: m.HostSnapshot, c: m.Container, bws: list[BlockedWrite]) -> Finding:
+def _shim_finding(snap: m.HostSnapshot, c: m.Container, bws: list[BlockedWrite],
+                  cands: list[m.Process]) -> Finding:
     bw = bws[0]
     p = bw.proc
     reader = ", ".join(str(e.pid) for e in bw.pipe.readers)
-    stopped = clients.stopped_clients(snap, c)
+    stopped = clients.stopped_clients(snap, c, cands)
     why = (f"its client {client_text(stopped[0])} is stopped (state {stopped[0].state}: Ctrl-Z or SIGSTOP) "
            f"and reads nothing until it is continued (SIGCONT {stopped[0].pid})" if stopped else
            "no client of it on this host is seen blocked: a stalled exec/logs client elsewhere?")

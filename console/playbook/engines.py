@@ -8,6 +8,7 @@ import re
 import time
 
 from .. import model as m
+from ..runtime_clients import option_values
 
 # (Docker words, containerd/CRI words, CRI-O/conmon words), applied in order
 _WORDS = [
@@ -63,11 +64,10 @@ def podman_argv(snap: m.HostSnapshot, c: m.Container | None) -> list[str] | None
     (CRI-O)."""
     mon = snap.proc(c.shim_pid) if c is not None and c.shim_pid and c.runtime == m.CONMON else None
     argv = (mon.argv or []) if mon else []
-    pairs = [(a, argv[i + 1]) for i, a in enumerate(argv[:-1])]
-    exe = next((v for a, v in pairs if a == "--exit-command"), None)
+    exe = next(iter(option_values(argv, "--exit-command")), None)
     if not exe or not exe.endswith("podman"):
         return None
-    args = [v for a, v in pairs if a == "--exit-command-arg"]
+    args = option_values(argv, "--exit-command-arg")
     return [exe, *args[:args.index("container")]] if "container" in args else [exe]
 
 

@@ -18,8 +18,8 @@ def still_holding(snap: m.HostSnapshot, c: m.Container | None) -> str | None:
     """What on this host still holds C's exec streams: a client of C in a write to a full pipe."""
     if c is None:
         return None
-    for p in snap.processes:
-        if p.container_id or p.zombie or not clients.names_container(p, c, snap):
+    for p in clients.candidates(snap):
+        if not clients.names_container(p, c, snap):
             continue
         for t in p.threads:
             sc = t.syscall
