@@ -1,6 +1,6 @@
 """The far end of a container's stream: the runtime client (`docker exec`, `kubectl exec`,
-`crictl exec`, `ctr task exec`, `podman exec`, `docker logs -f`, `docker attach`) the daemon
-forwards a container's output to. A client that cannot write its own stdout stops reading
+`crictl exec`, `ctr task exec`, `podman exec`, `docker attach`) the daemon forwards a
+container's output to (`docker logs -f` reads the log file, so it cannot hold a container). A client that cannot write its own stdout stops reading
 its connection, the daemon stops reading the shim, and the container's writer blocks: the
 chain's root is the client's reader, wherever it runs (a CI job, a pager, a log shipper)."""
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A, general form: a container process blocked writing a full pipe whose only reader is a
-shim that is not reading. The shim forwards the pipe to a client (`docker exec`, `docker logs
--f`, `kubectl exec`); when that client is on this host and is itself blocked writing a full
+shim that is not reading. The shim forwards the pipe to a client (`docker exec`, `docker
+attach`, `kubectl exec`); when that client is on this host and is itself blocked writing a full
 pipe nobody reads, the finding is rooted there, at the reader that stopped, and the drain
 binds to the client's pipe: draining the far end lets every hop move again."""
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _shim_finding(snap: m.HostSnapshot, c: m.Container, bws: list[BlockedWrite],
     stopped = clients.stopped_clients(snap, c, cands)
     why = (f"its client {client_text(stopped[0])} is stopped (state {stopped[0].state}: Ctrl-Z or SIGSTOP) "
            f"and reads nothing until it is continued (SIGCONT {stopped[0].pid})" if stopped else
-           "no client of it on this host is seen blocked: a stalled exec/logs client elsewhere?")
+           "no client of it on this host is seen blocked: a stalled exec/attach client elsewhere?")
     extra = {"stopped_clients": [ev.proc(q) for q in stopped]} if stopped else {}
     return Finding(
         cls=CLASS, severity=SEVERITY, container=c.id, pids=[b.proc.pid for b in bws] + [q.pid for q in stopped],

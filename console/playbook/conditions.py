@@ -52,7 +52,7 @@ def _next_for_writer(ctx, p: m.Process) -> str:
                 f"its exec's remaining output is lost then")
     if ctx.finding.cls == "exec-pipe-deadlock":
         return "kill the exec (runc init and runc exec)"
-    return ("find who reads this container's stream through the shim (a `docker logs -f` or exec client, "
+    return ("find who reads this container's stream through the shim (a `docker attach` or exec client, "
             "perhaps on another host) and end it")
 
 
