@@ -158,8 +158,7 @@ class PlaybookScreen(Screen):
             if self.left:
                 walk.leave()
                 break
-        self.result = walk.result
-        self.app.call_from_thread(self._finished)
+        self.app.call_from_thread(self._finished, walk.result)
 
     def _step_done(self, index: int, r: StepResult) -> None:
         self.status[index] = r.status
@@ -179,9 +178,10 @@ class PlaybookScreen(Screen):
             t.stylize(MARK.get(status, ("", ""))[1], 0, line.index("]") + 1)
         self.query_one("#log", WrapLog).add(t)
 
-    def _finished(self) -> None:
+    def _finished(self, result) -> None:
         from hangconsole import report
         path = report.write(self.ctx.incident)
+        self.result = result                     # set once its report is on disk
         self._log(f"— {self.playbook.id}: {self.result.outcome}; report {path}")
         dumps = [self.ctx.incident.file(f) for f in self.ctx.incident.list("stacks-")]
         if dumps:                                 # `g` opens the dumps this run collected

@@ -10,6 +10,7 @@ from .history import STUCK_AFTER, History, thread_sig
 
 CLASS = "d-state-io"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
+EXPLAINS = ("runtime-call-hung", "zombies-under-shim")
 LONG = 60.0
 _STORAGE = re.compile(r"nfs|cifs|smb|fuse|io_schedule|rpc_wait|wait_on_page|folio_wait|"
                       r"bit_wait|jbd2|xfs|ext4|btrfs|blk_|submit_bio|ceph|9p", re.I)

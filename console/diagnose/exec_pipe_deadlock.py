@@ -16,6 +16,9 @@ from .pipes_common import evidence as pipe_evidence
 
 CLASS = "exec-pipe-deadlock"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
+EXPLAINS = ("runtime-call-hung", "zombies-under-shim")   # on the same container
+EXPLAINS_DAEMON = True
+SUPERSEDES = ("stuck-pipe",)        # the same blocked writer, seen with its runc exec
 
 
 def detect(h: History) -> list[Finding]:

@@ -13,6 +13,7 @@ from .history import History
 
 CLASS = "frozen-cgroup"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
+EXPLAINS = ("runtime-call-hung", "zombies-under-shim", "shim-unresponsive")
 _NAMES = {m.DOCKERD: "dockerd", m.CONTAINERD: "containerd", m.SHIM_V2: "shim", m.SHIM_V1: "shim",
           m.SHIM_LEGACY: "shim", m.CONMON: "conmon", m.RUNC: "runc", m.RUNC_INIT: "runc init"}
 

@@ -11,6 +11,7 @@ from .history import STUCK_AFTER, History
 
 CLASS = "pidns-linger"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
+EXPLAINS = ("runtime-call-hung", "zombies-under-shim")
 
 
 def _init_dead(snap, c) -> bool:

@@ -15,6 +15,7 @@ from .history import History
 
 CLASS = "pids-exhausted"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
+EXPLAINS = ("runtime-call-hung", "zombies-under-shim")
 HEADROOM = 2
 
 

@@ -22,6 +22,8 @@ from ..collect.syscalls import open_mode
 
 CLASS = "runc-start-blocked"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
+EXPLAINS = ("runtime-call-hung", "zombies-under-shim")
+EXPLAINS_DAEMON = True
 START_AGE = 30.0
 INIT_AGE = 60.0
 _FIFO_WAIT = re.compile(r"wait_for_partner|fifo_open")

@@ -10,6 +10,7 @@ from .history import STUCK_AFTER, History
 
 CLASS = "runtime-call-hung"
 SEVERITY = WARNING          # its highest: the fleet metrics count the class at this one
+TAKES_ROOT_PLAYBOOK = True         # a cause found on its container brings its own playbook
 
 
 def detect(h: History) -> list[Finding]:

@@ -11,6 +11,7 @@ from .zombies_under_shim import ZOMBIE_SPAN, lingering_zombies
 
 CLASS = "shim-unresponsive"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
+EXPLAINS = ("runtime-call-hung", "zombies-under-shim")
 
 
 def detect(h: History) -> list[Finding]:

@@ -17,6 +17,7 @@ from .pipes_common import evidence as pipe_evidence
 
 CLASS = "stuck-pipe"
 SEVERITY = WARNING          # its highest: the fleet metrics count the class at this one
+EXPLAINS = ("runtime-call-hung", "zombies-under-shim")
 _STREAM = {0: "stdin", 1: "stdout", 2: "stderr"}
 
 

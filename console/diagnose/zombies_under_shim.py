@@ -11,6 +11,8 @@ from .history import History
 
 CLASS = "zombies-under-shim"
 SEVERITY = WARNING          # its highest: the fleet metrics count the class at this one
+EXPLAINS = ("runtime-call-hung",)
+TAKES_ROOT_PLAYBOOK = True         # a cause found on its container brings its own playbook
 ZOMBIE_SPAN = 10.0
 
 

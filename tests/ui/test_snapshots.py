@@ -92,18 +92,26 @@ def training_app(name: str) -> HangConsoleApp:
 def fixed_training_dir(monkeypatch, tmp_path_factory):
     """Training writes to a fresh temporary incident directory, whose random name is on
     screen: give it a fixed one so the snapshots are stable."""
+    import fcntl
     import shutil
     import tempfile
     fixed = "/tmp/hangconsole-training-snapshot"
+    held = []
 
     def mkdtemp(prefix="", **kw):
         if prefix != "hangconsole-training-":
             return real(prefix=prefix, **kw)
+        if not held:    # one test at a time owns the fixed dir, across xdist workers too
+            held.append(open(fixed + ".lock", "w"))
+            fcntl.flock(held[0], fcntl.LOCK_EX)
         shutil.rmtree(fixed, ignore_errors=True)
         os.makedirs(fixed)
         return fixed
     real = tempfile.mkdtemp
     monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    yield
+    for f in held:
+        f.close()       # releases the lock
 
 
 async def commit_expected(pilot) -> None:
