@@ -180,6 +180,25 @@ PAGE = 4096
 
 
 @dataclass(slots=True)
+class Socket:
+    """A TCP connection a runtime daemon holds to a log endpoint (a log driver's), with the
+    kernel's queues from /proc/PID/net/tcp: bytes sent but not acknowledged or not yet sent
+    (send_queue), bytes received that no one has read (recv_queue). Its local peer, when the
+    endpoint runs on this host, is a second Socket with `peer` pointing back."""
+    inode: int
+    local: str                       # "127.0.0.1:41266"
+    remote: str
+    state: str                       # ESTABLISHED LISTEN CLOSE_WAIT ...; NONE: nothing listens at
+                                     # a local endpoint (looked for, not found; inode 0)
+    send_queue: int
+    recv_queue: int
+    holders: list[PipeEnd] = field(default_factory=list)   # who holds it (pid, fd)
+    endpoint: str | None = None      # the log endpoint it reaches, as the driver's options name it
+    peer: int | None = None          # inode of the other end, when that end is on this host
+    recon: dict[str, str] | None = _sparse()
+
+
+@dataclass(slots=True)
 class CgroupLevel:
     """One level of a container's cgroup ancestry (container first, root last)."""
     path: str
@@ -215,6 +234,8 @@ class DockerInfo:
     pod: str | None = None           # io.kubernetes.pod.name
     pod_namespace: str | None = None
     k8s_container: str | None = None
+    log_driver: str | None = _sparse()          # HostConfig.LogConfig.Type: json-file fluentd ...
+    log_opts: dict[str, str] | None = _sparse()  # its address and mode options only (never tokens)
 
 
 @dataclass(slots=True)
@@ -334,6 +355,7 @@ class HostSnapshot:
     cri: DockerState | None = None          # the CRI (containerd's plugin, CRI-O), as the kubelet calls it
     runc: DockerState | None = _sparse()    # the OCI runtime's CLI (`runc list`, `runc exec`), as a report ran it
     daemon_log: list[KernelLogLine] = field(default_factory=list)   # dockerd/containerd log lines that matter
+    sockets: list[Socket] | None = _sparse()   # daemons' connections to log endpoints (None: not read)
     versions: dict[str, str] = field(default_factory=dict)   # docker containerd runc kernel ...: as a
                                      # source gives them; a component not given is absent (unknown)
     degraded: list[str] = field(default_factory=list)   # what cannot be seen, and why

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import model as m
 from . import provenance as pv
+from .collect.sockets import NOT_LISTENING, endpoint
 from .provenance import MARK
 from .safetext import visible
 
@@ -168,6 +169,8 @@ def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
         lines.append(f"container {pv.mark(c, 'docker.name', 'pod.name')}{visible(c.name, 253)} {pv.short_id_mark(c)}{visible(c.short_id, 64)} "
                      f"({visible(c.runtime, 40)}){extra}{ns}{pod}{task}{oci}")
         lines.extend(f"  {MARK} {visible(n)}" for n in pv.notes(c))
+        if (log := log_path(snap, c)):
+            lines.append(f"  {log}")
         if c.cgroup:
             for lv in c.cgroup.levels[:1]:
                 if lv.pids_current is not None:
@@ -180,6 +183,29 @@ def text_report(snap: m.HostSnapshot, width: int = 120) -> str:
             if blk and p.state in ("S", "D") and p.role != m.SHIM_V2 or p.zombie:
                 lines.append("  " * (depth + 2) + "  " + blk)
     return "\n".join(visible(line, 4000) for line in lines)        # host text is data: each line inert
+
+
+def log_path(snap: m.HostSnapshot, c: m.Container) -> str | None:
+    """Where a network log driver sends the container's output, and what its queues hold:
+    "log fluentd -> 127.0.0.1:24224 (blocking): dockerd 3,862,528 bytes unsent; endpoint
+    python 2309 114,000 bytes unread" (the numbers as the findings say them). None for a file driver (json-file, local, journald) or an unknown one."""
+    d = c.docker
+    ep = endpoint(d.log_driver, d.log_opts) if d else None
+    if ep is None:
+        return None
+    mode = (d.log_opts or {}).get("mode", "blocking")
+    out = f"log {visible(d.log_driver, 40)} -> {visible(ep[0], 200)} ({visible(mode, 20)})"
+    mine = [s for s in snap.sockets or () if s.endpoint == ep[0]]
+    sent = [s for s in mine if any(e.comm == "dockerd" for e in s.holders)]
+    if sent:
+        out += f": dockerd {sum(s.send_queue for s in sent):,} bytes unsent"
+    for s in mine:
+        if s.peer in {x.inode for x in sent} and s.holders:
+            e = s.holders[0]
+            out += f"; endpoint {visible(e.comm, 64)} {e.pid} {s.recv_queue:,} bytes unread"
+    if any(s.state == NOT_LISTENING for s in mine):
+        out += ": nothing listens there"
+    return out
 
 
 # --- rows for the console (plain data; the screens only style them) -----------------------

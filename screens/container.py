@@ -90,6 +90,8 @@ class ContainerScreen(Screen):
         if c.runtime_state:
             t.append(f"runc: {visible(c.runtime_state, 40)}  ", style="bold" if c.runtime_state != "running" else "")
         t.append_text(badge_text([f for f in findings if f.container == c.id]))
+        if (log := views.log_path(snap, c)):
+            t.append(f"\n{log}")
         for call, secs, mk in views.pending_calls(snap, c.id, self.app.now()):
             marked_text(t, f"  {call} stuck ", mk, f"{secs:.0f}s", "bold red")
         title.update(guard(t))

@@ -16,9 +16,9 @@ from hangconsole.safetext import visible, visible_lines
 from .inert import host
 
 
-def listing(inc: incidents.Incident, reveal: bool = False) -> str:
+def listing(inc: incidents.Incident, reveal: bool = False, width: int = 18) -> str:
     """One line: the symptoms only, unless an instructor asked to reveal the answer."""
-    return f"{inc.name:<18} {incidents.symptom(inc)}" + (f"   [{inc.expect}: {inc.title}]" if reveal else "")
+    return f"{inc.name:<{width}} {incidents.symptom(inc)}" + (f"   [{inc.expect}: {inc.title}]" if reveal else "")
 
 
 class TrainingListScreen(Screen):
@@ -34,7 +34,9 @@ class TrainingListScreen(Screen):
         yield Static("Pick an incident by what the on-call was paged with. Read the page, look around "
                      "(Enter: a container, k: kernel log, g: stacks), commit to a hypothesis (f), then walk "
                      "the playbook (p); actions are simulated. A debrief follows.", id="intro")
-        yield OptionList(*[Option(host(listing(i, self.reveal)), id=i.name) for i in incidents.catalog()])
+        cat = incidents.catalog()
+        width = max((len(i.name) for i in cat), default=18)
+        yield OptionList(*[Option(host(listing(i, self.reveal, width)), id=i.name) for i in cat])
         yield Footer()
 
     def on_mount(self) -> None:

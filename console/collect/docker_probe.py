@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..model import DockerInfo, DockerState, Probe
+from .sockets import kept_log_opts
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 CALL_TIMEOUT = 600.0        # a call pending this long is given up and reported as failed
@@ -147,6 +148,10 @@ class DockerProber:
         info.paused = bool(st.get("Paused"))
         info.pid = st.get("Pid") or None
         _k8s_labels(info, (data.get("Config") or {}).get("Labels") or {})
+        log = (data.get("HostConfig") or {}).get("LogConfig") or {}
+        if isinstance(log, dict) and isinstance(log.get("Type"), str):
+            info.log_driver = log["Type"]
+            info.log_opts = kept_log_opts(log.get("Config"))
 
     def _report(self, targets: list[str]) -> DockerState:
         now = time.monotonic()

@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 
 from .. import model as m
-from . import attribution, cgroups, containers, holds, kmsg, kubelet_log, pipes, pods, procfs, runtime, syscalls
+from . import (attribution, cgroups, containers, holds, kmsg, kubelet_log, pipes, pods, procfs, runtime, sockets,
+               syscalls)
 from . import containerd_probe, cri_probe
 from .docker_probe import DockerProber
 from .guarded import GuardedReader, read_file
@@ -126,6 +127,9 @@ class LiveSource:
             snap.docker = docker_box[0] if docker_box else m.DockerState(
                 host=self.prober.host, reachable=False, note="docker probe thread did not report")
             self._merge_docker(snap)
+            if self.root:
+                sockets.fill_log_configs(snap, self.reads)
+            snap.sockets = sockets.log_connections(snap, self.proc) or None
         if cthread is not None:
             cthread.join(self.docker_wait + 5.0)
             snap.containerd = cbox[0] if cbox else m.DockerState(

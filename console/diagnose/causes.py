@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .. import model as m
 from .. import provenance as pv
-from . import content, kernel_causes, kubelet
+from . import content, kernel_causes, kubelet, registry
 from . import evidence as ev
 from .finding import Finding
 from .history import History
@@ -24,9 +24,7 @@ class Extra:
     kubelet: list[m.KernelLogLine] = field(default_factory=list)
 
 
-def link(text: str, source: str, evidence: dict | None = None, kind: str = "observed",
-         age: float | None = None) -> dict:
-    return {"text": text, "kind": kind, "source": source, "age": age, "evidence": evidence or {}}
+link = ev.link
 
 
 def _reconstructed(obj) -> bool:
@@ -98,7 +96,8 @@ def _chain(h: History, c: m.Container | None, fs: list[Finding], extra: Extra) -
             roots.append(link(f"OOM kill of {line.split('Kill process ', 1)[-1].split(' score')[0]}"
                               + (f" {ev.fmt_age(age)} ago" if age is not None else "")
                               + " (the line names no cgroup)", "kernel log", {"line": line}, age=age))
-    out = roots + said + _mechanism(h, c, cls, extra) + _runtime(snap, c, cls, extra)
+    owned = [lk for f in cls.values() for lk in registry.links(h, f, c)]     # links a class module adds
+    out = roots + said + owned + _mechanism(h, c, cls, extra) + _runtime(snap, c, cls, extra)
     if (kl := kubelet.link(extra.kubelet or snap.kubelet_log)):
         out.append(kl)
     for lk in out:                      # a link resting on a reconstructed value says so

@@ -6,6 +6,12 @@ from ..collect.holds import kill_pending  # noqa: F401  (the one SIGKILL-pending
 from ..views import fmt_age  # noqa: F401  (re-exported for detectors)
 
 
+def link(text: str, source: str, evidence: dict | None = None, kind: str = "observed",
+         age: float | None = None) -> dict:
+    """One link of a causal chain: what, where it was seen, observed or inferred."""
+    return {"text": text, "kind": kind, "source": source, "age": age, "evidence": evidence or {}}
+
+
 def _recon(d: dict, item) -> dict:
     """Carry ITEM's provenance marks into its evidence: {field: why} of what was reconstructed."""
     if getattr(item, "recon", None):

@@ -14,12 +14,13 @@ detect(history). It may also say:
 Adding a class: its module, its playbook file (playbooks/<class>.toml), one line here."""
 from __future__ import annotations
 
-from . import (d_state_io, daemon_unresponsive, exec_pipe_deadlock, frozen_cgroup,
+from . import (d_state_io, daemon_unresponsive, exec_pipe_deadlock, frozen_cgroup, log_driver_blocked,
                oom_kill, paused, pids_exhausted, pidns_linger, runc_start_blocked, runtime_call_hung,
                shim_unresponsive, stuck_pipe, zombies_under_shim)
 
 MODULES = [
     exec_pipe_deadlock,
+    log_driver_blocked,
     runc_start_blocked,
     pidns_linger,
     frozen_cgroup,

@@ -31,6 +31,7 @@ def seeds() -> list[Incident]:
 LAB = {  # lab fault -> the class it must be diagnosed as
     "stuck-pipe": "stuck-pipe", "stopped-shim": "shim-unresponsive",
     "pids-exhausted": "pids-exhausted", "oom-kill": "oom-kill", "paused": "paused",
+    "log-driver-blocked": "log-driver-blocked",
 }
 
 

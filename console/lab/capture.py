@@ -20,6 +20,7 @@ import time
 
 from .. import model as m
 from ..collect.live import LiveSource
+from ..collect.sockets import NOT_LISTENING
 from ..incidents import HERE, LAB
 from ..incidents.after import path_of
 from ..record import codec
@@ -28,7 +29,8 @@ from .engine import Lab
 from .faults import inject
 
 NEUTRAL = {"hc-stuck-pipe": "hc-reports", "hc-stopped-shim": "hc-api", "hc-pids-exhausted": "hc-worker",
-           "hc-oom-kill": "hc-import", "hc-paused": "hc-cache"}
+           "hc-oom-kill": "hc-import", "hc-paused": "hc-cache", "hc-log-driver-blocked": "hc-ingest"}
+ENDPOINT_SCRIPT = "hangconsole.lab.log_endpoint"
 FIX = {"stuck-pipe": "stuck-pipe", "stopped-shim": "shim-unresponsive", "pids-exhausted": "pids-exhausted"}
 
 
@@ -44,7 +46,12 @@ def neutral(obj):
 def trim(snap: m.HostSnapshot, lab: Lab) -> m.HostSnapshot:
     keep = {p.pid for p in snap.processes
             if lab.dir in " ".join(p.argv or []) or f"/{lab.cgroup_parent}/" in (p.cgroup or "")
-            or "docker exec" in " ".join(p.argv or [])}
+            or "docker exec" in " ".join(p.argv or []) or ENDPOINT_SCRIPT in (p.argv or [])}
+    for p in snap.processes:
+        if ENDPOINT_SCRIPT in (p.argv or []):     # the lab's endpoint, named as a collector would be
+            port = p.argv[p.argv.index("--port") + 1] if "--port" in p.argv[:-1] else "?"
+            p.argv = ["python3", "/opt/collector/forward.py", "--port", port]
+            p.recon = {"argv": "renamed by the lab capture: the lab's endpoint script (it never reads)"}
     grew = True
     while grew:                                  # and everything under them
         grew = False
@@ -56,6 +63,8 @@ def trim(snap: m.HostSnapshot, lab: Lab) -> m.HostSnapshot:
     ids = [c.id for c in snap.containers]        # kernel lines of this capture's containers only
     snap.kernel_log = [k for k in snap.kernel_log if any(i in k.text for i in ids)]
     snap.pipes = [pp for pp in snap.pipes if {e.pid for e in pp.readers + pp.writers} & keep]
+    snap.sockets = [s for s in snap.sockets or () if {e.pid for e in s.holders} & keep
+                    or s.state == NOT_LISTENING] or None
     snap.hostname = "lab"
     snap.degraded = []
     snap._index = None

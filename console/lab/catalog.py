@@ -12,6 +12,9 @@ FAULTS: dict[str, str] = {
                       "(seed 002).",
     "oom-kill": "hc-oom-kill runs with --memory 16m and a dd that allocates and touches 64 MiB at "
                 "once: the OOM killer kills dd (seeds 000 and 003 start with an OOM kill).",
+    "log-driver-blocked": "hc-log-driver-blocked logs through Docker's fluentd driver (blocking mode) to a "
+                          "local endpoint that accepts and never reads: dockerd's connection fills, its "
+                          "copier waits, and the container blocks in write(1) on its stdout pipe.",
     "paused": "`docker pause hc-paused`: a deliberate freeze, which must be reported as paused, "
               "never as a hang.",
     "hostile": "hc-hostile's processes are named `[/]` and a title-rewrite escape, with escapes, an "

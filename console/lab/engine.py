@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 
@@ -148,12 +149,21 @@ class Lab:
             if _state(p) in ("T", "t"):
                 os.kill(p, signal.SIGCONT)
         self._kill_helpers()
+        self._serve_log_endpoints()
         ids = self.docker("ps", "-aq", timeout=15).stdout.decode().split()
         if ids:
             self.docker("rm", "-f", *ids, timeout=90, check=False)
+        self._kill_helpers()
         st = self._state()
-        st["faults"], st["stopped"], st["helpers"] = [], [], []
+        st["faults"], st["stopped"], st["helpers"], st["log-endpoint"] = [], [], [], []
         self._save(st)
+
+    def _serve_log_endpoints(self) -> None:
+        """A container whose fluentd endpoint is deaf or gone cannot be removed: dockerd's close
+        of the driver waits to flush, retrying. A reading endpoint on each port lets it finish."""
+        for port in self._state().get("log-endpoint", []):
+            self.spawn("log-endpoint-flush", [sys.executable, "-m", "hangconsole.lab.log_endpoint",
+                                              "--port", str(port)])
 
     def _kill_helpers(self) -> None:
         for h in self._state().get("helpers", []):
@@ -174,12 +184,14 @@ class Lab:
                 os.kill(p, signal.SIGCONT)
         self._kill_helpers()
         if self.is_up():
+            self._serve_log_endpoints()
             try:
                 ids = self.docker("ps", "-aq", timeout=15).stdout.decode().split()
                 if ids:
                     self.docker("rm", "-f", *ids, timeout=60, check=False)
             except LabError as e:
                 forced.append(str(e))
+            self._kill_helpers()
         pid = _read_int(self.path("docker.pid"))
         if pid and _alive(pid):
             os.kill(pid, signal.SIGTERM)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import sys
 import time
 
 from .catalog import FAULTS
@@ -72,6 +74,40 @@ def _stuck_pipe(lab: Lab) -> str:
     lab.spawn("stalled-client", ["sh", "-c",
               f"docker exec {name} sh -c 'yes | head -c 50000000' | sleep 1000000"])
     _wait(lambda: blocked_writer(_container_pids(cid), "head"), 20, "head blocked writing its stdout pipe")
+    return cid
+
+
+LOG_PORT_NOTE = "log-endpoint"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log_endpoint(lab: Lab, port: int, deaf: bool) -> int:
+    """Start the lab's fluentd endpoint on PORT (deaf: it accepts and never reads)."""
+    lab.note(LOG_PORT_NOTE, port)          # `lab clear` serves it again so removal can finish
+    pid = lab.spawn("log-endpoint", [sys.executable, "-m", "hangconsole.lab.log_endpoint", "--port", str(port)]
+                    + (["--deaf"] if deaf else []))
+    _wait(lambda: _listening(pid, port), 10, f"log endpoint listening on 127.0.0.1:{port}")
+    return pid
+
+
+def _listening(pid: int, port: int) -> bool:
+    from ..collect.sockets import read_table     # no probe connection: a deaf endpoint would keep it
+    return any(loc[1] == port and st == "LISTEN" for _, loc, _, st, _, _ in read_table("/proc", pid))
+
+
+def _log_driver_blocked(lab: Lab) -> str:
+    name = "hc-log-driver-blocked"
+    port = free_port()
+    log_endpoint(lab, port, deaf=True)
+    cid = _run(lab, name, "--log-driver", "fluentd", "--log-opt", f"fluentd-address=127.0.0.1:{port}",
+               cmd=["sh", "-c", "i=0; while :; do echo \"line $i: the lab's log line, long enough to fill "
+                                "queues quickly\"; i=$((i+1)); done"])
+    _wait(lambda: blocked_writer(_container_pids(cid), "sh"), 60, "sh blocked writing its stdout pipe")
     return cid
 
 

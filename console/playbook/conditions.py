@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import model as m
 from .. import provenance as pv
+from ..diagnose import registry
 from ..diagnose.pids_exhausted import at_limit
 from ..diagnose.pipes_common import no_room
 from .context import RunContext
@@ -241,4 +242,5 @@ CONDITIONS = {
     "not-paused": not_paused, "thawed": thawed, "frozen-by-surprise": frozen_by_surprise, "leftovers-gone": leftovers_gone,
     "leftovers-present": leftovers_present,
     "runc-start-gone": runc_start_gone, "tasks-in-d": tasks_in_d,
+    **registry.CONDITIONS,          # the conditions a hang-class module owns
 }

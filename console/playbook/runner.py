@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ..actions.guard import Refused
 from .actions import ACTIONS
+from ..diagnose.registry import OPERATOR_TASKS
 from .conditions import CONDITIONS
 from .context import RunContext
 from .schema import Playbook, Step
@@ -137,6 +138,8 @@ def describe(step: Step, ctx: RunContext) -> str:
     if step.kind == "terminal":
         argv = terminal_argv(step.command, ctx)
         return f"{step.text}: {' '.join(argv)}" if argv else f"{step.text}: no live process to attach to"
+    if step.kind == "operator":
+        return f"{step.text}: {OPERATOR_TASKS[step.task][0](ctx)}. You do this, outside the console"
     try:
         bound = ACTIONS[step.action].bind(ctx, step.params)
     except Refused as e:
@@ -170,6 +173,8 @@ def _step(step: Step, ctx: RunContext, index: int = 0) -> StepResult:
         ctx.incident.audit("terminal", None, "opened", detail={"argv": argv})
         ctx.terminal(argv, step.text)
         return StepResult(step, "ok", f"{step.text}: {' '.join(argv)} (closed)")
+    if step.kind == "operator":
+        return _operator(step, ctx)
     if step.kind == "verify":
         if ctx.dry_run:
             return StepResult(step, "dry-run", f"{step.text}: not checked in a dry run")
@@ -183,6 +188,29 @@ def _step(step: Step, ctx: RunContext, index: int = 0) -> StepResult:
                 return StepResult(step, "ok" if ok else "failed", f"{step.text}: {seen}")
             time.sleep(min(1.0, max(0.1, end - time.monotonic())))
     return _act(step, ctx, index)
+
+
+def _operator(step: Step, ctx: RunContext) -> StepResult:
+    """A fix only the operator can make. The console asks whether it is done (the verify after
+    it checks); `fix` says it and goes on to that verify; training simulates its effect."""
+    say, simulate = OPERATOR_TASKS[step.task]
+    what = say(ctx)
+    if ctx.dry_run:
+        return StepResult(step, "dry-run", f"{step.text}: {what}")
+    if ctx.simulate:
+        import copy
+        snap = copy.deepcopy(ctx.snapshot)
+        snap._index = None
+        done = simulate(snap, ctx.finding)
+        ctx.snapshot = snap
+        ctx.notes.setdefault("acts", []).append({"action": step.task, "container": ctx.finding.container,
+                                                 "targets": []})
+        ctx.incident.audit(step.task, None, done, detail={"training": True, "operator": True})
+        return StepResult(step, "ok", f"{step.text}: simulated: {done}")
+    ctx.incident.audit(step.task, None, f"asked of the operator: {what}")
+    if ctx.confirm is not None and not ctx.confirm(f"{step.text}: {what}. Done?", None):
+        return StepResult(step, "skipped", f"{step.text}: not done (the checks that follow say what holds)")
+    return StepResult(step, "ok", f"{step.text}: {what}")
 
 
 def terminal_argv(command: str, ctx: RunContext) -> list[str] | None:

@@ -6,7 +6,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
-KINDS = ("explain", "check", "evidence", "act", "verify", "terminal")
+KINDS = ("explain", "check", "evidence", "act", "verify", "terminal", "operator")
 CONFIRM = ("yes", "typed")
 
 
@@ -23,6 +23,7 @@ class Step:
     if_fails: str = "stop"
     if_passes: str = "continue"       # verify: "done" ends the walk there (the least harmful remedy worked)
     command: str | None = None        # terminal steps: strace, nsenter
+    task: str | None = None           # operator steps: what the operator does outside the console
 
 
 @dataclass
@@ -83,7 +84,7 @@ def load(path: str) -> Playbook:
             raise PlaybookError(f"{name}: {where}unknown kind '{kind}' (known: {', '.join(KINDS)})")
         step = Step(kind=kind, text=need(s, "text", str, where))
         unknown = set(s) - {"kind", "text", "condition", "action", "destructive", "confirm", "params",
-                            "wait", "if_fails", "if_passes", "command"}
+                            "wait", "if_fails", "if_passes", "command", "task"}
         if unknown:
             raise PlaybookError(f"{name}: {where}unknown key(s) {', '.join(sorted(unknown))}")
         if kind in ("check", "verify"):
@@ -116,6 +117,12 @@ def load(path: str) -> Playbook:
             step.command = need(s, "command", str, where)
             if step.command not in ("strace", "nsenter"):
                 raise PlaybookError(f"{name}: {where}command must be 'strace' or 'nsenter'")
+        if kind == "operator":
+            from ..diagnose.registry import OPERATOR_TASKS
+            step.task = need(s, "task", str, where)
+            if step.task not in OPERATOR_TASKS:
+                raise PlaybookError(f"{name}: {where}unknown operator task '{step.task}' "
+                                    f"(known: {', '.join(sorted(OPERATOR_TASKS))})")
         steps.append(step)
     return Playbook(id=pid, title=need(data, "title", str, ""), classes=classes,
                     summary=need(data, "summary", str, ""), steps=steps, path=path)
