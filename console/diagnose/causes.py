@@ -66,6 +66,7 @@ def _chain(h: History, c: m.Container | None, fs: list[Finding], extra: Extra) -
     cls = {f.cls: f for f in fs}
     stuck = [p for f in fs for pid in f.pids if (p := snap.proc(pid))]
     roots: list[dict] = []
+    pr = None
     if c is not None:
         gone = "runc-start-blocked" in cls
         ooms = kernel_causes.oom_kills(snap, c, runc_init_gone=gone)
@@ -85,8 +86,9 @@ def _chain(h: History, c: m.Container | None, fs: list[Finding], extra: Extra) -
                               {"levels": cls["pids-exhausted"].evidence.get("levels")}))
         roots.sort(key=lambda x: -(x["age"] or 0))
     said = _content(snap, c, cls, extra)
-    if any("pids controller" in r["text"] or r["source"] == "cgroup pids counters" for r in roots) and \
-            any("init-p" in s["text"] or "pthread_create" in s["text"] for s in said):
+    at_pids_limit = c is not None and (pr is not None or "pids-exhausted" in cls)
+    kinds = {r["kind"] for s in said for r in s["evidence"].get("recognised") or []}
+    if at_pids_limit and kinds & {"runc-init-p", "go-abort"}:
         roots.append(link("runc init cannot start its threads at the pids limit (the limit counts threads) and "
                           "dies before it reports back to runc (runc#1914)", "runc source", kind="inferred"))
     if c is None and (f := cls.get("runc-start-blocked")):
@@ -151,7 +153,7 @@ def _content(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
         said.setdefault((k.kind, text[:300]), []).append(k)
     for (kind, text), ks in list(said.items())[:4]:
         out.append(link(f"{kind} logged: {text}" + (f" ({len(ks)} lines)" if len(ks) > 1 else ""),
-                        f"{kind} log", {"lines": [k.text for k in ks][:3]}))
+                        f"{kind} log", {"lines": [k.text for k in ks][:3], "recognised": content.recognise(text)}))
     return out
 
 
@@ -227,7 +229,7 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
             readers = ", ".join(f"{r['comm']} {r['pid']}" for r in pp["readers"]) or "nobody"
             chain = e.get("chain") or []
             writer = chain[-1] if chain else {"comm": "?", "pid": fd["pid"], "role": None}
-            out.append(link(f"{name} pipe full ({pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), "
+            out.append(link(f"{name} pipe full ({ev.count_mark(pp)}{pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), "
                             f"read only by {readers}", "/proc fdinfo + FIONREAD", {"pipe": pp}))
             p = snap.proc(fd["pid"])
             stuck = bt.get("stuck_for", f.stuck_for) or 0
@@ -254,7 +256,7 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
             out.append(link(f"runc start {rs['pid']} waits on exec.fifo (its threads were not read)",
                             "process list", {"runc_start": rs}, kind="inferred"))
     elif (f := cls.get("runc-start-blocked")):
-        out.append(link(f"no runc init of the container is alive: {f.summary.split('(', 1)[-1].split(')')[0]}",
+        out.append(link(f"no runc init of the container is alive: {f.evidence.get('init_gone') or 'runc init is gone'}",
                         "/proc", {}, kind="observed"))
         out.append(link(f"runc start {f.pids[0]} blocked opening exec.fifo for {ev.fmt_age(f.stuck_for or 0)}: "
                         f"it will never return", "/proc syscall, wchan",
@@ -280,7 +282,11 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
             out.append(link(f"shim {f.pids[0]} does not reap: {len(zs)} zombies stay across samples "
                             f"(their exit times are unknown)", "/proc", {"zombies": len(zs)}))
     if (f := cls.get("d-state-io")):
-        out.append(link(f.summary.split(":")[0] + ": the kernel holds them; no signal can hurry it", "/proc stack",
+        e = f.evidence
+        t = (e.get("tasks") or [{}])[0].get("thread") or {}
+        out.append(link(f"{e.get('count')} task(s) in {e.get('where')} in D state on storage for "
+                        f"{ev.at_least(e.get('stuck_for') or 0)} in {t.get('wchan') or '?'}: the kernel holds "
+                        f"them; no signal can hurry it", "/proc stack",
                         {"tasks": f.evidence.get("tasks")}))
     return out
 

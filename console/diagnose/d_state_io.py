@@ -46,6 +46,7 @@ def detect(h: History) -> list[Finding]:
                      f"holds them, not a freezer; a SIGKILL stays pending until the kernel returns, and no "
                      f"signal (to them or the shim) can hurry it"
                      + (f"; a SIGKILL is already pending on {p.pid}" if ev.kill_pending(p) else "")),
-            evidence={"tasks": [{**ev.proc(x[0]), "thread": ev.thread(x[1], x[2])} for x in items[:10]],
+            evidence={"where": where, "count": len(items), "stuck_for": round(stuck, 1),
+                      "tasks": [{**ev.proc(x[0]), "thread": ev.thread(x[1], x[2])} for x in items[:10]],
                       "kernel_log": [k.text for k in snap.kernel_log if k.kind == "hung-task"][-5:]}))
     return out

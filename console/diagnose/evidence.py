@@ -12,6 +12,14 @@ def link(text: str, source: str, evidence: dict | None = None, kind: str = "obse
     return {"text": text, "kind": kind, "source": source, "age": age, "evidence": evidence or {}}
 
 
+def count_mark(pipe: dict) -> str:
+    """'≈' before a pipe's queued/capacity when the recording reconstructed them (the evidence
+    dict of pipe() carries its marks)."""
+    from .. import provenance as pv
+    rec = pipe.get("reconstructed") or {}
+    return pv.MARK if {"queued", "capacity", "*"} & set(rec) else ""
+
+
 def _recon(d: dict, item) -> dict:
     """Carry ITEM's provenance marks into its evidence: {field: why} of what was reconstructed."""
     if getattr(item, "recon", None):

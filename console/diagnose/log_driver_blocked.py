@@ -234,7 +234,7 @@ def links(h: History, f: Finding, c: m.Container | None) -> list[dict]:
         pp, bt = e["pipe"], e["blocked_thread"]
         stream = {1: "stdout", 2: "stderr"}.get(e["fd"]["fd"], "output")
         readers = ", ".join(f"{r['comm']} {r['pid']}" for r in pp["readers"])
-        out.append(ev.link(f"{stream} pipe full ({pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), read "
+        out.append(ev.link(f"{stream} pipe full ({ev.count_mark(pp)}{pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), read "
                            f"by {readers}, whose copy into the FIFO dockerd reads is waiting",
                            "/proc fdinfo + FIONREAD", {"pipe": pp}))
         out.append(ev.link(f"{e['chain'][-1]['comm']} {e['fd']['pid']} blocked in {bt['syscall'] or 'write'} "

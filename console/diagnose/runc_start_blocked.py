@@ -93,7 +93,7 @@ def detect(h: History) -> list[Finding]:
                          f"for reading and no runc init of {(cid or '?')[:12]} is alive ({why}): "
                          f"it will never return"),
                 evidence={"chain": ev.chain(snap, p), "blocked_thread": ev.thread(t, stuck),
-                          "kernel_log": kills, "memory_oom_kill": oom,
+                          "kernel_log": kills, "memory_oom_kill": oom, "init_gone": why,
                           "pending_calls": ev.probes(snap)}))
         elif p.role == m.RUNC_INIT and p.age >= INIT_AGE:
             t = _opening(p, "w")

@@ -6,12 +6,10 @@ mount, cgroup and directory it made.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,21 +21,6 @@ from .image import IMAGE, ensure_image  # noqa: F401  (IMAGE: the lab's users im
 
 DEFAULT_DIR = os.environ.get("HANGCONSOLE_LAB_DIR", "/run/hangconsole-lab")
 CGROUP_PARENT = "hangconsole-lab"
-
-def _unix_http(sock: str, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
-    class Conn(http.client.HTTPConnection):
-        def connect(self):
-            self.sock = socket.socket(socket.AF_UNIX)
-            self.sock.settimeout(timeout)
-            self.sock.connect(sock)
-    c = Conn("localhost", timeout=timeout)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read()
-    finally:
-        c.close()
-
 
 @dataclass
 class Lab:
@@ -80,10 +63,19 @@ class Lab:
         self._save(st)
 
     def is_up(self) -> bool:
-        try:
-            return _unix_http(self.sock, "/_ping", 2.0)[0] == 200
-        except OSError:
+        if not os.path.exists(self.sock):
             return False
+        import docker                          # the SDK's own client, with a deadline
+        import requests
+        client = None
+        try:
+            client = docker.DockerClient(base_url=f"unix://{self.sock}", timeout=2)
+            return bool(client.ping())
+        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
+            return False                       # refused, timed out, an API error: not up
+        finally:
+            if client is not None:
+                client.close()
 
     # --- docker CLI against the lab ----------------------------------------------------
     def docker(self, *args: str, timeout: float = 60.0, check: bool = True,

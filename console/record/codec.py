@@ -33,24 +33,27 @@ def encode(obj):
 
 @cache
 def _encoder(tp):
-    """A generated encoder for dataclass TP: primitive fields copied as they are, nested
-    values (dataclasses, lists, dicts) through encode()."""
+    """The encoder for dataclass TP: primitive fields copied as they are, nested values
+    (dataclasses, lists, dicts) through encode(); a sparse field only when it is set."""
     hints = _hints(tp)
-    parts, sparse = [], []
+    plain, sparse = [], []
     for f in _fields(tp):
         h = hints[f.name]
         base = next((a for a in typing.get_args(h) if a is not type(None)), h) \
             if typing.get_origin(h) in (typing.Union, types.UnionType) else h
-        simple = base in (int, str, bool, float)
-        value = f"o.{f.name}" if simple else f"enc(o.{f.name})"
-        if f.metadata.get("sparse"):
-            sparse.append(f"    if o.{f.name} is not None:\n        d[{f.name!r}] = {value}\n")
-        else:
-            parts.append(f"{f.name!r}: {value}")
-    env = {"enc": encode}
-    body = "    d = {" + ", ".join(parts) + "}\n" + "".join(sparse) + "    return d"
-    exec("def e(o):\n" + body, env)
-    return env["e"]
+        (sparse if f.metadata.get("sparse") else plain).append((f.name, base in (int, str, bool, float)))
+
+    def enc(o):
+        d = {}
+        for name, simple in plain:
+            v = getattr(o, name)
+            d[name] = v if simple else encode(v)
+        for name, simple in sparse:
+            v = getattr(o, name)
+            if v is not None:
+                d[name] = v if simple else encode(v)
+        return d
+    return enc
 
 
 @cache
@@ -117,61 +120,36 @@ def _decoder(tp):
     return lambda v: v
 
 
-_SIMPLE = {int: "type({x}) is int", str: "type({x}) is str", bool: "type({x}) is bool",
-           float: "type({x}) in (float, int)"}
-
-
 def _compile(tp):
-    """Generate a straight-line decoder for dataclass TP: inline type checks for primitive
-    fields, one call per nested value, one constructor call. A field with a default may be
-    absent (it takes the default); a required one missing takes the general path, which says
-    which."""
+    """The decoder for dataclass TP: one checked value per field, in order, then one
+    constructor call. A field with a default may be absent (it takes the default); a
+    required one missing, or a value of the wrong type, is a FormatError naming the field."""
     hints = _hints(tp)
-    fields = _fields(tp)
-    env = {"tp": tp, "FormatError": FormatError, "MISSING": dataclasses.MISSING}
-    lines = [f"def dec(v):",
-             f"    if type(v) is not dict:",
-             f"        raise FormatError('expected {tp.__name__}, got ' + type(v).__name__)",
-             f"    try:"]
-    args = []
-    for i, f in enumerate(fields):
-        h = hints[f.name]
-        opt = typing.get_origin(h) in (typing.Union, types.UnionType) and type(None) in typing.get_args(h)
-        base = next((a for a in typing.get_args(h) if a is not type(None)), h) if opt else h
-        x = f"a{i}"
-        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
-            # optional on disk: absent in older recordings, or a sparse field left out
-            env[f"k{i}"] = (lambda d=f.default: d) if f.default is not dataclasses.MISSING else f.default_factory
-            lines.append(f"        {x} = v.get({f.name!r}, MISSING)")
-            lines.append(f"        if {x} is MISSING:")
-            lines.append(f"            {x} = k{i}()")
-            lines.append(f"        else:")
-            pad = "    "
+    plan = []
+    for f in _fields(tp):
+        if f.default is not dataclasses.MISSING:
+            default = (lambda d=f.default: d)
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory
         else:
-            lines.append(f"        {x} = v[{f.name!r}]")
-            pad = ""
-        if base in _SIMPLE:
-            cond = _SIMPLE[base].format(x=x)
-            if opt:
-                cond = f"{x} is None or {cond}"
-            lines.append(f"{pad}        if not ({cond}):")
-            lines.append(f"{pad}            raise FormatError('{tp.__name__}.{f.name}: expected {base.__name__}, got ' + type({x}).__name__)")
-            if base is float:
-                lines.append(f"{pad}        {x} = None if {x} is None else float({x})" if opt else f"{pad}        {x} = float({x})")
-        else:
-            env[f"d{i}"] = _decoder(h)
-            lines.append(f"{pad}        {x} = d{i}({x})")
-        args.append(x)
-    lines += [f"    except KeyError:",           # a required field missing: the general path says which
-              f"        return slow(v)",
-              f"    return tp({', '.join(args)})"]
-    plan = [(f.name, _decoder(hints[f.name])) for f in fields]
+            default = None                      # required
+        plan.append((f.name, default, _decoder(hints[f.name])))
+    missing = object()
 
-    def slow(v):
-        try:
-            return tp(**{k: fn(v[k]) for k, fn in plan if k in v})
-        except TypeError as e:
-            raise FormatError(f"{tp.__name__}: {e}") from None
-    env["slow"] = slow
-    exec("\n".join(lines), env)
-    return env["dec"]
+    def dec(v):
+        if type(v) is not dict:
+            raise FormatError(f"expected {tp.__name__}, got {type(v).__name__}")
+        args = []
+        for name, default, d in plan:
+            x = v.get(name, missing)
+            if x is missing:
+                if default is None:
+                    raise FormatError(f"{tp.__name__}: missing field {name!r}")
+                args.append(default())
+                continue
+            try:
+                args.append(d(x))
+            except FormatError as e:
+                raise FormatError(f"{tp.__name__}.{name}: {e}") from None
+        return tp(*args)
+    return dec
