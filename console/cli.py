@@ -174,7 +174,10 @@ def _live_source(args):
 
 
 def _resolve(path: str) -> str:
-    """A file, or the name of a bundled incident (seed-000, lab-stuck-pipe)."""
+    """A file, a capture's incident directory (its recording.hcrec), or the name of a bundled
+    incident (seed-000, lab-stuck-pipe)."""
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "recording.hcrec")):
+        return os.path.join(path, "recording.hcrec")
     if os.path.exists(path):
         return path
     from .incidents import find

@@ -46,6 +46,8 @@ def gather_extra(stacks: list[str], kubelet_log: str | None, drained: list[str],
         if os.path.samefile(here or ".", INCIDENTS):
             paths += sorted(os.path.join(here, f) for f in os.listdir(here)
                             if f.startswith(stem + "-") and not f.endswith(".hcrec") and "kubelet" not in f)
+        elif stem == "recording":               # a capture at detection: its daemons' dumps beside it
+            paths += sorted(os.path.join(here, f) for f in os.listdir(here) if f.startswith("stacks-"))
     groups, notes = chains.load_stacks(paths)
     kl = kubelet.read_file(kubelet_log) if kubelet_log else []     # else the snapshots' own (journal)
     from .content import read_edges

@@ -30,13 +30,16 @@ class Options:
     interval: float = 5.0                # between the two samples of a run without state
     full: bool = False                   # ignore the state: two fresh samples
     save: bool = True
+    capture: str | None = None           # capture at detection into this directory (capture.py)
+    capture_keep: int = 10
+    capture_max_mb: float = 200.0
 
 
 @dataclass
 class Result:
     status: str                          # ok problem unknown
     findings: list[dict] = field(default_factory=list)   # compact, every class (see compact())
-    mode: str = "fresh"                  # cached paired fresh first
+    mode: str = "fresh"                  # cached paired confirmed fresh first
     gap: float = 0.0                     # seconds between the two samples compared
     age: float = 0.0                     # seconds since the verdict's latest sample
     sampled_at: float | None = None      # wall time of the latest sample
@@ -46,6 +49,12 @@ class Result:
     runs: dict = field(default_factory=dict)
     snapshot: m.HostSnapshot | None = None
     hostname: str | None = None
+    snaps: list = field(default_factory=list)    # this run's samples, oldest first (not stored)
+    full: list = field(default_factory=list)     # the findings whole, with their chains (not stored)
+    suspects: list[str] | None = None            # what made the run take a second sample
+    previous: list[dict] = field(default_factory=list)   # the stored verdict's findings (not stored)
+    captured: str | None = None          # the capture this run took (capture.py)
+    capture_dir: str | None = None       # --capture: where captures are kept (for the metrics)
 
 
 def where(c: m.Container | None, cid: str | None = None) -> dict:
@@ -111,11 +120,23 @@ def run(opts: Options, clock=time.time, source_factory=None) -> Result:
                 return Result(stored["status"], stored.get("findings") or [], "cached",
                               stored.get("gap", 0.0), age, stored.get("sampled_at"),
                               stored.get("duration", 0.0), last_good, stored.get("reason"), runs,
-                              _decode(stored.get("snapshot")), stored.get("hostname"))
+                              _decode(stored.get("snapshot")), stored.get("hostname"),
+                              capture_dir=opts.capture)
         prev = None
         if stored and not opts.full and STUCK_GAP <= now - float(stored.get("sampled_at") or 0) <= opts.max_age:
             prev = _decode(stored.get("snapshot"))
         res = _sample(opts, prev, source_factory, t0)
+        res.previous = list((stored or {}).get("findings") or [])
+        res.capture_dir = opts.capture
+        if opts.capture and res.status == "problem":
+            from . import capture
+            if (new := capture.new_problems(res.findings, res.previous)):
+                try:
+                    res.captured = capture.take(opts.capture, res, new, keep=opts.capture_keep,
+                                                max_mb=opts.capture_max_mb,
+                                                docker_host=e.docker_host if e.docker else None)
+                except OSError as e:          # a full disk must not cost the verdict
+                    res.captured = f"capture failed: {e}"
         res.duration = time.monotonic() - t0
         runs[res.status] = runs.get(res.status, 0) + 1
         res.runs = runs
@@ -144,28 +165,59 @@ def _sample(opts: Options, prev, source_factory, t0: float) -> Result:
         first = src.snapshot()
         snaps = [prev, first] if prev is not None else [first]
         mode = "paired" if prev is not None else "first"
-        if prev is None:
-            cost = time.monotonic() - t0
-            if opts.deadline - time.monotonic() > opts.interval + 1.5 * cost + 0.3:
-                time.sleep(opts.interval)
-                snaps.append(src.snapshot())
-                mode = "fresh"
+        cost = time.monotonic() - t0
+        wait = opts.interval if prev is None else STUCK_GAP
+        # a second sample within the run: without a stored one, or for what looks stuck now and
+        # the stored one cannot vouch for (it predates it): so a fault is named at the first run
+        # after it, and a healthy node pays one sample
+        suspects = suspicious(prev, first) if prev is not None else []
+        if (prev is None or suspects) and opts.deadline - time.monotonic() > wait + 1.5 * cost + 0.3:
+            time.sleep(wait)
+            snaps.append(src.snapshot())
+            mode = "fresh" if prev is None else "confirmed"
     finally:
         src.close()
     if prev is not None:
         carry_pending(prev, snaps[-1])
     latest = snaps[-1]
     res = Result("unknown", mode=mode, snapshot=latest, sampled_at=latest.taken_at,
-                 gap=round(latest.taken_at - snaps[0].taken_at, 1), hostname=latest.hostname)
+                 gap=round(latest.taken_at - snaps[0].taken_at, 1), hostname=latest.hostname,
+                 snaps=snaps, suspects=suspects or None)
     if len(snaps) < 2:
         res.reason = "first sample stored; verdict next run (2 samples >=5s apart)"
         return res
     h = History(snaps)
     findings = report.diagnose(h)
+    res.full = findings
     res.findings = [compact(f, latest) for f in findings]
     res.reason = report.unknown_reason(h)
     res.status = status_of(res.findings, res.reason)
     return res
+
+
+def suspicious(prev: m.HostSnapshot, now: m.HostSnapshot) -> list[str]:
+    """What looks stuck in NOW that PREV (the stored sample) cannot vouch for, because it did
+    not see it so: a runtime process stopped, traced, frozen or in D; a call pending now that
+    was not then; a full pipe, or a shim's zombie, that is new. Empty on a healthy node."""
+    def ident(snap):
+        return {(p.pid, p.start_ticks): p for p in snap.processes}
+    before = ident(prev)
+    out = []
+    for key, p in ident(now).items():
+        q = before.get(key)
+        if p.role in m.RUNTIME_ROLES and (p.state in ("T", "t", "D") or p.freezer) and (
+                q is None or (q.state, q.freezer) != (p.state, p.freezer)):
+            out.append(f"{p.comm} {p.pid} {p.state}{' frozen' if p.freezer else ''}")
+        if p.zombie and q is None and (par := now.proc(p.ppid)) is not None and par.role in m.SHIM_ROLES:
+            out.append(f"zombie {p.pid} under shim {par.pid}")
+    was_pending = {(pr.call, pr.target) for st in (prev.docker, prev.containerd, prev.cri) if st
+                   for pr in st.probes if pr.status == "pending"}
+    out += [f"{pr.call} {(pr.target or '')[:12]} pending".strip() for st in (now.docker, now.containerd, now.cri)
+            if st for pr in st.probes if pr.status == "pending" and (pr.call, pr.target) not in was_pending]
+    was_full = {pp.inode for pp in prev.pipes if pp.full}
+    out += [f"pipe:[{pp.inode}] full" for pp in now.pipes if pp.full and pp.inode not in was_full
+            and any((now.proc(e.pid) or m.Process(0, 0, 0, "", "", 0, 0)).container_id for e in pp.writers)]
+    return out
 
 
 def status_of(findings: list[dict], reason: str | None, classes: set[str] | None = None) -> str:

@@ -19,6 +19,13 @@ def _state_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--interval", type=float, default=5.0, metavar="S",
                    help="without a usable stored sample: seconds between two fresh samples (default 5)")
     p.add_argument("--full", action="store_true", help="ignore the stored state: two fresh samples")
+    p.add_argument("--capture", metavar="DIR",
+                   help="when a problem is first flagged, keep a recording, the findings, the log lines "
+                        "and the daemons' goroutine dumps in DIR/<time>-<class>-<where>/ (off by default)")
+    p.add_argument("--capture-keep", type=int, default=10, metavar="N",
+                   help="with --capture: at most N captures, the oldest removed first (default 10)")
+    p.add_argument("--capture-max-mb", type=float, default=200.0, metavar="M",
+                   help="with --capture: at most M MiB of captures (default 200)")
 
 
 def add_parsers(sub, common) -> None:
@@ -65,6 +72,7 @@ def cmd_check(args) -> int:
 
 def cmd_metrics(args) -> int:
     from ..errors import CliError
+    from . import capture
     from . import check as ck
     from . import metrics
     if getattr(args, "replay", None):
@@ -93,7 +101,7 @@ def cmd_metrics(args) -> int:
             opts = ck.Options(state_dir=state_dir, deadline=t0 + args.timeout,
                               engines=EngineAddresses.from_args(args),
                               reuse=0.0 if args.loop else args.reuse, max_age=args.max_age,
-                              interval=args.interval, full=args.full)
+                              interval=args.interval, full=args.full, **capture.options(args))
             try:
                 res = ck.run(opts, source_factory=(lambda: src) if src else None)
             except OSError as e:

@@ -126,6 +126,13 @@ def families(res: ck.Result, now: float | None = None, max_series: int = MAX_SER
              "Unix time of the sample the verdict comes from.", [({}, res.sampled_at or 0)])
     o.family("hangconsole_last_success_timestamp_seconds", "gauge",
              "Unix time of the last check that reached a verdict (0: never).", [({}, res.last_good or 0)])
+    if res.capture_dir is not None:
+        from .capture import stats
+        kept, last = stats(res.capture_dir)
+        o.family("hangconsole_captures", "gauge", "Captures at detection kept in the --capture directory.",
+                 [({}, kept)])
+        o.family("hangconsole_last_capture_timestamp_seconds", "gauge",
+                 "Unix time of the newest capture at detection (0: none).", [({}, last or 0)])
     o.family("hangconsole_checks_total", "counter", "Checks run, by result.",
              [({"result": r}, (res.runs or {}).get(r, 0)) for r in ("ok", "problem", "unknown")])
     return o

@@ -55,7 +55,7 @@ def line(res: ck.Result, classes: set[str] | None, limit: int) -> tuple[int, str
     meta = []
     if res.mode == "cached":
         meta.append(f"cached {res.age:.0f}s")
-    elif res.mode == "paired":
+    elif res.mode in ("paired", "confirmed"):
         meta.append(f"vs {res.gap:.0f}s ago")
     if bad:
         f = bad[0]
@@ -113,6 +113,7 @@ def run(args) -> int:
     dog = watchdog(budget, limit, out)
     classes = set(args.classes.split(",")) if args.classes else None
     from ..collect.engines_options import EngineAddresses
+    from .capture import options as capture_opts
     engines = EngineAddresses.from_args(args)
 
     def factory():
@@ -122,7 +123,7 @@ def run(args) -> int:
         return s
     opts = ck.Options(state_dir=args.state_dir or ck.default_state_dir(),
                       deadline=start + budget - 0.3, engines=engines, reuse=args.reuse, max_age=args.max_age,
-                      interval=args.interval, full=args.full)
+                      interval=args.interval, full=args.full, **capture_opts(args))
     try:
         res = ck.run(opts, source_factory=factory)
     except OSError as e:
@@ -142,6 +143,8 @@ def run(args) -> int:
     if args.verbose:
         for f in res.findings:
             err.write(f"{f['severity']} {f['class']} {where(f)}: {f['summary']}\n")
-        err.write(f"mode {res.mode}, {res.duration:.1f}s, state {opts.state_dir}\n")
+        err.write(f"mode {res.mode}, {res.duration:.1f}s, state {opts.state_dir}"
+                  + (f", second sample for: {'; '.join(res.suspects)}" if res.suspects else "")
+                  + (f", captured {res.captured}" if res.captured else "") + "\n")
         err.flush()
     return code
