@@ -71,9 +71,13 @@ def test_stopped_shim_exports_one_finding_with_labels(lab, exporter, tmp_path):
     ne, d = exporter
     lab_fault(lab, "stopped-shim")
     cid = lab._state()["faults"][-1]["container"]
-    r = hc("metrics", "--textfile", d, "--docker-host", lab.docker_host, "--state-dir", str(tmp_path / "st"))
+    caps = str(tmp_path / "caps")
+    r = hc("metrics", "--textfile", d, "--docker-host", lab.docker_host, "--state-dir", str(tmp_path / "st"),
+           "--capture", caps)
     assert r.returncode == 1, r.stdout + r.stderr
     text = scrape_checked(ne)
+    assert [v for _, v in series(text, "hangconsole_captures")] == [1.0], "the detection was captured"
+    assert [v for _, v in series(text, "hangconsole_last_capture_timestamp_seconds")][0] > 0
     shim = [(x, v) for x, v in series(text, "hangconsole_finding")
             if x["class"] == "shim-unresponsive" and x["container_id"] == cid[:12]]
     assert shim == [({"class": "shim-unresponsive", "severity": "critical", "container_id": cid[:12],
