@@ -22,6 +22,12 @@ import time
 from .. import model as m
 
 KEEP, MAX_MB = 10, 200
+RESERVE_MB = 256             # never fill the disk: no capture, no dump, below this much free
+
+
+def free_mb(path: str) -> float:
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize / (1 << 20)
 BAD = ("warning", "critical")
 
 
@@ -45,6 +51,8 @@ def take(root: str, res, new: list[dict], *, keep: int = KEEP, max_mb: float = M
     from ..actions.incident import Incident
     from ..record.fileformat import RecordingWriter
     os.makedirs(root, mode=0o700, exist_ok=True)
+    if (free := free_mb(root)) < RESERVE_MB:
+        raise OSError(f"capture skipped: only {free:.0f} MiB free on {root} (it keeps {RESERVE_MB} MiB free)")
     f = new[0]
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(res.sampled_at or time.time()))
     where = (f.get("container") or "host")[:12]
@@ -113,6 +121,9 @@ def dump_daemons(path: str, docker_host: str | None) -> list[str]:
         flagged = [x.get("container") for x in json.load(f)["findings"] if x.get("severity") in BAD]
     said = []
     for p in daemons(snap, flagged, docker_host):
+        if (free := free_mb(path)) < RESERVE_MB:
+            said.append(f"{p.comm} {p.pid}: not dumped, only {free:.0f} MiB free")
+            continue
         try:
             d = dump_stacks(p, snap, inc, wait=8.0)      # re-checks pid + start time before the signal
         except Refused as e:

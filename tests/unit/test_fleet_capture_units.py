@@ -74,3 +74,11 @@ def test_prune_keeps_the_newest_within_bounds(tmp_path):
     assert capture.captures(root) == [big], "the oldest go first"
     assert os.listdir(big) == ["recording.hcrec"], "the newest keeps its recording, loses its dumps"
     assert capture.stats(root)[0] == 1
+
+
+def test_never_fills_the_disk(tmp_path, monkeypatch):
+    monkeypatch.setattr(capture, "free_mb", lambda path: 10.0)
+    import pytest
+    with pytest.raises(OSError, match="capture skipped: only 10 MiB free"):
+        capture.take(str(tmp_path), object(), [{"class": "shim-unresponsive", "container": "c" * 64}])
+    assert capture.captures(str(tmp_path)) == []
