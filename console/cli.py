@@ -519,6 +519,9 @@ def _after_app(app) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import selfexec
+    if selfexec.run_if_asked(sys.argv[1:] if argv is None else argv):
+        return 0
     # host text is data: whatever a command prints passes the one filter (the console itself
     # draws through Textual's own stream, sys.__stderr__, and renders host text as Text)
     if not isinstance(sys.stdout, InertStream):

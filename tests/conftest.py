@@ -24,7 +24,7 @@ def need(condition: bool, reason: str) -> None:
 # The quick tier (tests/run.sh --quick) is `not engine and not root and not toolchain`.
 MARKS = {"lab": ("engine", "root"), "ctrd": ("engine", "root"), "podman": ("engine", "root"),
          "frozen_shim": ("engine", "root"), "root": ("root",), "go": ("toolchain",),
-         "crio": ("toolchain",)}
+         "crio": ("toolchain",), "binary": ("engine", "root")}   # the static build: minutes, serial
 
 
 def pytest_collection_modifyitems(config, items):

@@ -23,6 +23,8 @@ import sys
 import time
 import weakref
 
+from .. import selfexec
+
 from .guarded import read_file
 from .pipes import measure
 from .procfs import fd_kind, parse_argv, parse_stat
@@ -146,7 +148,7 @@ class _Helper:
         self.progress = mmap.mmap(self.mfd, 8)
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         self.p = subprocess.Popen(
-            [sys.executable, "-c", f"from hangconsole.collect.scanner import helper_main; helper_main({self.mfd})"],
+            selfexec.argv("hangconsole.collect.scanner", str(self.mfd)),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=(self.mfd,), env=env,
             close_fds=True, start_new_session=True)
         try:   # a large pipe lets the helper finish writing while the parent still works
@@ -290,4 +292,8 @@ class ScanPool:
 
 
 if __name__ == "__main__":
+    helper_main(int(sys.argv[1]))
+
+
+if __name__ == "__main__":         # a helper: `python -m hangconsole.collect.scanner FD`
     helper_main(int(sys.argv[1]))

@@ -20,6 +20,7 @@ import sys
 import time
 
 from .. import model as m
+from .. import selfexec
 
 KEEP, MAX_MB = 10, 200
 RESERVE_MB = 256             # never fill the disk: no capture, no dump, below this much free
@@ -101,8 +102,7 @@ def daemons(snap: m.HostSnapshot, containers: list[str | None], docker_host: str
 def _dump_detached(path: str, keep: int, max_mb: float, docker_host: str | None) -> None:
     """The dumps take seconds each: a process of its own session does them, so the check's
     answer (NPD's rule timeout) does not wait and NPD's kill of the rule does not stop them."""
-    subprocess.Popen([sys.executable, "-m", "hangconsole.fleet.capture", path, str(keep), str(max_mb),
-                      docker_host or ""],
+    subprocess.Popen(selfexec.argv("hangconsole.fleet.capture", path, str(keep), str(max_mb), docker_host or ""),
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                      start_new_session=True, close_fds=True)
 

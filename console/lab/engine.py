@@ -11,10 +11,10 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 
+from .. import selfexec
 from ..actions.guard import start_ticks as _start_ticks
 from .errors import LabError
 from .image import IMAGE, ensure_image  # noqa: F401  (IMAGE: the lab's users import it from here)
@@ -154,8 +154,7 @@ class Lab:
         """A container whose fluentd endpoint is deaf or gone cannot be removed: dockerd's close
         of the driver waits to flush, retrying. A reading endpoint on each port lets it finish."""
         for port in self._state().get("log-endpoint", []):
-            self.spawn("log-endpoint-flush", [sys.executable, "-m", "hangconsole.lab.log_endpoint",
-                                              "--port", str(port)])
+            self.spawn("log-endpoint-flush", selfexec.argv("hangconsole.lab.log_endpoint", "--port", str(port)))
 
     def _kill_helpers(self) -> None:
         for h in self._state().get("helpers", []):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import sys
 import time
 
+from .. import selfexec
 from .catalog import FAULTS
 from .engine import IMAGE, Lab, LabError
 
@@ -89,8 +89,8 @@ def free_port() -> int:
 def log_endpoint(lab: Lab, port: int, deaf: bool) -> int:
     """Start the lab's fluentd endpoint on PORT (deaf: it accepts and never reads)."""
     lab.note(LOG_PORT_NOTE, port)          # `lab clear` serves it again so removal can finish
-    pid = lab.spawn("log-endpoint", [sys.executable, "-m", "hangconsole.lab.log_endpoint", "--port", str(port)]
-                    + (["--deaf"] if deaf else []))
+    pid = lab.spawn("log-endpoint", selfexec.argv("hangconsole.lab.log_endpoint", "--port", str(port),
+                                                  *(["--deaf"] if deaf else [])))
     _wait(lambda: _listening(pid, port), 10, f"log endpoint listening on 127.0.0.1:{port}")
     return pid
 
@@ -108,7 +108,23 @@ def _log_driver_blocked(lab: Lab) -> str:
                cmd=["sh", "-c", "i=0; while :; do echo \"line $i: the lab's log line, long enough to fill "
                                 "queues quickly\"; i=$((i+1)); done"])
     _wait(lambda: blocked_writer(_container_pids(cid), "sh"), 60, "sh blocked writing its stdout pipe")
+    _wait(lambda: _wrote_nothing_for(blocked_writer(_container_pids(cid), "sh"), 3.0), 60,
+          "sh writing nothing for 3 s (the connection's buffers grow in bursts before they stay full)")
     return cid
+
+
+def _wrote_nothing_for(pid: int | None, seconds: float) -> bool:
+    def wchar():
+        with open(f"/proc/{pid}/io") as f:
+            return next(int(x.split()[1]) for x in f if x.startswith("wchar:"))
+    if pid is None:
+        return False
+    try:
+        before = wchar()
+        time.sleep(seconds)
+        return wchar() == before
+    except (OSError, StopIteration):
+        return False
 
 
 def _pids_exhausted(lab: Lab) -> str:

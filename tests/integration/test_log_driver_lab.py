@@ -42,13 +42,14 @@ def test_deaf_endpoint_is_named_and_the_fix_is_at_the_endpoint(lab, tmp_path):
     port = lab._state()["log-endpoint"][-1]
     deaf = next(h["pid"] for h in lab._state()["helpers"] if h["name"] == "log-endpoint")
     writer = blocked_writer(_container_pids(cid), "sh")
-    before = _wchar(writer)
     f = _finding(lab, cid)
+    before = _wchar(writer)
     e = f["evidence"]
     assert e["log_endpoint"] == f"127.0.0.1:{port}" and e["log_driver"] == "fluentd"
     assert e["endpoint_proc"]["pid"] == deaf and _endpoint_holder(port) == {deaf}, "the endpoint named holds the socket"
     assert e["connections"][0]["send_queue"] > 1_000_000 and e["endpoint_side"]["recv_queue"] > 0
-    assert e["fd"]["pid"] == writer and _wchar(writer) == before, "the writer called stuck wrote nothing"
+    time.sleep(3)
+    assert e["fd"]["pid"] == writer and _wchar(writer) == before, "the writer called stuck writes nothing"
     assert f"{e['connections'][0]['send_queue']:,} bytes unsent" in f["summary"]
     assert [c["source"] for c in f["causes"]][:2] == ["/proc/net/tcp rx_queue", "/proc/PID/net/tcp tx_queue"]
 
