@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import runpy
 import sys
+import warnings
 
 FLAG = "--hc-run"
 
@@ -20,5 +21,7 @@ def run_if_asked(args: list[str]) -> bool:
     if len(args) < 2 or args[0] != FLAG:
         return False
     sys.argv = [args[1], *args[2:]]
-    runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+    with warnings.catch_warnings():      # "found in sys.modules": its package imported it first
+        warnings.simplefilter("ignore", RuntimeWarning)
+        runpy.run_module(args[1], run_name="__main__", alter_sys=True)
     return True
