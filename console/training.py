@@ -117,12 +117,14 @@ class TrainingSession:
 
     # --- the debrief -----------------------------------------------------------------------
     def debrief(self, expected_container: str | None = None, causes: list[str] | None = None,
-                pod_of: dict[str, list[str]] | None = None) -> dict:
+                pod_of: dict[str, list[str]] | None = None, check_first: str | None = None,
+                has_pipes: bool = True) -> dict:
         st = self.story
         score = self.score(expected_container)
         done = next((e for e in self.events if e.what == "finished"), None)
+        fixed = done is not None and done.detail == "done"       # a fix is claimed only when verified
         looked = sorted({e.detail.split()[0] for e in self.events if e.what == "looked"})
-        relevant = [k for k in LOOKS if k != "stacks" or self.incident_has_stacks]
+        relevant = [k for k in LOOKS if (k != "stacks" or self.incident_has_stacks) and (k != "pipes" or has_pipes)]
         return {
             "incident": self.incident.name, "title": self.incident.title, "page": st.get("page", ""),
             "hypothesis": score,
@@ -138,8 +140,9 @@ class TrainingSession:
             "risky_here": [f"{r.get('action', '')}: {r.get('why', '')}" for r in st.get("risky", [])],
             "fixes": st.get("fixes", []),
             "time_to_hypothesis_s": score.get("seconds"),
-            "time_to_fix_s": round(done.at, 1) if done else None,
+            "time_to_fix_s": round(done.at, 1) if fixed else None,
             "outcome": done.detail if done else "not finished",
+            "check_first": st.get("check_first") or check_first,
             "timeline": [asdict(e) for e in self.events],
         }
 
@@ -172,7 +175,10 @@ def debrief_lines(d: dict) -> list[str]:
         out.append(f"Declined {d['declined']} confirmation(s).")
     out.append(f"Outcome {d['outcome']}; time to hypothesis "
                + (f"{d['time_to_hypothesis_s']:.0f} s" if d["time_to_hypothesis_s"] is not None else "-")
-               + "; time to fix " + (f"{d['time_to_fix_s']:.0f} s" if d["time_to_fix_s"] is not None else "-"))
+               + "; time to fix " + (f"{d['time_to_fix_s']:.0f} s" if d["time_to_fix_s"] is not None
+                                     else "- (nothing was fixed and verified)"))
+    if d.get("check_first"):
+        out += ["", "Next time, check first:", f"  {d['check_first']}"]
     if d["root_cause"]:
         out += ["", "Root cause:", f"  {d['root_cause']}"]
     if d["chain"]:

@@ -323,13 +323,19 @@ class HangConsoleApp(SafeApp):
         expected = self.expected_container()
         f = next((f for f in self.findings if f.container == expected
                   and f.cls == self.training.incident.expect), None)
-        causes = [c.get("text", "") for c in (getattr(f, "causes", None) or [])]
+        links = getattr(f, "causes", None) or []
+        causes = [c.get("text", "") for c in links]
+        first = next((c for c in links if c.get("kind") == "observed"), None)
+        check_first = f"{first['text']} (seen in: {first['source']})" if first else None
         snap, pods = self.snapshot, {}
         for c in (snap.containers if snap else []):
             if c.shim_pid:
                 pods.setdefault(c.shim_pid, []).append(c)
         pod_of = {c.id: [x.name for x in group] for group in pods.values() for c in group}
-        d = self.training.debrief(expected, causes, pod_of)
+        c = snap.container(expected) if snap and expected else None
+        mine = {p.pid for p in snap.runtime_tree(c)} if c else set()
+        has_pipes = any({e.pid for e in pp.readers + pp.writers} & mine for pp in snap.pipes) if snap else False
+        d = self.training.debrief(expected, causes, pod_of, check_first=check_first, has_pipes=has_pipes)
         md, _ = tr.save(d, directory)
         self.push_screen(DebriefScreen(tr.debrief_lines(d), md))
 
