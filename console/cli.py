@@ -472,7 +472,7 @@ def cmd_train(args) -> int:
     from .sources import ReplaySource
     from .training import TrainingSession
     src = ReplaySource(_open_recording(inc.path))
-    app = HangConsoleApp(src, training=TrainingSession(inc), stack_files=_incident_dumps(inc.name))
+    app = HangConsoleApp(src, training=TrainingSession(inc), stack_files=_incident_dumps(inc.name, training=True))
     app.run()
     return _after_app(app)
 

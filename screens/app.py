@@ -105,7 +105,7 @@ class HangConsoleApp(SafeApp):
         from hangconsole.training import TrainingSession
         self.source = ReplaySource(Recording(incident.path))
         self.training = TrainingSession(incident)
-        self.stack_files = _incident_dumps(incident.name)
+        self.stack_files = _incident_dumps(incident.name, training=True)
         self.pick_incident = False
         self.pop_screen()
         self._start()
@@ -190,7 +190,11 @@ class HangConsoleApp(SafeApp):
     # --- replay: frames load on a worker, so a key never waits on decoding -----------------
     def _show_frame(self) -> None:
         src = self.source
-        self.sub_title = visible(f"replay {os.path.basename(src.recording.path)}", 120)
+        if self.training:                      # a lab capture's file name is its answer
+            from hangconsole.incidents import shown_name
+            self.sub_title = visible(f"training: {shown_name(self.training.incident)}", 120)
+        else:
+            self.sub_title = visible(f"replay {os.path.basename(src.recording.path)}", 120)
         self._refresh_timeline()               # the timeline moves at once, the data follows
         self._load_frame(src.pos)
 
@@ -343,7 +347,8 @@ class HangConsoleApp(SafeApp):
         from .stacks import StacksScreen
         if self.training:
             self.training.look("stacks")
-        self.push_screen(StacksScreen.from_files(self.stack_files))
+        hide = bool(self.training and self.training.findings_hidden)    # no answer before the hypothesis
+        self.push_screen(StacksScreen.from_files(self.stack_files, hints=not hide))
 
     def open_playbook(self, finding) -> None:
         """The playbook of FINDING: for real on a live host, simulated on a recording."""
@@ -400,7 +405,12 @@ class HangConsoleApp(SafeApp):
             yield SystemCommand("Last frame", "Seek to the end of the recording", lambda: self.action_seek(-1))
 
 
-def _incident_dumps(name: str) -> list[str]:
-    from hangconsole.incidents import HERE
+def _incident_dumps(name: str, training: bool = False) -> list[str]:
+    """The goroutine dumps bundled with incident NAME. In training, not the ones its engineers
+    could not simply take (stories.toml `hidden_dumps`: seed 001's shim writes its dump to
+    /dev/null; the report got it with a kprobe): the trainee finds that out by trying."""
+    from hangconsole.incidents import HERE, story
+    hidden = story(name).get("hidden_dumps", []) if training else []
     return sorted(os.path.join(HERE, f) for f in os.listdir(HERE)
-                  if f.startswith(name + "-") and f.endswith((".txt", ".log")))
+                  if f.startswith(name + "-") and f.endswith((".txt", ".log"))
+                  and not any(f.startswith(f"{name}-{kind}-") for kind in hidden))

@@ -43,17 +43,18 @@ class StacksScreen(Screen):
     CSS_PATH = "stacks.tcss"
     BINDINGS = [Binding("escape", "back", "Back"), Binding("slash", "search", "Filter")]
 
-    def __init__(self, paths: list[str]):
+    def __init__(self, paths: list[str], hints: bool = True):
         super().__init__()
         self.paths = list(paths)
+        self.hints = hints                      # training hides them until the hypothesis
         self.summary: stacks.Summary | None = None
         self.shown: list[tuple[str, stacks.Group]] = []
         self._last_progress = 0.0
         self._gone = False
 
     @classmethod
-    def from_files(cls, paths: list[str]) -> "StacksScreen":
-        return cls(paths)
+    def from_files(cls, paths: list[str], hints: bool = True) -> "StacksScreen":
+        return cls(paths, hints)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -143,6 +144,9 @@ class StacksScreen(Screen):
             t.append(f"  skipped {skipped} line(s): " + ", ".join(
                 f"{n} {r}" for r, n in sorted(s.skipped.items(), key=lambda x: -x[1])[:3]), style="dim")
         t.append("\n")
+        if not self.hints:
+            t.append("hints and lock holders show after your hypothesis (f)\n", style="dim")
+            return t
         for h in s.hints:
             t.append(f"hint: {visible(h)}\n", style="yellow")
         for lk in [x for x in s.links if x.holder is not None][:1]:

@@ -18,7 +18,7 @@ from .inert import host
 
 def listing(inc: incidents.Incident, reveal: bool = False, width: int = 18) -> str:
     """One line: the symptoms only, unless an instructor asked to reveal the answer."""
-    return f"{inc.name:<{width}} {incidents.symptom(inc)}" + (f"   [{inc.expect}: {inc.title}]" if reveal else "")
+    return f"{incidents.shown_name(inc, reveal):<{width}} {incidents.symptom(inc)}" + (f"   [{inc.expect}: {inc.title}]" if reveal else "")
 
 
 class TrainingListScreen(Screen):
@@ -35,7 +35,7 @@ class TrainingListScreen(Screen):
                      "(Enter: a container, k: kernel log, g: stacks), commit to a hypothesis (f), then walk "
                      "the playbook (p); actions are simulated. A debrief follows.", id="intro")
         cat = incidents.catalog()
-        width = max((len(i.name) for i in cat), default=18)
+        width = max((len(incidents.shown_name(i, self.reveal)) for i in cat), default=18)
         yield OptionList(*[Option(host(listing(i, self.reveal, width)), id=i.name) for i in cat])
         yield Footer()
 
@@ -62,7 +62,7 @@ class PageScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             text = " ".join(incidents.page(self.inc).split())      # wraps to the width
-            yield Static(Text().append("You are paged", style="bold").append(f" ({visible(self.inc.name)})\n\n{visible(text)}\n\n")
+            yield Static(Text().append("You are paged", style="bold").append(f" ({visible(incidents.shown_name(self.inc))})\n\n{visible(text)}\n\n")
                          .append("Look around first: Enter opens a container, k the kernel log, g goroutine "
                                  "stacks. f asks for your hypothesis, then shows the findings. Enter to start.",
                                  style="dim"))

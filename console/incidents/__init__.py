@@ -57,6 +57,15 @@ def page(inc: Incident) -> str:
     return story(inc.name).get("page", "").strip() or "(no page recorded for this incident)"
 
 
+def shown_name(inc: Incident, reveal: bool = False) -> str:
+    """The name a trainee sees: a lab capture's name is its fault (lab-stuck-pipe), which is
+    the answer, so it shows as lab-N (its place in the catalog) unless an instructor reveals."""
+    if reveal or not inc.name.startswith("lab-"):
+        return inc.name
+    labs = [i.name for i in lab_captures()]
+    return f"lab-{labs.index(inc.name) + 1}" if inc.name in labs else "lab"
+
+
 def symptom(inc: Incident) -> str:
     """The page's first sentence, whole (a list line that stops mid-sentence misleads)."""
     import re

@@ -272,3 +272,43 @@ async def test_the_embedded_terminal_runs_a_real_process():
         assert any("got:hello" in str(line.text) for line in log.lines), [str(x.text) for x in log.lines]
         await pilot.press("escape")
         assert not isinstance(app.screen, TerminalScreen)
+
+
+async def test_nothing_names_the_hang_before_the_hypothesis():
+    """The page, the overview, a container, the kernel log and the goroutine stacks, walked
+    before the hypothesis: no hang class is named (the stacks' hints wait for it), and seed
+    001's shim dump, which its engineers needed a kprobe to get, is not there for the asking."""
+    import re
+
+    from hangconsole.diagnose.registry import CLASSES
+    from hangconsole.screens.app import _incident_dumps
+    from hangconsole.screens.stacks import StacksScreen
+    from tests.ui.test_hostile_text import screen_text
+    assert not any("shim" in os.path.basename(f) for f in _incident_dumps("seed-001", training=True))
+    assert any("shim" in os.path.basename(f) for f in _incident_dumps("seed-001"))
+    lab = training("lab-stuck-pipe")                       # a lab capture's name is its fault
+    async with lab.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        page_text = " ".join(screen_text(lab).replace("\xa0", " ").split())
+        assert "stuck-pipe" not in page_text and "lab-1" in page_text, page_text
+    inc = find("seed-000")
+    app = HangConsoleApp(ReplaySource(Recording(inc.path)), training=TrainingSession(inc),
+                         stack_files=_incident_dumps("seed-000", training=True))    # as `train` opens it
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        seen = [screen_text(app)]
+        await pilot.press("enter")                                  # past the page
+        await settle(pilot)
+        for keys in (("enter",), ("escape", "k"), ("escape", "g")):
+            await pilot.press(*keys)
+            for _ in range(60):
+                await pilot.pause(0.05)
+                s = app.screen
+                if not isinstance(s, StacksScreen) or s.summary is not None:
+                    break
+            seen.append(screen_text(app))
+        text = " ".join("\n".join(seen).replace("\xa0", " ").split())
+        assert "hints and lock holders show after your hypothesis" in text
+        # "paused" is also the replay's own state ("⏸ paused frame 3/3"), not a verdict
+        named = [c for c in CLASSES if c != "paused" and re.search(rf"\b{re.escape(c)}\b", text)]
+        assert named == [], named
