@@ -459,9 +459,9 @@ def cmd_train(args) -> int:
         if inc is None:
             raise CliError(f"no incident {args.incident!r}: `hangconsole train` lists them", EXIT_USAGE)
     if args.list or not sys.stdout.isatty():
-        from .incidents import symptom
-        for i in ([inc] if args.incident else catalog()):
-            print(f"{i.name:<18} {symptom(i)}"
+        from .incidents import shown_name, symptom
+        for i in ([inc] if args.incident else catalog()):      # a lab capture's name is its answer
+            print(f"{shown_name(i, args.reveal):<22} {symptom(i)}"
                   + (f"   [{i.expect}: {i.title}]" if args.reveal else ""))
         return 0
     from .screens.app import HangConsoleApp, _incident_dumps

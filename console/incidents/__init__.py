@@ -79,7 +79,8 @@ def catalog() -> list[Incident]:
 
 
 def find(name: str) -> Incident | None:
+    """By name (seed-000, lab-stuck-pipe, 000, stuck-pipe) or by the name training shows (lab-3)."""
     for i in catalog():
-        if i.name == name or i.name == f"seed-{name}" or i.name == f"lab-{name}":
+        if i.name in (name, f"seed-{name}", f"lab-{name}"):
             return i
-    return None
+    return next((i for i in lab_captures() if shown_name(i) == name), None)

@@ -48,6 +48,8 @@ def test_train_list_shows_symptoms_only_and_reveal_shows_the_answer():
     assert plain.returncode == reveal.returncode == 0
     assert len(plain.stdout.splitlines()) == len(ALL)
     for inc in ALL:
-        line = next(x for x in plain.stdout.splitlines() if x.startswith(inc.name + " "))
-        assert inc.expect not in line.split(None, 1)[1] and incidents.symptom(inc) in line
-        assert f"[{inc.expect}: {inc.title}]" in reveal.stdout
+        shown = incidents.shown_name(inc)
+        line = next(x for x in plain.stdout.splitlines() if x.startswith(shown + " "))
+        assert inc.expect not in line and incidents.symptom(inc) in line      # not even in its name
+        assert incidents.find(shown) == inc, "the name shown is the name `train` takes"
+        assert f"[{inc.expect}: {inc.title}]" in reveal.stdout and inc.name in reveal.stdout
