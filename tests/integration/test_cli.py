@@ -54,7 +54,10 @@ def test_record_then_replay(tmp_path):
 def test_record_duration(tmp_path):
     out = tmp_path / "d.hcrec"
     r = run("record", "-o", str(out), "--duration", "0.5", "--interval", "0.2", "--no-docker")
-    assert r.returncode == 0 and 2 <= len(Recording(str(out))) <= 4
+    # it stops by itself at the duration; how many frames fit depends on the host's load (a
+    # loaded CI host takes longer than 0.5 s for one sample), so only the bounds are asserted
+    assert r.returncode == 0 and 1 <= len(Recording(str(out))) <= 4
+    assert f"wrote {len(Recording(str(out)))} frames" in r.stderr
 
 
 BAD = {

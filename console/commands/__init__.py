@@ -1,0 +1,1 @@
+"""The commands of `hangconsole`, one module per group; console/cli.py parses and dispatches."""
