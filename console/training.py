@@ -92,7 +92,9 @@ class TrainingSession:
         container than the stuck one, a shim that serves a whole pod, or what the report
         names as risky here (a limit raise in seed 002 hides the runaway)."""
         exp = self.expected_playbook()
-        expected_actions = {s.action for s in (exp.steps if exp else []) if s.kind == "act"}
+        steps = exp.steps if exp else []
+        expected_actions = ({s.action for s in steps if s.kind == "act"}         # the fix's acts, and
+                            | {s.task for s in steps if s.kind == "operator"})    # what it asks the operator
         named = {r["act"]: r for r in self.story.get("risky", []) if "act" in r}
         out, done = [], set()
         for a in self.acts:

@@ -63,8 +63,9 @@ class PageScreen(ModalScreen):
         with VerticalScroll():
             text = " ".join(incidents.page(self.inc).split())      # wraps to the width
             yield Static(Text().append("You are paged", style="bold").append(f" ({visible(incidents.shown_name(self.inc))})\n\n{visible(text)}\n\n")
-                         .append("Look around first: Enter opens a container, k the kernel log, g goroutine "
-                                 "stacks. f asks for your hypothesis, then shows the findings. Enter to start.",
+                         .append("Look around first: Enter opens a container, k the kernel log"
+                                 + (", g goroutine stacks" if self.app.stack_files else "")   # no key to nowhere
+                                 + ". f asks for your hypothesis, then shows the findings. Enter to start.",
                                  style="dim"))
 
 
