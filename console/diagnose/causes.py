@@ -13,6 +13,7 @@ from .. import provenance as pv
 from . import content, kernel_causes, kubelet, registry
 from . import evidence as ev
 from .finding import Finding
+from .pipes_common import stream_name as _stream
 from .history import History
 
 
@@ -162,21 +163,6 @@ def _proc_name(d: dict) -> str:
     if d.get("role") in m.SHIM_ROLES:
         role = "shim"
     return f"{role or d['comm']} {d['pid']}"
-
-
-def _stream(e: dict) -> str:
-    """The exec's stream the full pipe is: the fd(s) the exec's own outermost process holds it
-    on (not the blocked writer's: `head >&2` writes its fd 1 into the exec's stderr)."""
-    writers = e["pipe"].get("writers") or []
-    fds = [e["fd"]["fd"]]
-    for d in e.get("chain") or []:
-        if d.get("role") in m.SHIM_ROLES or d.get("role") == m.RUNC:
-            continue
-        mine = sorted({w["fd"] for w in writers if w["pid"] == d["pid"]})
-        if mine:
-            fds = mine
-            break
-    return "+".join({0: "stdin", 1: "stdout", 2: "stderr"}.get(n, f"fd {n}") for n in fds)
 
 
 def _client_links(f: Finding, c: m.Container | None) -> list[dict]:

@@ -21,7 +21,7 @@ from ..collect.sockets import NOT_LISTENING, endpoint
 from . import evidence as ev
 from .finding import INFO, WARNING, Finding
 from .history import STUCK_AFTER, History
-from .pipes_common import ROOM_WAITS, blocked_writes
+from .pipes_common import ROOM_WAITS, blocked_writes, stream_name
 from .pipes_common import evidence as pipe_evidence
 
 CLASS = "log-driver-blocked"
@@ -100,7 +100,7 @@ def detect(h: History) -> list[Finding]:
                    if pr.status == "pending" and pr.target == c.id]
         absent = ep is not None and any(x.endpoint == ep[0] and x.state == NOT_LISTENING for x in (snap.sockets or ()))
         if bws and ep and not stalled and not absent and (moved := _moved(h, ep[0])):
-            out.append(_throttled(c, ep[0], bws, moved))     # slow, not stuck: said, never drained
+            out.append(_throttled(snap, c, ep[0], bws, moved))     # slow, not stuck: said, never drained
             continue
         if not (stalled or absent) or not (bws or pending):
             continue        # a driver keeping up, or a queue that moves: a busy container, not a hang
@@ -138,10 +138,10 @@ def _moved(h: History, endpoint: str) -> tuple[int, int] | None:
     return queued(first), queued(last)
 
 
-def _throttled(c: m.Container, ep: str, bws, moved: tuple[int, int]) -> Finding:
+def _throttled(snap: m.HostSnapshot, c: m.Container, ep: str, bws, moved: tuple[int, int]) -> Finding:
     bw = bws[0]
     p = bw.proc
-    stream = {1: "stdout", 2: "stderr"}[bw.fd.num]
+    stream = stream_name(pipe_evidence(snap, bw, c.id))
     return Finding(
         cls=CLASS, severity=INFO, container=c.id, pids=[b.proc.pid for b in bws], playbook=None,
         summary=(f"{p.comm} {p.pid} waits to write its {stream}: its {c.docker.log_driver} log driver ({ep}) sends "
@@ -177,12 +177,12 @@ def _finding(h: History, c: m.Container, ep: str, stalled, bws, pending) -> Find
     if bws:
         bw = bws[0]
         p = bw.proc
-        stream = {1: "stdout", 2: "stderr"}[bw.fd.num]
+        evidence.update(pipe_evidence(snap, bw, c.id))
+        stream = stream_name(evidence)
         summary = (f"{p.comm} {p.pid} has been blocked {ev.at_least(bw.stuck_for, p)} writing its {stream}: "
                    f"{driver} takes no more of its logs: {tail}; so dockerd stops reading the container's output "
                    f"and pipe:[{bw.pipe.inode}] is full ({bw.pipe.queued}/{bw.pipe.capacity}). Draining the pipe "
                    f"would hide this: the endpoint is what stopped")
-        evidence.update(pipe_evidence(snap, bw, c.id))
         evidence["writer_wchar"] = bw.thread.wchar if bw.thread.wchar is not None else p.wchar
         pids, stuck = [b.proc.pid for b in bws], bw.stuck_for
     else:
@@ -232,7 +232,7 @@ def links(h: History, f: Finding, c: m.Container | None) -> list[dict]:
                        {"log_opts": e.get("log_opts")}, kind="inferred"))
     if "pipe" in e:
         pp, bt = e["pipe"], e["blocked_thread"]
-        stream = {1: "stdout", 2: "stderr"}.get(e["fd"]["fd"], "output")
+        stream = stream_name(e)
         readers = ", ".join(f"{r['comm']} {r['pid']}" for r in pp["readers"])
         out.append(ev.link(f"{stream} pipe full ({ev.count_mark(pp)}{pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), read "
                            f"by {readers}, whose copy into the FIFO dockerd reads is waiting",

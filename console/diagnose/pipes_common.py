@@ -52,3 +52,19 @@ def evidence(snap: m.HostSnapshot, bw: BlockedWrite, cid: str | None, **extra) -
     return {"chain": ev.chain(snap, bw.proc), "blocked_thread": ev.thread(bw.thread, bw.stuck_for),
             "fd": {"pid": bw.proc.pid, "fd": bw.fd.num, "target": bw.fd.target},
             "pipe": ev.pipe(bw.pipe), **extra, "pending_calls": ev.probes(snap, cid)}
+
+
+def stream_name(e: dict) -> str:
+    """The stream the full pipe of evidence E (evidence() above) is: the fd(s) the outermost
+    process of the writer's chain holds it on, not the blocked writer's own (`head >&2`
+    writes its fd 1 into the stream that is stderr)."""
+    writers = e["pipe"].get("writers") or []
+    fds = [e["fd"]["fd"]]
+    for d in e.get("chain") or []:
+        if d.get("role") in m.SHIM_ROLES or d.get("role") == m.RUNC:
+            continue
+        mine = sorted({w["fd"] for w in writers if w["pid"] == d["pid"]})
+        if mine:
+            fds = mine
+            break
+    return "+".join({0: "stdin", 1: "stdout", 2: "stderr"}.get(n, f"fd {n}") for n in fds)
