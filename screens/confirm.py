@@ -24,20 +24,25 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Button { margin: 1 1 0 0; }
     """
 
-    def __init__(self, question: str, typed: str | None, what: str = "the container's short id"):
+    def __init__(self, question: str, typed: str | None, what: str = "the container's short id",
+                 operator: bool = False):
         super().__init__()
         self.question, self.typed, self.what = question, typed, what
+        self.operator = operator            # a step the operator does outside: asked whether it is done
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            head = "Destructive step" if self.typed else "This step changes the host"
+            head = ("Destructive step" if self.typed else "You do this step, outside the console"
+                    if self.operator else "This step changes the host")
             yield Static(Text().append(f"{head}\n\n", style="bold").append_text(host_lines(self.question)))
             if self.typed:
                 yield Static(Text(f"\nType {self.what} ").append(visible(self.typed), style="bold").append(" to confirm:"))
                 yield Input(placeholder=visible(self.typed), id="typed")
             else:
-                yield Static("\n[b]y[/b] does it, [b]n[/b] or Esc does not.")
-            yield Button("Do it", variant="error", id="yes", disabled=bool(self.typed))
+                yield Static("\n[b]y[/b]: it is done, [b]n[/b] or Esc: not yet." if self.operator else
+                             "\n[b]y[/b] does it, [b]n[/b] or Esc does not.")
+            yield Button("Done" if self.operator else "Do it", variant="primary" if self.operator else "error",
+                         id="yes", disabled=bool(self.typed))
             yield Button("Cancel", id="no")
 
     def on_mount(self) -> None:

@@ -122,9 +122,9 @@ class PlaybookScreen(Screen):
     def execute(self) -> None:
         ctx, walk, worker = self.ctx, self.walk, get_current_worker()
 
-        def confirm(question: str, typed: str | None) -> bool:
+        def confirm(question: str, typed: str | None, operator: bool = False) -> bool:
             done, box = threading.Event(), []
-            self.app.call_from_thread(self.app.push_screen, ConfirmScreen(question, typed),
+            self.app.call_from_thread(self.app.push_screen, ConfirmScreen(question, typed, operator=operator),
                                       lambda ok: (box.append(bool(ok)), done.set()))
             while not done.wait(0.2):
                 if worker.is_cancelled:          # the app is quitting: the answer is no

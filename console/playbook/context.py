@@ -18,7 +18,7 @@ class RunContext:
     take_snapshot: Callable[[], m.HostSnapshot]
     dry_run: bool = False
     yes: bool = False
-    confirm: Callable[[str, str | None], bool] | None = None   # (question, text to type) -> ok
+    confirm: Callable[..., bool] | None = None   # (question, text to type, operator=False) -> ok
     say: Callable[[str], None] = print
     docker_host: str | None = None
     notes: dict = field(default_factory=dict)                   # what earlier steps found

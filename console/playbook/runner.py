@@ -208,7 +208,7 @@ def _operator(step: Step, ctx: RunContext) -> StepResult:
         ctx.incident.audit(step.task, None, done, detail={"training": True, "operator": True})
         return StepResult(step, "ok", f"{step.text}: simulated: {done}")
     ctx.incident.audit(step.task, None, f"asked of the operator: {what}")
-    if ctx.confirm is not None and not ctx.confirm(f"{step.text}: {what}. Done?", None):
+    if ctx.confirm is not None and not ctx.confirm(f"{step.text}: {what}. Done?", None, operator=True):
         return StepResult(step, "skipped", f"{step.text}: not done (the checks that follow say what holds)")
     return StepResult(step, "ok", f"{step.text}: {what}")
 
