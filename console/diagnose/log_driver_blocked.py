@@ -99,7 +99,7 @@ def detect(h: History) -> list[Finding]:
         pending = [pr for pr in (snap.docker.probes if snap.docker else [])
                    if pr.status == "pending" and pr.target == c.id]
         absent = ep is not None and any(x.endpoint == ep[0] and x.state == NOT_LISTENING for x in (snap.sockets or ()))
-        if bws and ep and not stalled and not absent and (moved := _moved(h, ep[0])):
+        if bws and ep and not stalled and not absent and (moved := _moved(h, ep[0]) or _keeps_up(h, ep[0], bws)):
             out.append(_throttled(snap, c, ep[0], bws, moved))     # slow, not stuck: said, never drained
             continue
         if not (stalled or absent) or not (bws or pending):
@@ -138,18 +138,43 @@ def _moved(h: History, endpoint: str) -> tuple[int, int] | None:
     return queued(first), queued(last)
 
 
-def _throttled(snap: m.HostSnapshot, c: m.Container, ep: str, bws, moved: tuple[int, int]) -> Finding:
+KEEPS_UP_FOR = 60.0     # past this, a writer held by an empty connection is not called throttled
+
+
+def _keeps_up(h: History, endpoint: str, bws) -> str | None:
+    """"empty" when dockerd's connections to ENDPOINT held nothing unsent at every sample and the
+    endpoint (when on this host) left nothing unread, while the writer has waited less than
+    KEEPS_UP_FOR: the endpoint takes every line, and the copier is slow (dockerd busy encoding
+    them), not stopped. None otherwise: a wait that long with an empty connection is not the
+    endpoint's doing, and is left to the other classes."""
+    if len(h.snaps) < 2 or max(bw.stuck_for for bw in bws) >= KEEPS_UP_FOR:
+        return None
+    for snap in h.snaps:
+        conns = [x for x in (snap.sockets or ()) if x.endpoint == endpoint and x.state == "ESTABLISHED"
+                 and any(e.comm == "dockerd" for e in x.holders)]
+        peers = {x.peer for x in conns}
+        fars = [x for x in (snap.sockets or ()) if x.inode in peers]
+        if not conns or any(x.send_queue for x in conns) or any(x.recv_queue for x in fars):
+            return None
+    return "empty"
+
+
+def _throttled(snap: m.HostSnapshot, c: m.Container, ep: str, bws, moved: tuple[int, int] | str) -> Finding:
     bw = bws[0]
     p = bw.proc
     stream = stream_name(pipe_evidence(snap, bw, c.id))
     return Finding(
         cls=CLASS, severity=INFO, container=c.id, pids=[b.proc.pid for b in bws], playbook=None,
         summary=(f"{p.comm} {p.pid} waits to write its {stream}: its {c.docker.log_driver} log driver ({ep}) sends "
-                 f"slower than it writes, and dockerd's connection to the endpoint moved meanwhile ({moved[0]:,} "
-                 f"then {moved[1]:,} bytes queued). Throttled, not stuck: nothing to drain or kill; "
+                 f"slower than it writes, and " + (
+                     f"dockerd's connection to the endpoint moved meanwhile ({moved[0]:,} then {moved[1]:,} bytes queued)"
+                     if moved != "empty" else
+                     "dockerd's connection to the endpoint held nothing unsent at every sample (the endpoint takes "
+                     "every line; dockerd's copier is the slow part)") +
+                 ". Throttled, not stuck: nothing to drain or kill; "
                  f"--log-opt mode=non-blocking trades lines for speed"),
         evidence={"log_driver": c.docker.log_driver, "log_endpoint": ep, "throttled": True,
-                  "queued_then_now": list(moved), "fd": {"pid": p.pid, "fd": bw.fd.num, "target": bw.fd.target}})
+                  "queued_then_now": [0, 0] if moved == "empty" else list(moved), "fd": {"pid": p.pid, "fd": bw.fd.num, "target": bw.fd.target}})
 
 
 def _finding(h: History, c: m.Container, ep: str, stalled, bws, pending) -> Finding:

@@ -103,6 +103,22 @@ def test_a_moving_queue_is_throttling_not_a_hang(tmp_path):
     assert "Throttled, not stuck" in found[0].summary
 
 
+def test_an_empty_connection_is_a_slow_copier_not_a_hang(tmp_path):
+    """dockerd busy encoding `yes` lines: its connection empty at both samples (seen on the lab,
+    CI 347fadd), the writer waiting between bursts. Said as throttled; never a drain."""
+    h = History([_snap(tmp_path, 0, 0, uptime=100.0), _snap(tmp_path, 0, 0, uptime=106.0)])
+    found = diagnose(h)
+    assert [(f.cls, f.severity, f.playbook) for f in found] == [("log-driver-blocked", "info", None)]
+    assert "held nothing unsent at every sample" in found[0].summary
+
+
+def test_an_empty_connection_for_a_minute_is_not_called_throttled(tmp_path):
+    h = History([_snap(tmp_path, 0, 0, uptime=100.0), _snap(tmp_path, 0, 0, uptime=170.0)])
+    found = diagnose(h)
+    assert not any("Throttled" in f.summary for f in found), [f.summary for f in found]
+    assert "stuck-pipe" in [f.cls for f in found]
+
+
 def test_non_blocking_mode_is_not_this_class(tmp_path):
     opts = {"fluentd-address": "127.0.0.1:24287", "mode": "non-blocking"}
     h = History([_snap(tmp_path, 3_870_720, 114_000, uptime=100.0, driver_opts=opts),
