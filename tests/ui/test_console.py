@@ -151,12 +151,14 @@ class FlakySource:
         pass
 
 
-async def test_a_failed_sample_is_said_and_the_refresh_goes_on():
+async def test_a_failed_sample_is_said_and_the_refresh_goes_on(monkeypatch):
     from textual.widgets import Static
+    import hangconsole.pacing
+    monkeypatch.setattr(hangconsole.pacing, "load_per_cpu", lambda: None)   # the machine's load is not under test
     src = FlakySource()
     app = HangConsoleApp(src, interval=0.3)
     async with app.run_test(size=(120, 36)) as pilot:
-        for _ in range(150):                         # the waits may back off on a busy machine
+        for _ in range(400):                         # a refresh's own cost may still back off the waits
             await pilot.pause(0.1)
             if src.calls >= 4:
                 break
