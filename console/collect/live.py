@@ -21,6 +21,7 @@ from . import (attribution, cgroups, containers, holds, kmsg, kubelet_log, pipes
 from . import containerd_probe, cri_probe
 from .docker_probe import DockerProber
 from .guarded import GuardedReader, read_file
+from .scan_cache import ScanCache
 from .scanner import ScanPool
 
 
@@ -43,7 +44,7 @@ class LiveSource:
     def __init__(self, docker_host: str | None = None, *, docker: bool = True,
                  proc: str = "/proc", per_read: float = 0.5, docker_wait: float = 1.5,
                  clock: Callable[[], float] = time.time, containerd_address: str | None = None,
-                 containerd: bool = True, cri_endpoint: str | None = None):
+                 containerd: bool = True, cri_endpoint: str | None = None, incremental: bool = True):
         self.proc = proc
         self.clock = clock
         self.root = os.geteuid() == 0
@@ -54,6 +55,8 @@ class LiveSource:
         self.reads = GuardedReader(per_read)
         self.pool = ScanPool(per_read=per_read, argv_reader=self.reads)
         self.pool.warm()           # the helpers boot while the caller does other work
+        # None: every process is read in full at every sample (--full-scan, the comparison)
+        self.cache = ScanCache() if incremental else None
         self.stats = GuardedReader(per_read, reader=procfs.stat_kind)
         self.kernel_log = kmsg.KernelLog()
         self.kubelet = kubelet_log.KubeletLog()
@@ -64,6 +67,8 @@ class LiveSource:
         self.cri = cri_probe.CriProber(cri_endpoint, clock=clock) if self.containerd else None
         self.mnt = cgroups.mounts()
         self._last_ids: list[str] = []
+        self._fds: dict[int, tuple[int, list[m.Fd]]] = {}     # pid -> (start, the fds last built)
+        self._ends: dict = {}                                  # pipes.join's, between samples
 
     def close(self) -> None:
         self.kernel_log.close()
@@ -104,7 +109,7 @@ class LiveSource:
         snap.processes = procs
         cthread, cbox = self._start_containerd(procs)
         self._resolve_paths(procs)
-        snap.pipes = pipes.join(procs, measured, self.proc)
+        snap.pipes = pipes.join(procs, measured, self.proc, kept=self._ends if self.cache is not None else None)
         # writers of pipes at least half full: a writer blocked there is waiting for room
         full_pipe_writers = {e.pid for pp in snap.pipes if pp.full or (
             pp.queued is not None and pp.capacity and pp.queued * 2 >= pp.capacity) for e in pp.writers}
@@ -191,19 +196,34 @@ class LiveSource:
         def map_cgroups() -> None:
             if proc == "/proc":          # the walk sees this host's pids only
                 where.update(cgroups.pid_cgroups(self.mnt) or {})
-        recs = self.pool.scan(procfs.list_pids(proc), proc, meanwhile=map_cgroups)
+        pids = procfs.list_pids(proc)
+        cache = self.cache
+        recs = self.pool.scan(pids, proc, meanwhile=map_cgroups, known=cache.plan(pids) if cache else None)
+        if cache is not None:
+            recs = cache.update(recs)
+            if peers := cache.stale_peers():
+                recs = cache.update(self.pool.scan(peers, proc), more=True)
+        fresh = cache.fresh if cache is not None else None
+        kept, self._fds = self._fds, {}
         cid_of = _cid_cache()
         for pid, comm, state, ppid, nthreads, start, uid, raw_fds, argv, role in recs:
             fds = None
             if raw_fds is None:
                 unreadable += 1
+            elif fresh is not None and pid not in fresh and (k := kept.get(pid)) and k[0] == start:
+                fds = k[1]                       # not read again: its Fd objects, shared with the last sample
+                for _, _, _, inode, _, q, cap in raw_fds:
+                    if q is not None and inode not in measured:
+                        measured[inode] = (q, cap)
             else:
                 fds = []
                 for num, target, kind, inode, mode, q, cap in raw_fds:
                     fds.append(m.Fd(num, kind, target, inode, mode))
-                    if q is not None:
-                        measured[inode] = (q, cap)
+                    if q is not None and (fresh is None or pid in fresh or inode not in measured):
+                        measured[inode] = (q, cap)     # a queue read at this refresh wins over a kept one
                 fds.sort(key=lambda f: f.num)
+            if fds is not None and fresh is not None:
+                self._fds[pid] = (start, fds)
             cg = where.get(pid)
             if cg is None:               # started after the walk (or no walk): ask the process
                 cg = procfs.primary_cgroup(procfs.parse_cgroup(read_file(f"{proc}/{pid}/cgroup")))
@@ -215,6 +235,8 @@ class LiveSource:
                 p.container_id = cid_of(cg)
             procs.append(p)
         procs.sort(key=lambda p: p.pid)
+        if cache is not None:
+            cache.keep_hot(p.pid for p in procs if p.role or p.container_id or p.state == "D")
         return procs, self._cgroup_map, unreadable, measured
 
     def _cgroup_map(self, pid: int) -> dict[str, str]:

@@ -34,27 +34,49 @@ def measure(link: str, dir_fd: int | None = None) -> tuple[int, int] | None:
         os.close(fd)
 
 
+def _ends(p: Process, proc: str) -> list[tuple]:
+    """P's pipe and FIFO fds as (inode, kind, path, link, end, reads, writes)."""
+    out = []
+    for f in p.fds or ():
+        if f.kind not in ("pipe", "fifo") or f.inode is None:
+            continue
+        out.append((f.inode, f.kind, f.target if f.kind == "fifo" else None,
+                    f"{proc}/{p.pid}/fd/{f.num}" if f.kind == "pipe" else None,
+                    PipeEnd(pid=p.pid, start_ticks=p.start_ticks, comm=p.comm, fd=f.num, mode=f.mode),
+                    f.mode in ("r", "rw"), f.mode in ("w", "rw")))
+    return out
+
+
 def join(processes: list[Process], measured: dict[int, tuple[int, int]] | None = None,
-         proc: str = "/proc") -> list[Pipe]:
+         proc: str = "/proc", kept: dict | None = None) -> list[Pipe]:
     """One Pipe per inode with its readers and writers. Queue figures come from MEASURED
-    (inode -> (queued, capacity), taken by the scanner) or are measured here."""
+    (inode -> (queued, capacity), taken by the scanner) or are measured here. KEPT, a dict
+    the caller keeps between samples: a process whose fd list is the very one of the last
+    sample (the live collector shares it when it did not read the fds again) reuses its ends."""
     pipes: dict[int, Pipe] = {}
     link_of: dict[int, str] = {}
+    now = {} if kept is not None else None
     for p in processes:
-        for f in p.fds or ():
-            if f.kind not in ("pipe", "fifo") or f.inode is None:
-                continue
-            pipe = pipes.get(f.inode)
+        k = kept.get(p.pid) if kept is not None else None
+        if k is not None and k[0] is p.fds and k[1] == p.comm:
+            ends = k[2]
+        else:
+            ends = _ends(p, proc)
+        if now is not None:
+            now[p.pid] = (p.fds, p.comm, ends)
+        for inode, kind, path, link, end, reads, writes in ends:
+            pipe = pipes.get(inode)
             if pipe is None:
-                pipe = pipes[f.inode] = Pipe(inode=f.inode, kind=f.kind,
-                                             path=f.target if f.kind == "fifo" else None)
-                if f.kind == "pipe":
-                    link_of[f.inode] = f"{proc}/{p.pid}/fd/{f.num}"
-            end = PipeEnd(pid=p.pid, start_ticks=p.start_ticks, comm=p.comm, fd=f.num, mode=f.mode)
-            if f.mode in ("r", "rw"):
+                pipe = pipes[inode] = Pipe(inode=inode, kind=kind, path=path)
+                if link:
+                    link_of[inode] = link
+            if reads:
                 pipe.readers.append(end)
-            if f.mode in ("w", "rw"):
+            if writes:
                 pipe.writers.append(end)
+    if kept is not None:
+        kept.clear()
+        kept.update(now)
     for inode, link in link_of.items():
         got = measured.get(inode) if measured is not None else measure(link)
         if got:

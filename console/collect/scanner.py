@@ -6,8 +6,11 @@ cannot return (argv of a process stuck in exec, runc#1432) can be SIGKILLed and 
 where a thread could only be abandoned.
 
 Protocol (parent <-> helper, over the helper's stdin/stdout): each message is a 4-byte length
-and a marshal payload. Request: (proc, pids, skip_argv). Reply: a list of records, one per
-pid still alive. Before scanning pid number i the helper writes i into a shared memfd, so
+and a marshal payload. Request: (proc, pids, skip_argv, known). Reply: a list of records, one
+per pid still alive. KNOWN maps a pid the parent scanned before to (start ticks, state): that
+pid is only checked (check_one: its schedstat, then stat and wchan if it ran) and comes back as
+a short record, unless it changed or waits on a pipe, when it is scanned in full
+(scan_cache.py says why). Before scanning pid number i the helper writes i into a shared memfd, so
 the parent can tell which read a silent helper is stuck in.
 """
 from __future__ import annotations
@@ -61,6 +64,52 @@ def scan_one(pid: int, proc: str, read_argv: bool, measured: set[int]):
     info = classify(argv, st.comm)
     role = (info.role, info.container_id, info.verb, info.exec_id) if info else None
     return (pid, st.comm, st.state, st.ppid, st.nthreads, st.start_ticks, uid, fds, argv, role)
+
+
+# A task asleep in one of these waits on a pipe or a FIFO: its fd table and pipes are read
+# in full whatever the cache holds (/proc/PID/wchan names the kernel function).
+PIPE_WAITS = frozenset((b"pipe_read", b"pipe_write", b"anon_pipe_read", b"anon_pipe_write", b"pipe_wait",
+                        b"pipe_wait_readable", b"pipe_wait_writable", b"fifo_open", b"wait_for_partner"))
+
+
+def _small(path: str, size: int) -> bytes | None:
+    try:
+        fd = os.open(path, _O_RD)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def check_one(pid: int, proc: str, known: tuple, read_argv: bool, measured: set[int]):
+    """For a pid whose full record the parent holds, KNOWN = (start ticks, state, schedstat
+    line or None), the least that says whether it changed (this runs for nearly every
+    process at every refresh):
+    - (pid, schedstat): it has not run since (its schedstat line is the same), so its state,
+      wchan and fds cannot have changed;
+    - (pid, comm, state, ppid, nthreads, start_ticks, wchan, schedstat): it ran, but is the
+      same process in the same state and not in a pipe wait;
+    - its full record (scan_one), with its wchan appended when that is a pipe wait;
+    - None when it is gone."""
+    start, state, sched_then = known
+    sched = _small(f"{proc}/{pid}/schedstat", 128)      # run time, wait time, slices: moves whenever it runs
+    if sched is not None and sched == sched_then:
+        return (pid, sched)
+    raw = _small(f"{proc}/{pid}/stat", 1024)
+    st = parse_stat(raw) if raw else None
+    if st is None:
+        return None
+    if st.start_ticks != start or st.state != state:
+        return scan_one(pid, proc, read_argv, measured)
+    wchan = _small(f"{proc}/{pid}/wchan", 256) or b""
+    if wchan in PIPE_WAITS:
+        rec = scan_one(pid, proc, read_argv, measured)
+        return rec + (wchan.decode(),) if rec else rec
+    return (pid, st.comm, st.state, st.ppid, st.nthreads, st.start_ticks, wchan.decode("ascii", "replace"), sched)
 
 
 def _fds(d: int, measured: set[int]):
@@ -127,13 +176,15 @@ def _read_exact(fd: int, n: int) -> bytes | None:
 def helper_main(progress_fd: int) -> None:
     progress = mmap.mmap(progress_fd, 8)
     while (req := _recv(0)) is not None:
-        proc, pids, skip = req
+        proc, pids, skip, known = req
         skip = set(skip)
         measured: set[int] = set()
         out = []
         for i, pid in enumerate(pids):
             struct.pack_into("<q", progress, 0, i)
-            rec = scan_one(pid, proc, pid not in skip, measured)
+            k = known.get(pid)
+            rec = scan_one(pid, proc, pid not in skip, measured) if k is None else \
+                check_one(pid, proc, k, pid not in skip, measured)
             if rec is not None:
                 out.append(rec)
         struct.pack_into("<q", progress, 0, len(pids))
@@ -210,9 +261,11 @@ class ScanPool:
     def _reap(self) -> None:
         self._dying = [p for p in self._dying if p.poll() is None]
 
-    def scan(self, pids: list[int], proc: str = "/proc", meanwhile=None) -> list[tuple]:
-        """Records for PIDS (see scan_one); pids gone meanwhile are simply absent. MEANWHILE,
-        if given, is called while the helpers work."""
+    def scan(self, pids: list[int], proc: str = "/proc", meanwhile=None,
+             known: dict[int, tuple] | None = None) -> list[tuple]:
+        """Records for PIDS (see scan_one; check_one for a pid in KNOWN); pids gone meanwhile
+        are simply absent. MEANWHILE, if given, is called while the helpers work."""
+        known = known or {}
         self._reap()
         start = time.monotonic()
         retrying = {p for p, (_, retry) in self._stuck.items() if retry <= start}
@@ -228,7 +281,7 @@ class ScanPool:
         self.fallback = None
         jobs = []
         for h, part in zip(self.helpers, [pids[i::self.workers] for i in range(self.workers)]):
-            jobs.append(self._start(h, proc, part, skip))
+            jobs.append(self._start(h, proc, part, skip, known))
         if meanwhile:
             meanwhile()
         out: list[tuple] = []
@@ -242,7 +295,7 @@ class ScanPool:
                 if got is not None:
                     out.extend(got)
                 elif j["retries"] < 2:           # the helper died: rescan its part in a new one
-                    nj = self._start(self._replace(j["h"]), proc, j["part"], skip)
+                    nj = self._start(self._replace(j["h"]), proc, j["part"], skip, known)
                     nj["retries"] = j["retries"] + 1
                     jobs.append(nj)
             now = time.monotonic()
@@ -259,7 +312,7 @@ class ScanPool:
                     jobs.remove(j)
                     skip = skip + [pid]
                     # a reply comes only at the end, so the whole part is scanned again
-                    jobs.append(self._start(self._replace(j["h"]), proc, j["part"], skip))
+                    jobs.append(self._start(self._replace(j["h"]), proc, j["part"], skip, known))
         for path in retrying:                   # retried and returned this time: unstuck
             self._stuck.pop(path, None)
         return out
@@ -278,9 +331,9 @@ class ScanPool:
             out.append(r[:8] + (argv, role))
         return out
 
-    def _start(self, h: _Helper, proc: str, part: list[int], skip: list[int]) -> dict:
+    def _start(self, h: _Helper, proc: str, part: list[int], skip: list[int], known: dict) -> dict:
         struct.pack_into("<q", h.progress, 0, -1)
-        _send(h.p.stdin.fileno(), (proc, part, skip))
+        _send(h.p.stdin.fileno(), (proc, part, skip, {p: known[p] for p in part if p in known}))
         return {"h": h, "part": part, "last": -1, "since": time.monotonic(), "retries": 0}
 
     def _replace(self, h: _Helper) -> _Helper:
@@ -289,10 +342,6 @@ class ScanPool:
         nh = _Helper()
         self.helpers[self.helpers.index(h)] = nh
         return nh
-
-
-if __name__ == "__main__":
-    helper_main(int(sys.argv[1]))
 
 
 if __name__ == "__main__":         # a helper: `python -m hangconsole.collect.scanner FD`
