@@ -1,7 +1,8 @@
 """Recorded incidents bundled with hangconsole: the five field reports rebuilt as recordings
-(seed_NNN.py say which numbers come from the report and which are reconstructed, and every
-reconstructed value is marked in the recording; a hostname, kernel or version a report does not
-give is left unknown) and captures of the lab's faults (lab/capture.py)."""
+(their builders, tools/seeds/seed_NNN.py in the checkout, say which numbers come from the
+report and which are reconstructed, and every reconstructed value is marked in the recording;
+a hostname, kernel or version a report does not give is left unknown) and captures of the
+lab's faults (lab/capture.py)."""
 from __future__ import annotations
 
 import os
@@ -22,10 +23,21 @@ class Incident:
         return os.path.join(HERE, f"{self.name}.hcrec")
 
 
+def _header(path: str) -> dict:
+    """A recording's header line (its title is `note`, its expected class `expect`)."""
+    import gzip
+    import json
+    with gzip.open(path, "rb") as f:
+        return json.loads(f.readline())
+
+
 def seeds() -> list[Incident]:
-    from . import seed_000, seed_001, seed_002, seed_003, seed_004
-    return [Incident(f"seed-{m.__name__[-3:]}", m.TITLE, m.EXPECT, f"field report {m.__name__[-3:]}")
-            for m in (seed_000, seed_001, seed_002, seed_003, seed_004)]
+    out = []
+    for n in range(5):
+        name = f"seed-{n:03d}"
+        h = _header(os.path.join(HERE, f"{name}.hcrec"))
+        out.append(Incident(name, h["note"], h["expect"], f"field report {n:03d}"))
+    return out
 
 
 LAB = {  # lab fault -> the class it must be diagnosed as

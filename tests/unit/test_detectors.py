@@ -4,8 +4,8 @@ from __future__ import annotations
 from hangconsole import model as m
 from hangconsole.diagnose.engine import diagnose
 from hangconsole.diagnose.history import History
-from hangconsole.incidents import seed_000, seed_001, seed_004
-from hangconsole.incidents._build import sc, thread
+from tools.seeds import seed_000, seed_001, seed_004
+from tools.seeds._build import sc, thread
 
 
 def classes(snaps) -> set[str]:

@@ -8,8 +8,8 @@ from hangconsole.actions.incident import Incident
 from hangconsole.collect import cgroups, holds
 from hangconsole.diagnose.engine import diagnose
 from hangconsole.diagnose.history import History
-from hangconsole.incidents import seed_001
-from hangconsole.incidents._build import sc, thread
+from tools.seeds import seed_001
+from tools.seeds._build import sc, thread
 from hangconsole.playbook import conditions
 from hangconsole.playbook.context import RunContext
 
@@ -130,7 +130,7 @@ def test_d_state_on_storage_says_no_signal_helps(tmp_path):
 
 
 def test_honest_ages_are_lower_bounds():
-    from hangconsole.incidents import seed_000
+    from tools.seeds import seed_000
     h = seed_000.build()
     f = next(f for f in diagnose(History([h.frame(i) for i in range(3)])) if f.cls == "exec-pipe-deadlock")
     assert f.stuck_for == 10.0 and "at least 10s (alive ≈28d7h)" in f.summary    # ps shows the date only

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from hangconsole import incidents
-from hangconsole.incidents.build import write_seed
+from tools.seeds.build import write_seed
 
 ALL = incidents.catalog()
 NAMES_NO_CONTAINER = {"seed-003"}     # its report never says which container's runc init was OOM-killed
@@ -26,7 +26,7 @@ def test_seed_recordings_match_their_builders(n, tmp_path):
     fresh = write_seed(n, str(tmp_path))
     committed = incidents.find(f"seed-{n:03d}").path
     assert open(fresh, "rb").read() == open(committed, "rb").read(), \
-        "regenerate with: python -m hangconsole.incidents.build"
+        "regenerate with: python -m tools.seeds.build"
 
 
 @pytest.mark.parametrize("inc", ALL, ids=[i.name for i in ALL])

@@ -29,7 +29,7 @@ a redis cluster).
 from __future__ import annotations
 
 from ._build import CALL_TIME, NOT_SHOWN, UNKNOWN, Host, epoch, fd, recon, traced
-from .. import model as m
+from hangconsole import model as m
 
 TITLE = "docker exec deadlocked on runc init's stderr pipe (Docker 18.06.3)"
 EXPECT = "exec-pipe-deadlock"
@@ -270,7 +270,7 @@ def build() -> Host:
                         "no tee copy was taken", "peek")})
     for wall, line in KUBELET:
         h.kubelet(line, wall)
-    from ..collect.kmsg import classify
+    from hangconsole.collect.kmsg import classify
     for text in OOM_REPORT.splitlines():
         kind, pid = classify(text) or ("oom", None)
         h.klog(h.uptime_at(OOM_AT), kind, text, pid)

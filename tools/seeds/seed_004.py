@@ -26,7 +26,7 @@ containerd's dumps (the report shows how to take them, not what they said).
 """
 from __future__ import annotations
 
-from .. import model as m
+from hangconsole import model as m
 from ._build import CALL_TIME, NOT_SHOWN, UNKNOWN, WHOLE, Host, epoch, full_id, recon
 
 TITLE = "docker restart hangs: a leftover process in a shared pid namespace (containerd 1.2)"

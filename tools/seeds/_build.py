@@ -17,10 +17,10 @@ import copy
 import hashlib
 import time
 
-from .. import model as m
-from ..collect import pipes as pipes_mod
-from ..collect import syscalls
-from ..collect.runtime import classify, container_id_from_cgroup
+from hangconsole import model as m
+from hangconsole.collect import pipes as pipes_mod
+from hangconsole.collect import syscalls
+from hangconsole.collect.runtime import classify, container_id_from_cgroup
 
 HZ = 100
 WHOLE = m.WHOLE
@@ -178,7 +178,7 @@ class Host:
         self.kernel_log.append(m.KernelLogLine(uptime=uptime, kind=kind, text=text, pid=pid, recon=rec))
 
     def kubelet(self, text: str, wall: float, rec: dict[str, str] | None = None) -> None:
-        from ..diagnose.kubelet import classify as kclassify
+        from hangconsole.diagnose.kubelet import classify as kclassify
         self.kubelet_log.append(m.KernelLogLine(uptime=self.uptime_at(wall), kind=kclassify(text) or "kubelet",
                                                 text=text, recon=rec))
 

@@ -22,7 +22,7 @@ and the host's pids counts. No kernel line: the report shows runc's error, not d
 """
 from __future__ import annotations
 
-from .. import model as m
+from hangconsole import model as m
 from ._build import CALL_TIME, NOT_SHOWN, UNKNOWN, Host, epoch, recon
 
 TITLE = "docker exec fails: the container used all 10000 pids (threads)"

@@ -24,7 +24,7 @@ processes in the two ps outputs.
 """
 from __future__ import annotations
 
-from .. import model as m
+from hangconsole import model as m
 from ._build import CALL_TIME, NOT_SHOWN, UNKNOWN, Host, epoch, fd, full_id, recon
 
 TITLE = "shim stopped reaping: 43 zombies, docker inspect and ctr t ps hang (v1 shim)"

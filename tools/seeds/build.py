@@ -1,4 +1,4 @@
-"""Write the seed recordings from their builders:  python -m hangconsole.incidents.build
+"""Write the seed recordings from their builders:  python -m tools.seeds.build [DIR]
 
 Each builder says when its frames are (most: three frames five seconds apart, enough for
 "unchanged across samples"). The output is byte-for-byte deterministic, so a test checks the
@@ -9,11 +9,15 @@ import importlib
 import os
 import sys
 
-from ..record.fileformat import RecordingWriter
-from . import HERE
+from hangconsole.record.fileformat import RecordingWriter
+
+# the checkout's copy, which the wheel bundles (not the installed package's)
+HERE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                    "console", "incidents")
+
 
 def write_seed(n: int, out_dir: str = HERE) -> str:
-    mod = importlib.import_module(f"hangconsole.incidents.seed_{n:03d}")
+    mod = importlib.import_module(f"tools.seeds.seed_{n:03d}")
     host = mod.build()
     path = os.path.join(out_dir, f"seed-{n:03d}.hcrec")
     with RecordingWriter(path, redacted=False, note=mod.TITLE,

@@ -1,0 +1,1 @@
+"""Development tools kept beside the package, never installed with it."""
