@@ -1,47 +1,45 @@
-"""`lab`: the private engines (console/lab)."""
+"""`lab`: the private engines (console/lab), each behind the same interface (lab/registry.py)."""
 from __future__ import annotations
 
 import os
 
 from ..errors import CliError
-from .common import EXIT_USAGE, EXIT_NOPERM
+from .common import EXIT_NOPERM, EXIT_USAGE
 
 
 def cmd_lab(args) -> int:
-    from ..lab.engine import DEFAULT_DIR, Lab, LabError
-    from ..lab.faults import inject
-    lab = Lab(args.dir or DEFAULT_DIR)
+    from ..lab.catalog import ENGINE_FAULTS, FAULTS
+    from ..lab.engine import LabError
+    from ..lab.registry import lab_for
+    engine = getattr(args, "engine", "docker")
+    name = "" if engine == "docker" else f"{engine} "        # the Docker lab is the lab
     try:
-        if getattr(args, "engine", "docker") != "docker":
-            from ..lab.engines import cli as engine_lab
-            code, text = engine_lab(args)
-            print(text)
-            return code
+        lab = lab_for(engine, args.dir)
+        if args.action != "status" and os.geteuid() != 0:
+            raise CliError("the lab needs root", EXIT_NOPERM)
         if args.action == "up":
             lab.up()
-            print(f"lab up in {lab.dir}\nexport DOCKER_HOST={lab.docker_host}")
+            print(f"{name}lab up in {lab.dir}\n{lab.hint()}")
         elif args.action == "inject":
             if not args.fault:
-                raise CliError("inject needs a fault: see `hangconsole lab --help`", EXIT_USAGE)
-            cid = inject(lab, args.fault)
-            print(f"injected {args.fault}" + (f" into {cid[:12]}" if cid else ""))
+                faults = FAULTS if engine == "docker" else ENGINE_FAULTS[engine]
+                raise CliError(f"inject needs a fault: one of {', '.join(faults)}", EXIT_USAGE)
+            cid = lab.inject(args.fault)
+            print(f"injected {args.fault}" + (f" on {engine}" if name else "") + (f" into {cid[:12]}" if cid else "")
+                  + (f"\n{lab.hint()}" if name else ""))
         elif args.action == "status":
-            if not lab.is_up():
-                print(f"lab down ({lab.dir})")
+            text = lab.status()
+            if not text:
+                print(f"{name}lab down ({lab.dir})")
                 return 3
-            ps = lab.docker("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}}", timeout=10).stdout.decode()
-            print(f"lab up in {lab.dir}\nexport DOCKER_HOST={lab.docker_host}\n{ps.rstrip()}")
+            print(f"{name}lab up in {lab.dir}\n{lab.hint()}\n{text}")
         elif args.action == "clear":
-            if os.geteuid() != 0:
-                raise CliError("the lab needs root", EXIT_NOPERM)
             lab.clear()
-            print("lab cleared: no containers, no faults")
-        elif args.action == "down":
-            if os.geteuid() != 0:
-                raise CliError("the lab needs root", EXIT_NOPERM)
+            print(f"{name}lab cleared: no containers, no faults")
+        else:
             for line in lab.down():
                 print(f"  {line}")
-            print("lab down")
+            print(f"{name}lab down")
     except LabError as e:
         raise CliError(str(e), EXIT_NOPERM if "needs root" in str(e) else 1) from None
     return 0

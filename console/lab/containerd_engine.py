@@ -31,7 +31,24 @@ def _which(name: str) -> str | None:
 
 @dataclass
 class ContainerdLab:
+    """The containerd lab: a Kubernetes-shaped pod (sandbox + app on one shim) per scenario."""
     dir: str
+    ENGINE = "containerd"
+
+    def hint(self) -> str:
+        return (f"export CONTAINERD_ADDRESS={self.sock}\n"
+                f"ctr -a {self.sock} -n k8s.io task ls      # crictl: --runtime-endpoint unix://{self.sock}")
+
+    def status(self) -> str:
+        return self.ctr("task", "ls", timeout=10, check=False).stdout.decode().rstrip() if self.is_up() else ""
+
+    def inject(self, fault: str) -> str:
+        from .engines import inject_containerd
+        return inject_containerd(self, fault)
+
+    def clear(self) -> None:
+        self.down()
+        self.up()
 
     @property
     def sock(self) -> str:

@@ -24,6 +24,9 @@ CGROUP_PARENT = "hangconsole-lab"
 
 @dataclass
 class Lab:
+    """The Docker lab. Every lab (lab/registry.py) offers up, down, clear, inject(fault) ->
+    container id, status() ('' when down) and hint() (the environment that points tools at it)."""
+    ENGINE = "docker"
     dir: str = DEFAULT_DIR
 
     # --- paths ---------------------------------------------------------------------
@@ -134,6 +137,19 @@ class Lab:
                 raise LabError(f"lab dockerd did not answer in {timeout:.0f}s; see {self.path('dockerd.log')}")
             time.sleep(0.2)
         ensure_image(self)
+
+    def hint(self) -> str:
+        return f"export DOCKER_HOST={self.docker_host}"
+
+    def status(self) -> str:
+        if not self.is_up():
+            return ""
+        return self.docker("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}}",
+                           timeout=10).stdout.decode().rstrip() or "(no containers)"
+
+    def inject(self, fault: str) -> str:
+        from .faults import inject
+        return inject(self, fault)
 
     def clear(self) -> None:
         """Remove every lab container and helper, keep the engine running."""

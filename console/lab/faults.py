@@ -9,11 +9,12 @@ import time
 
 from .. import selfexec
 from .catalog import FAULTS
-from .engine import IMAGE, Lab, LabError
+from .errors import LabError
+from .image import IMAGE
 
 
 
-def _run(lab: Lab, name: str, *args: str, cmd: list[str]) -> str:
+def _run(lab, name: str, *args: str, cmd: list[str]) -> str:
     lab.docker("rm", "-f", name, check=False, timeout=30)
     out = lab.docker("run", "-d", "--network", "none", "--name", name, *args, IMAGE, *cmd, timeout=60)
     return out.stdout.decode().strip()
@@ -43,7 +44,7 @@ def _wait(pred, seconds: float, what: str):
     raise LabError(f"fault did not take: {what}")
 
 
-def inject(lab: Lab, fault: str) -> str:
+def inject(lab, fault: str) -> str:
     """Inject FAULT; returns the container id it concerns (or '' for the baseline)."""
     if fault not in FAULTS:
         raise LabError(f"unknown fault {fault!r}; one of: {', '.join(FAULTS)}")
@@ -54,7 +55,7 @@ def inject(lab: Lab, fault: str) -> str:
     return cid
 
 
-def _stopped_shim(lab: Lab) -> str:
+def _stopped_shim(lab) -> str:
     name = "hc-stopped-shim"
     cid = _run(lab, name, cmd=["sleep", "1000000"])
     shim = _wait(lambda: shim_of(cid), 10, "shim of hc-stopped-shim")
@@ -68,7 +69,7 @@ def _stopped_shim(lab: Lab) -> str:
     return cid
 
 
-def _stuck_pipe(lab: Lab) -> str:
+def _stuck_pipe(lab) -> str:
     name = "hc-stuck-pipe"
     cid = _run(lab, name, cmd=["sleep", "1000000"])
     lab.spawn("stalled-client", ["sh", "-c",
@@ -86,7 +87,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def log_endpoint(lab: Lab, port: int, deaf: bool) -> int:
+def log_endpoint(lab, port: int, deaf: bool) -> int:
     """Start the lab's fluentd endpoint on PORT (deaf: it accepts and never reads)."""
     lab.note(LOG_PORT_NOTE, port)          # `lab clear` serves it again so removal can finish
     pid = lab.spawn("log-endpoint", selfexec.argv("hangconsole.lab.log_endpoint", "--port", str(port),
@@ -100,7 +101,7 @@ def _listening(pid: int, port: int) -> bool:
     return any(loc[1] == port and st == "LISTEN" for _, loc, _, st, _, _ in read_table("/proc", pid))
 
 
-def _log_driver_blocked(lab: Lab) -> str:
+def _log_driver_blocked(lab) -> str:
     name = "hc-log-driver-blocked"
     port = free_port()
     log_endpoint(lab, port, deaf=True)
@@ -127,7 +128,7 @@ def _wrote_nothing_for(pid: int | None, seconds: float) -> bool:
         return False
 
 
-def _pids_exhausted(lab: Lab) -> str:
+def _pids_exhausted(lab) -> str:
     name = "hc-pids-exhausted"
     cid = _run(lab, name, "--pids-limit", "8",
                cmd=["sh", "-c", "for i in 1 2 3 4 5 6 7; do sleep 1000000 & done; wait"])
@@ -182,14 +183,14 @@ def _memcg_state(cgroup: str) -> str:
     return "; ".join(out) or "(cgroup gone)"
 
 
-def _oom_kill(lab: Lab) -> str:
+def _oom_kill(lab) -> str:
     name = "hc-oom-kill"
     cid = _run(lab, name, "--memory", "16m", "--memory-swap", "16m", cmd=HOG)
     wait_oom_kill(f"/{lab.cgroup_parent}/{cid}")
     return cid
 
 
-def _hostile(lab: Lab) -> str:
+def _hostile(lab) -> str:
     from . import hostile
     name = "hc-hostile"
     cid = _run(lab, name, "--label", f"io.kubernetes.pod.name={hostile.LABEL}",
@@ -215,14 +216,14 @@ def blocked_writer(pids, comm: str) -> int | None:
     return None
 
 
-def _paused(lab: Lab) -> str:
+def _paused(lab) -> str:
     name = "hc-paused"
     cid = _run(lab, name, cmd=["sleep", "1000000"])
     lab.docker("pause", name)
     return cid
 
 
-def _baseline(lab: Lab) -> str:
+def _baseline(lab) -> str:
     names = [f"hc-baseline-{i}" for i in range(4)]
     for n in names:
         _run(lab, n, cmd=["sh", "-c", "while :; do echo tick; sleep 1; done"])
@@ -245,7 +246,7 @@ def _container_pids(cid: str) -> list[int]:
     return out
 
 
-def _oom_kills(lab: Lab, cid: str) -> int:
+def _oom_kills(lab, cid: str) -> int:
     return oom_kills(f"/{lab.cgroup_parent}/{cid}")
 
 

@@ -20,7 +20,27 @@ IMAGE = "hc-busybox:lab"
 
 @dataclass
 class PodmanLab:
+    """The podman lab: containers under conmon."""
     dir: str
+    ENGINE = "podman"
+
+    def hint(self) -> str:
+        return (f"export CONTAINERS_CONF={self.path('containers.conf')} "
+                f"CONTAINERS_STORAGE_CONF={self.path('storage.conf')}")
+
+    def status(self) -> str:
+        if not os.path.exists(self.path("containers.conf")):
+            return ""
+        return self.podman("ps", "-a", "--format", "{{.ID}} {{.Names}} {{.Status}}", timeout=10,
+                           check=False).stdout.decode().rstrip() or "(no containers)"
+
+    def inject(self, fault: str) -> str:
+        from .engines import inject_podman
+        return inject_podman(self, fault)
+
+    def clear(self) -> None:
+        self.down()
+        self.up()
 
     @property
     def cgroup_parent(self) -> str:
