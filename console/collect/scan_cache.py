@@ -46,6 +46,7 @@ class ScanCache:
         self.hot: set[int] = set()             # hot by what it is, as the last refresh saw it
         self.refresh = 0
         self.fresh: set[int] = set()           # pids read in full at this refresh
+        self.rotated: set[int] = set()         # of those, the ones read only because the rotation came
         self.now: dict[int, tuple] = {}        # this refresh's records, full or completed
 
     def plan(self, pids: list[int]) -> dict[int, tuple]:
@@ -56,11 +57,14 @@ class ScanCache:
         hot = {pid for pid in self.hot | self.waiting if pid in self.full}
         inodes = self._few_held(hot, self.full)
         known = {}
+        self.rotated = set()
         for pid in pids:
             rec = self.full.get(pid)
             last = self.last.get(pid, rec)
-            if rec is None or pid in hot or self.due.get(pid, 0) <= self.refresh \
-                    or (last[3] and last[3] not in alive):
+            if rec is None or pid in hot or (last[3] and last[3] not in alive):
+                continue
+            if self.due.get(pid, 0) <= self.refresh:
+                self.rotated.add(pid)
                 continue
             if inodes and not inodes.isdisjoint(self.pipes[pid]):
                 continue                       # a peer of a hot process
@@ -108,8 +112,9 @@ class ScanCache:
 
     def stale_peers(self) -> list[int]:
         """Pids only checked at this refresh that hold a pipe a pid read in full holds: read
-        them in full too (a process that turned hot this refresh leads to them)."""
-        inodes = self._few_held(self.fresh, self.now)
+        them in full too (a process that turned hot this refresh leads to them). The rotation's
+        reads lead nowhere: they would double its cost, and their peers have their own turn."""
+        inodes = self._few_held(self.fresh - self.rotated, self.now)
         if not inodes:
             return []
         return sorted(pid for pid in self.now if pid not in self.fresh and not inodes.isdisjoint(self.pipes[pid]))
