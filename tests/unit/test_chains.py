@@ -15,7 +15,8 @@ from hangconsole import model as m
 from hangconsole.diagnose import causes, content, kubelet
 from hangconsole.diagnose.engine import diagnose
 from hangconsole.diagnose.history import History
-from hangconsole.incidents import HERE, seed_000, seed_001, seed_002, seed_003, seed_004
+from hangconsole.incidents import HERE
+from tools.seeds import seed_000, seed_001, seed_002, seed_003, seed_004
 
 SEEDS = {0: seed_000, 1: seed_001, 2: seed_002, 3: seed_003, 4: seed_004}
 
