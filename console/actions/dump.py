@@ -6,7 +6,8 @@ dockerd writes <exec-root>/goroutine-stacks-<timestamp>.log; CRI-O writes
 /tmp/containerd.<pid>.stacks.log; a v2 shim logs one logrus line to its stderr, the bundle's
 log FIFO, which containerd copies to its own stderr (and that may be a pipe to dockerd, which
 writes it to its log file; under systemd it is a journald stream, read back with journalctl). A v1 shim's stderr is usually /dev/null: the dump
-is lost (seed 001 needed a kprobe) and we say so. A stopped process cannot dump until it
+would be lost (seed 001 needed a kprobe), so it is read from the shim's write() calls with
+strace attached while the signal is sent (strace_capture.py); without strace we say so. A stopped process cannot dump until it
 runs again: we say that too instead of waiting.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 from .. import model as m
 from .. import stacks
+from . import strace_capture
 from .guard import Refused, Target, send
 from .incident import Incident
 
@@ -112,10 +114,16 @@ def cannot_dump(p: m.Process, snap: m.HostSnapshot, live: bool = True) -> str | 
                 f"its dump signal): no signal is sent; CRI-O's own dump shows the Go side")
     if p.role in (m.SHIM_V1, m.SHIM_LEGACY):
         where = _where(p.pid) if live else (p.fd(2).target if p.fd(2) else None)
-        if where == "/dev/null":
+        if where == "/dev/null" and live and not strace_capture.available():
             return (f"{p.comm} {p.pid} ({p.role}) writes its dump to /dev/null: it would be lost, "
-                    f"so no signal is sent (shim_debug, or a kprobe on write_null, recovers it)")
+                    f"so no signal is sent (install strace: its write() calls are then captured)")
     return None
+
+
+def to_dev_null(p: m.Process, live: bool = True) -> bool:
+    """A v1 shim whose dump goes to /dev/null: captured from its write() calls (strace)."""
+    where = _where(p.pid) if live else (p.fd(2).target if p.fd(2) else None)
+    return p.role in (m.SHIM_V1, m.SHIM_LEGACY) and where == "/dev/null"
 
 
 def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_run: bool = False,
@@ -143,10 +151,7 @@ def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_r
     else:
         follow = _stderr_files(p.pid, snap)
         if not follow:
-            d.note = (f"{p.comm} {p.pid} ({p.role}) writes its dump to {_where(p.pid)}: it would be "
-                      f"lost, so no signal was sent (shim_debug, or a kprobe on write_null, recovers it)")
-            incident.audit("SIGUSR1", t.as_dict(), "skipped: dump would be lost", dry_run=dry_run)
-            return d
+            return _from_writes(p, t, d, incident, dry_run, wait)
     journal = None
     if p.role in (m.CONTAINERD, m.SHIM_V2) or (p.role == m.SHIM_V1 and not follow):
         ctr = p if p.role == m.CONTAINERD else _containerd_of(p, snap)
@@ -188,6 +193,34 @@ def dump_stacks(p: m.Process, snap: m.HostSnapshot, incident: Incident, *, dry_r
     where = " ".join(x for x in [watch_glob or "", *follow, f"journal _PID={journal}" if journal else ""] if x)
     d.note = f"sent SIGUSR1 but found no dump within {wait:.0f}s (looked at {where})"
     return d
+
+
+def _from_writes(p: m.Process, t: Target, d: Dump, incident: Incident, dry_run: bool, wait: float) -> Dump:
+    """A shim whose stderr is /dev/null: its dump is read from its write() calls (strace)."""
+    where = _where(p.pid)
+    if not strace_capture.available():
+        d.note = (f"{p.comm} {p.pid} ({p.role}) writes its dump to {where}: it would be lost, so no "
+                  f"signal was sent (install strace: its write() calls are then captured)")
+        incident.audit("SIGUSR1", t.as_dict(), "skipped: dump would be lost", dry_run=dry_run)
+        return d
+    if dry_run:
+        d.note = send(t, signal.SIGUSR1, incident, dry_run=True, why="goroutine dump, captured with strace")
+        return d
+    trace = incident.file(f"strace-{t.comm.replace('/', '_')}-{t.pid}.txt")
+    try:
+        text = strace_capture.capture(p.pid, trace, lambda: send(t, signal.SIGUSR1, incident, dry_run=False,
+                                                                 why=f"goroutine dump; its stderr is {where}, so "
+                                                                     f"its write() calls are captured with strace"),
+                                      wait, "=== END goroutine stack dump ===")
+    except OSError as e:
+        d.note = f"{e}: no signal was sent"
+        incident.audit("SIGUSR1", t.as_dict(), f"skipped: {e}")
+        return d
+    if "goroutine " not in text:
+        d.note = f"sent SIGUSR1 under strace, but {p.comm} {p.pid} wrote no dump within {wait:.0f}s"
+        return d
+    d.source = f"its write() calls, captured with strace (its stderr is {where})"
+    return _save(d, text, incident)
 
 
 def _containerd_of(shim: m.Process, snap: m.HostSnapshot) -> m.Process | None:
