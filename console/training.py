@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from .incidents import Incident as Recorded
+from . import training_chain as tc
 from .incidents import story
 from .playbook.schema import Playbook, load_all
 
@@ -34,6 +35,7 @@ class Hypothesis:
     cls: str                    # a hang class, or DONT_KNOW
     container: str | None       # full id, or None
     at: float
+    chain: list[str] = field(default_factory=list)   # training_chain.LINKS keys, root first
 
 
 @dataclass
@@ -57,11 +59,16 @@ class TrainingSession:
         if what in LOOKS:
             self.note("looked", what + (f" {detail}" if detail else ""))
 
-    def commit(self, cls: str, container: str | None) -> None:
+    def commit(self, cls: str, container: str | None, chain: list[str] | None = None) -> None:
         """The trainee's hypothesis; the findings show after it."""
         if self.hypothesis is None:
-            self.hypothesis = Hypothesis(cls, container, self.clock() - self.started)
-            self.note("hypothesis", f"{cls} on {container[:12] if container else 'no container'}")
+            self.hypothesis = Hypothesis(cls, container, self.clock() - self.started, list(chain or []))
+            self.note("hypothesis", f"{cls} on {container[:12] if container else 'no container'}"
+                      + (f"; chain {' -> '.join(chain)}" if chain else ""))
+
+    def chain_choices(self) -> list[str]:
+        """The links offered for the chain: the answer's and distractors (training_chain)."""
+        return tc.choices(self.incident.name, self.story.get("answer", []))
 
     def acted(self, action: str, targets: list[dict], container: str | None) -> None:
         self.acts.append({"action": action, "targets": targets, "container": container})
@@ -75,17 +82,22 @@ class TrainingSession:
         books, _ = load_all()
         return next((b for b in books.values() if self.incident.expect in b.classes), None)
 
-    def score(self, expected_container: str | None) -> dict:
+    def score(self, expected_container: str | None, risky: int = 0) -> dict:
         h = self.hypothesis
         if h is None:
-            return {"made": False}
+            return {"made": False, "points": max(0, -tc.RISKY_POINTS * risky), "risky": risky}
         right_cls = h.cls == self.incident.expect
+        alternate = h.cls in self.story.get("alternates", [])
         right_ctr = expected_container is None or (h.container == expected_container)
         verdict = ("don't know" if h.cls == DONT_KNOW else "right" if right_cls and right_ctr
-                   else "right class, wrong container" if right_cls else "wrong")
+                   else "right class, wrong container" if right_cls
+                   else "an acceptable alternate" if alternate else "wrong")
+        answer = self.story.get("answer", [])
+        pts = tc.score(h.chain, answer, h.cls, self.incident.expect, self.story.get("alternates", []),
+                       right_ctr and h.cls != DONT_KNOW, risky)
         return {"made": True, "class": h.cls, "container": h.container, "verdict": verdict,
                 "expected_class": self.incident.expect, "expected_container": expected_container,
-                "seconds": round(h.at, 1)}
+                "seconds": round(h.at, 1), "chain": h.chain, "answer": answer, **pts, "risky": risky}
 
     def risky(self, expected_container: str | None, pod_of: dict[str, list[str]]) -> list[str]:
         """Acts that were risky for this incident: not part of its fix, against another
@@ -122,7 +134,8 @@ class TrainingSession:
                 pod_of: dict[str, list[str]] | None = None, check_first: str | None = None,
                 has_pipes: bool = True) -> dict:
         st = self.story
-        score = self.score(expected_container)
+        risky = self.risky(expected_container, pod_of or {})
+        score = self.score(expected_container, len(risky))
         done = next((e for e in self.events if e.what == "finished"), None)
         fixed = done is not None and done.detail == "done"       # a fix is claimed only when verified
         looked = sorted({e.detail.split()[0] for e in self.events if e.what == "looked"})
@@ -138,7 +151,7 @@ class TrainingSession:
             "playbook": {"expected": (self.expected_playbook().id if self.expected_playbook() else None),
                          "used": [e.detail for e in self.events if e.what == "started-playbook"]},
             "declined": len([e for e in self.events if e.what == "step" and e.detail.startswith("refused")]),
-            "risky": self.risky(expected_container, pod_of or {}),
+            "risky": risky,
             "risky_here": [f"{r.get('action', '')}: {r.get('why', '')}" for r in st.get("risky", [])],
             "fixes": st.get("fixes", []),
             "time_to_hypothesis_s": score.get("seconds"),
@@ -165,6 +178,17 @@ def debrief_lines(d: dict) -> list[str]:
                       f" (it was {h['expected_class']} on {(h['expected_container'] or 'the host')[:12]})"))
     else:
         out.append("You made no hypothesis.")
+    if "points" in h:
+        p = h.get("parts", {})
+        out.append(f"Score: {h['points']}/100" + (
+            f": chain {p['chain']}/{tc.CHAIN_POINTS} ({h['in_order']} of {h['of']} links in order, "
+            f"{h['distractors']} distractor{'s' if h['distractors'] != 1 else ''}), class {p['class']}/"
+            f"{tc.CLASS_POINTS} ({h['class_verdict']}), container {p['container']}/{tc.CONTAINER_POINTS}"
+            if p else "") + (f", risky acts {-tc.RISKY_POINTS * h['risky']}" if h.get("risky") else ""))
+    if h.get("made"):
+        out.append("Your chain: " + (" -> ".join(tc.LINKS.get(k, k) for k in h["chain"]) or "(none)"))
+        if h.get("answer"):
+            out.append("The answer's chain: " + " -> ".join(tc.LINKS.get(k, k) for k in h["answer"]))
     pb = d["playbook"]
     if not pb["used"]:
         out.append("You did not run a playbook.")
@@ -181,8 +205,8 @@ def debrief_lines(d: dict) -> list[str]:
                                      else "- (nothing was fixed and verified)"))
     if d.get("check_first"):
         out += ["", "Next time, check first:", f"  {d['check_first']}"]
-    if d["root_cause"]:
-        out += ["", "Root cause:", f"  {d['root_cause']}"]
+    if d["root_cause"]:                          # one paragraph: the screen wraps it to its width
+        out += ["", "Root cause:", "  " + " ".join(d["root_cause"].split())]
     if d["chain"]:
         out += ["", "The chain, root first:"] + [f"  {'-> ' if i else ''}{c}" for i, c in enumerate(d["chain"])]
     if d["engineers"]:
@@ -196,6 +220,7 @@ def debrief_lines(d: dict) -> list[str]:
         out += ["", "Risky in this incident:"] + [f"  - {r}" for r in d["risky_here"]]
     if d["fixes"]:
         out += ["", "Long-term fixes:"] + [f"  - {f}" for f in d["fixes"]]
+    out += ["", "How the score is counted:"] + [f"  - {r}" for r in tc.RUBRIC]
     return out
 
 

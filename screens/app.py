@@ -52,7 +52,7 @@ class HangConsoleApp(SafeApp):
         Binding("f", "findings", "Findings"),
         Binding("g", "stacks", "Goroutines"),
         Binding("k", "kernel_log", "Kernel log"),
-        Binding("e", "end_training", "End: debrief"),
+        Binding("e", "end_training", "Debrief"),
         Binding("r", "refresh_now", "Refresh"),
         Binding("left_square_bracket", "step(-1)", "◀ frame"),
         Binding("right_square_bracket", "step(1)", "frame ▶"),
@@ -295,7 +295,20 @@ class HangConsoleApp(SafeApp):
     def _hypothesised(self, answer) -> None:
         if answer is None:                       # not yet: keep looking
             return
-        self.training.commit(*answer)
+        from hangconsole.training import DONT_KNOW
+
+        from .chain import ChainScreen
+        cls, cid = answer
+        said = cls if cls == DONT_KNOW else f"{cls} on " + (
+            visible(self.snapshot.container(cid).name, 40) if cid and self.snapshot and self.snapshot.container(cid)
+            else "no container")
+        self.push_screen(ChainScreen(self.training.chain_choices(), said),
+                         lambda chain: self._chained(answer, chain))
+
+    def _chained(self, answer, chain) -> None:
+        if chain is None:                        # not yet: keep looking
+            return
+        self.training.commit(*answer, chain=chain)
         if self.snapshot is not None:
             self.show(self.snapshot, self.findings)    # the findings show now
         self.action_findings()

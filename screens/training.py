@@ -65,7 +65,7 @@ class PageScreen(ModalScreen):
             yield Static(Text().append("You are paged", style="bold").append(f" ({visible(incidents.shown_name(self.inc))})\n\n{visible(text)}\n\n")
                          .append("Look around first: Enter opens a container, k the kernel log"
                                  + (", g goroutine stacks" if self.app.stack_files else "")   # no key to nowhere
-                                 + ". f asks for your hypothesis, then shows the findings. Enter to start.",
+                                 + ". f asks for your hypothesis (what hangs, where, and the chain behind it), then shows the findings. Enter to start.",
                                  style="dim"))
 
 

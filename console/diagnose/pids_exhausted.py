@@ -71,3 +71,21 @@ def failed_execs(snap: m.HostSnapshot, cid: str) -> list[dict]:
         if any(f["kind"] in _EXEC_FAILS for f in found):
             out.append({**d, "said": None, "recognised": content.headline(found)})
     return out
+
+
+# --- the step only the operator can take: name the runaway before any limit is raised -------
+def _runaway_text(ctx) -> str:
+    owners = ctx.finding.evidence.get("top_thread_owners") or []
+    top = ", ".join(f"{o['comm']} {o['pid']} ({o['threads']} tasks)" for o in owners[:3])
+    return ((f"name the process that holds the tasks, and why (a thread leak, a fork loop): the top owners are {top}"
+             if top else "name the process that holds the tasks, and why (a thread leak, a fork loop)")
+            + "; a higher limit only buys time for it, and hides it if nobody looked")
+
+
+def _simulate_runaway(snap: m.HostSnapshot, f) -> str:
+    owners = f.evidence.get("top_thread_owners") or []
+    return (f"noted the runaway: {owners[0]['comm']} {owners[0]['pid']} holds {owners[0]['threads']} tasks"
+            if owners else "noted: no single owner stands out")
+
+
+OPERATOR_TASKS = {"name-the-runaway": (_runaway_text, _simulate_runaway)}

@@ -160,7 +160,9 @@ class DumpStacks(Action):
         procs = [p for p in procs if p.pid not in unable]
         if not procs:                            # said now, and nothing is sent
             raise Refused("; ".join(unable.values()))
-        why = "; ".join([*notes, *unable.values()])
+        traced = [f"{p.comm} {p.pid}'s stderr is /dev/null: its write() calls are read with strace while "
+                  f"the signal is sent, or the dump would be lost" for p in procs if dump_mod.to_dev_null(p, live)]
+        why = "; ".join([*notes, *unable.values(), *traced])
         return Bound(f"SIGUSR1 to {', '.join(f'{p.comm} {p.pid}' for p in procs)} and collect the dump"
                      + (f" ({why})" if why else ""), [Target.of(p) for p in procs], params)
 

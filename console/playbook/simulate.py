@@ -7,7 +7,8 @@
 - kill-exec: runc init and its runc exec exit; the pending calls on the container return.
 - dump-stacks: the dump bundled with the incident for that kind of process (dockerd,
   containerd, shim) is "collected"; where none was shown, it says so. A stopped or frozen
-  process, or a v1 shim writing to /dev/null, gives none (decided before, in the binding).
+  process gives none (decided before, in the binding); a v1 shim writing to /dev/null gives
+  its dump through strace, as on a real host (actions/strace_capture.py).
 - kill-shim: the shim exits, its zombies go to init and are reaped, every container the shim
   serves (a pod's, under one v2 shim) exits (137), their pending calls return.
 - kill-runc-start: runc start exits, `docker ps` answers.
@@ -27,6 +28,7 @@ import re
 import shutil
 
 from .. import model as m
+from ..actions import dump as dump_mod
 from .actions import Bound
 from .context import RunContext
 
@@ -105,7 +107,11 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
                 shutil.copy(f, ctx.incident.file(f"stacks-{os.path.basename(f)}"))
             if files:
                 ctx.notes.setdefault("dumped", set()).add(t.pid)
-            out.append(f"simulated: SIGUSR1 to {t.comm} {t.pid}; "
+            traced = p is not None and dump_mod.to_dev_null(p, live=False)
+            out.append(f"simulated: SIGUSR1 to {t.comm} {t.pid}"
+                       + (" under strace: its stderr is /dev/null, so a plain SIGUSR1 would lose the dump; "
+                          "it is read from its write() calls (the report needed a kprobe on write_null)" if traced else "")
+                       + "; "
                        + (f"its dump collected ({', '.join(map(os.path.basename, files))})" if files
                           else f"no {kind} dump was {'recorded' if name.startswith('lab-') else 'shown in the report'}"
                                f" for this incident, so this training cannot show one"))

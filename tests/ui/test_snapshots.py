@@ -124,6 +124,11 @@ async def commit_expected(pilot) -> None:
     app.screen.dismiss((app.training.incident.expect, app.expected_container()))
     for _ in range(100):
         await pilot.pause(0.05)
+        if type(app.screen).__name__ == "ChainScreen":
+            break
+    app.screen.dismiss(list(app.training.story.get("answer", [])))     # the answer's own chain
+    for _ in range(100):
+        await pilot.pause(0.05)
         if type(app.screen).__name__ == "FindingsScreen":
             break
 
@@ -170,9 +175,19 @@ def test_playbook_asks_before_the_drain(snap_compare):
 
 
 def test_playbook_asks_before_killing_the_shim(snap_compare):
-    assert snap_compare(training_app("seed-001"), terminal_size=(140, 40),
-                        run_before=until("ConfirmScreen", "!hypothesis", "p", "@PlaybookScreen", "a",
-                                         "@ConfirmScreen", "y"))
+    """Seed 001 after the dumps (the shim's read with strace: its stderr is /dev/null): the kill
+    is asked with the id typed."""
+    async def run(pilot):
+        await until("PlaybookScreen", "!hypothesis", "p", "@PlaybookScreen", "a")(pilot)
+        for _ in range(400):                     # yes to the dumps, up to the kill's question
+            s = pilot.app.screen
+            if type(s).__name__ == "ConfirmScreen":
+                if "SIGKILL shim" in s.question:
+                    break
+                await pilot.press("y")
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+    assert snap_compare(training_app("seed-001"), terminal_size=(140, 40), run_before=run)
 
 
 def test_playbook_after_the_drain(snap_compare):
@@ -187,6 +202,43 @@ def test_training_debrief(snap_compare):
     assert snap_compare(training_app("seed-000"), terminal_size=(140, 40),
                         run_before=until("DebriefScreen", "!hypothesis", "p", "@PlaybookScreen", "a",
                                          "@ConfirmScreen", "y"))
+
+
+def _chain_begun(pilot):
+    """The hypothesis's class and container picked; on the chain screen, the answer's first two
+    links added with Enter (the rest still to order)."""
+    async def run(pilot):
+        app = pilot.app
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("enter", "f")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "HypothesisScreen":
+                break
+        app.screen.dismiss((app.training.incident.expect, app.expected_container()))
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "ChainScreen":
+                break
+        ol = app.screen.query_one("#links")
+        for k in app.training.story["answer"][:2]:
+            ol.highlighted = next(i for i in range(ol.option_count) if ol.get_option_at_index(i).id == k)
+            await pilot.press("enter")
+        await pilot.pause(0.2)
+    return run(pilot)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_training_chain_prompt(snap_compare, size):
+    assert snap_compare(training_app("seed-000"), terminal_size=size, run_before=_chain_begun)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_training_debrief_sizes(snap_compare, size):
+    """The debrief of a walk that ended with its verify, at both sizes: the score, the chain
+    and the rubric wrap to the screen."""
+    assert snap_compare(training_app("seed-004"), terminal_size=size,
+                        run_before=until("DebriefScreen", "!hypothesis", "e"))
 
 
 def test_training_page(snap_compare):

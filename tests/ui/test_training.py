@@ -37,9 +37,11 @@ async def wait_screen(pilot, cls, tries: int = 100):
     raise AssertionError(f"{cls.__name__} never came; screen is {pilot.app.screen}")
 
 
-async def hypothesis(pilot, cls: str | None = None, container: str | None = None):
-    """Past the page, `f` asks for the hypothesis: pick the class and the container with the
-    keys (the incident's own answer unless told otherwise); then the findings show."""
+async def hypothesis(pilot, cls: str | None = None, container: str | None = None,
+                     chain: list[str] | None = None):
+    """Past the page, `f` asks for the hypothesis: pick the class and the container, then the
+    chain, with the keys (the incident's own answer unless told otherwise); then the findings
+    show."""
     from hangconsole.screens.hypothesis import HypothesisScreen
     from hangconsole.screens.training import PageScreen
     app = pilot.app
@@ -54,8 +56,20 @@ async def hypothesis(pilot, cls: str | None = None, container: str | None = None
         ol.highlighted = next(i for i in range(ol.option_count) if ol.get_option_at_index(i).id == wanted)
         await pilot.press("enter")
         await pilot.pause()
+    from hangconsole.screens.chain import ChainScreen
+    links = await wait_screen(pilot, ChainScreen)
+    await build_chain(pilot, links, app.training.story.get("answer", []) if chain is None else chain)
     from hangconsole.screens.findings import FindingsScreen
     return await wait_screen(pilot, FindingsScreen)
+
+
+async def build_chain(pilot, screen, keys: list[str]) -> None:
+    """Pick KEYS in order on the chain screen with the keys shown on it, then commit (c)."""
+    ol = screen.query_one("#links")
+    for k in keys:
+        ol.highlighted = next(i for i in range(ol.option_count) if ol.get_option_at_index(i).id == k)
+        await pilot.press("enter")
+    await pilot.press("c")
 
 
 async def waiting_on(pilot, kind: str = "act", tries: int = 200) -> PlaybookScreen:
@@ -85,11 +99,16 @@ async def test_training_walk_with_a_typed_confirmation(monkeypatch):
         await settle(pilot)
         await hypothesis(pilot)
         await pilot.press("p")
-        run = await waiting_on(pilot)                             # the daemons' dump: asks first
+        run = await waiting_on(pilot)                             # the shim's dump: asks first
+        nxt = run.query_one("#next").render().plain               # its stderr is /dev/null: strace
+        assert "SIGUSR1 to docker-containe 119820" in nxt and "its write() calls are read with strace" in nxt
+        await pilot.press("enter")
+        confirm = await wait_screen(pilot, ConfirmScreen)
+        assert confirm.typed is None
+        await pilot.press("y")
+        run = await waiting_on(pilot)                             # the daemons' dump: asks too
         nxt = run.query_one("#next").render().plain               # the report shows no dockerd pid
         assert "SIGUSR1 to docker-containe 3608" in nxt and "≈ docker-containe 3608: not in the report" in nxt
-        log = run.query_one("#log").plain                         # a v1 shim's dump is lost: said, not sent
-        assert "docker-containe 119820 (shim-v1) writes its dump to /dev/null" in log
         await pilot.press("enter")
         confirm = await wait_screen(pilot, ConfirmScreen)
         assert confirm.typed is None
@@ -97,7 +116,7 @@ async def test_training_walk_with_a_typed_confirmation(monkeypatch):
         await waiting_on(pilot)
         await pilot.press("enter")
         confirm = await wait_screen(pilot, ConfirmScreen)        # kill the shim: destructive
-        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks"]
+        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks", "dump-stacks"]
         assert confirm.query_one("#yes").disabled
         await pilot.press("y")                                    # no single key kills
         assert isinstance(app.screen, ConfirmScreen)
@@ -114,10 +133,12 @@ async def test_training_walk_with_a_typed_confirmation(monkeypatch):
         saved = json.load(open(os.path.join(run.ctx.incident.path, "debrief.json")))
         assert saved["time_to_fix_s"] is not None and saved["hypothesis"]["verdict"] == "right"
         assert any(e["detail"] == "ok act kill-shim" for e in saved["timeline"])
-        assert run.result.outcome == "done" and acts == ["dump-stacks", "kill-shim"]
+        assert run.result.outcome == "done" and acts == ["dump-stacks", "dump-stacks", "kill-shim"]
         files = os.listdir(run.ctx.incident.path)
-        # the v1 shim's dump is lost, as in the report; the report shows no daemon dump either
-        assert not [f for f in files if f.startswith("stacks-")] and "report.md" in files
+        # the v1 shim's dump, read with strace (its stderr is /dev/null), is the one the report's
+        # kprobe got; the report shows no daemon dump
+        assert [f for f in files if f.startswith("stacks-")] == ["stacks-seed-001-shim-stacks.log"]
+        assert "report.md" in files
         assert "no containerd dump was shown in the report" in run.query_one("#log").plain
         assert all(a["detail"].get("training") for a in run.ctx.incident.audit_lines()
                    if a["action"] in ("kill-shim", "dump-stacks"))
@@ -185,15 +206,19 @@ async def test_run_the_rest_still_asks_at_each_act(monkeypatch):
         await pilot.press("p")
         await waiting_on(pilot)
         await pilot.press("a")
-        confirm = await wait_screen(pilot, ConfirmScreen)
-        assert "docker-containe 3608" in confirm.question and confirm.typed is None
-        await pilot.press("y")
-        await pilot.pause(0.1)
+        for who in ("docker-containe 119820", "docker-containe 3608"):   # the shim's dump, the daemons'
+            confirm = await wait_screen(pilot, ConfirmScreen)
+            assert who in confirm.question and confirm.typed is None
+            await pilot.press("y")
+            for _ in range(100):                                  # this question goes, the next comes
+                await pilot.pause(0.05)
+                if pilot.app.screen is not confirm:
+                    break
         confirm = await wait_screen(pilot, ConfirmScreen)        # still asked, though "a" ran on
-        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks"]
+        assert confirm.typed == "60f253d59f26" and acts == ["dump-stacks", "dump-stacks"]
         await pilot.press("escape")                               # declined: the kill never runs
         await wait_screen(pilot, DebriefScreen, 200)
-        assert acts == ["dump-stacks"]
+        assert acts == ["dump-stacks", "dump-stacks"]
 
 
 async def test_quitting_during_a_confirmation_is_instant():

@@ -65,11 +65,10 @@ async def test_a_trainee_following_the_console_reaches_the_answer_and_the_fix(na
         assert saved["hypothesis"]["verdict"] == "right"
         assert saved["outcome"] in ("done", "ended by the trainee"), saved["outcome"]
         assert "Root cause:" in text and "Long-term fixes:" in text     # every incident has its story
-        # following the console's own playbook is not charged as risky, except where the playbook
-        # itself does what the story names risky (issue 21, still open: seed 001 kills a shim whose
-        # dump cannot be taken; pids-exhausted raises the limit, which hides the runaway)
-        if name not in ("seed-001", "seed-002", "lab-pids-exhausted"):
-            assert "Risky:" not in text, text
+        # following the console's own playbook is never charged as risky: the pids playbook names
+        # the runaway before it raises the limit; seed 001's shim dump is read with strace before
+        # the shim is killed
+        assert "Risky:" not in text, text
 
 
 async def test_findings_stay_hidden_until_the_hypothesis():

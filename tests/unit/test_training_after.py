@@ -71,14 +71,17 @@ def test_seeds_have_no_after_frames_and_stay_simulated():
     assert kill.status == "ok" and "simulated" in kill.text and "real fix" not in kill.text
 
 
-def test_seed_001_kill_without_the_shims_dump_is_warned_and_scored_risky():
-    """Seed 001: the shim's dump cannot be captured (it writes to /dev/null), so the playbook's
-    kill says it destroys the only evidence, and the debrief counts that act as risky, as the
-    incident's own 'risky here' list says; after a real shim dump it is not."""
+def test_seed_001_shim_dump_is_read_with_strace_and_a_kill_without_it_is_risky():
+    """Seed 001: the shim writes its dump to /dev/null, so the playbook reads it from the shim's
+    write() calls with strace (the report needed a kprobe) before the kill, which then warns of
+    nothing; a kill without the shim's dump is still counted risky, as the incident's own
+    'risky here' list says."""
     from hangconsole.training import TrainingSession
     _, ctx, results = walk("seed-001", "shim-unresponsive", "shim-unresponsive")
+    shim_dump = next(r for r in results if r.step.action == "dump-stacks" and r.step.params.get("which") == "shim")
+    assert "under strace" in shim_dump.text and "seed-001-shim-stacks.log" in shim_dump.text, shim_dump.text
     kill = next(r for r in results if r.step.action == "kill-shim")
-    assert "its goroutine stacks were NOT captured" in kill.text, kill.text
+    assert kill.status == "ok" and "NOT captured" not in kill.text, kill.text
     shim = {"comm": "docker-containe", "pid": 119820, "start_ticks": 1, "role": "shim-v1"}
     daemon = {"comm": "docker-containe", "pid": 3608, "start_ticks": 1, "role": "containerd"}
     t = TrainingSession(find("seed-001"))
