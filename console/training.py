@@ -155,11 +155,25 @@ class TrainingSession:
             "risky_here": [f"{r.get('action', '')}: {r.get('why', '')}" for r in st.get("risky", [])],
             "fixes": st.get("fixes", []),
             "time_to_hypothesis_s": score.get("seconds"),
+            # the root cause is reached when the hypothesis names it (the primary class)
+            "time_to_root_cause_s": score.get("seconds") if score.get("class_verdict") == "primary" else None,
+            "looked_before_acts": self._looked_before_acts(),
             "time_to_fix_s": round(done.at, 1) if fixed else None,
             "outcome": done.detail if done else "not finished",
             "check_first": st.get("check_first") or check_first,
             "timeline": [asdict(e) for e in self.events],
         }
+
+    def _looked_before_acts(self) -> list[dict]:
+        """Each act that ran, with what the trainee had looked at before it."""
+        seen: list[str] = []
+        out = []
+        for e in self.events:
+            if e.what == "looked" and (k := e.detail.split()[0]) in LOOKS and LOOKS[k] not in seen:
+                seen.append(LOOKS[k])
+            elif e.what == "step" and e.detail.startswith("ok act"):
+                out.append({"act": e.detail[len("ok act "):], "at": round(e.at, 1), "looked_at": list(seen)})
+        return out
 
     @property
     def incident_has_stacks(self) -> bool:
@@ -199,10 +213,15 @@ def debrief_lines(d: dict) -> list[str]:
     out += [f"Risky: {r}" for r in d["risky"]] or ["No risky action."]
     if d["declined"]:
         out.append(f"Declined {d['declined']} confirmation(s).")
+    rc = d.get("time_to_root_cause_s")
     out.append(f"Outcome {d['outcome']}; time to hypothesis "
                + (f"{d['time_to_hypothesis_s']:.0f} s" if d["time_to_hypothesis_s"] is not None else "-")
+               + "; time to root cause " + (f"{rc:.0f} s" if rc is not None else "- (the hypothesis did not name it)")
                + "; time to fix " + (f"{d['time_to_fix_s']:.0f} s" if d["time_to_fix_s"] is not None
                                      else "- (nothing was fixed and verified)"))
+    for a in d.get("looked_before_acts", []):
+        out.append(f"Before {a['act']} ({a['at']:.0f} s) you had looked at: "
+                   + (", ".join(a["looked_at"]) or "nothing beyond the overview"))
     if d.get("check_first"):
         out += ["", "Next time, check first:", f"  {d['check_first']}"]
     if d["root_cause"]:                          # one paragraph: the screen wraps it to its width

@@ -38,7 +38,7 @@ class HypothesisScreen(ModalScreen[tuple[str, str | None] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("[b]Your hypothesis[/b]: what hangs, and where? The findings show after you "
-                         "commit. Pick a class (Enter), then the container (Enter); Esc: not yet.")
+                         "commit. Pick a class (Enter), then the container (Enter), then order the chain; Esc: not yet.")
             with Horizontal():
                 yield OptionList(*[Option(c, id=c) for c in (*sorted(CLASSES), DONT_KNOW)], id="classes")
                 yield OptionList(*[Option(host(label), id=cid) for cid, label in self.containers],

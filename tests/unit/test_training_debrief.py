@@ -33,3 +33,20 @@ def test_what_to_check_first():
     d = session("done").debrief(None, check_first="the kernel log line (seen in: kernel log)")
     lines = debrief_lines(d)
     assert lines[lines.index("Next time, check first:") + 1].strip() == "the kernel log line (seen in: kernel log)"
+
+
+def test_time_to_root_cause_and_what_was_seen_before_each_act():
+    s = session("done")                               # the right class: the root cause named
+    s.look("container", "a46c18158270")
+    s.note("step", "ok act kill-leftovers")
+    s.look("kernel-log")
+    s.note("step", "ok act kill-process sleep 18")
+    d = s.debrief(None, has_pipes=False)
+    assert d["time_to_root_cause_s"] == d["time_to_hypothesis_s"] is not None
+    assert [a["looked_at"] for a in d["looked_before_acts"]] == [
+        ["the stuck container's process tree"], ["the stuck container's process tree", "the kernel log"]]
+    text = "\n".join(debrief_lines(d))
+    assert "Before kill-leftovers" in text and "you had looked at: the stuck container's process tree" in text
+    wrong = TrainingSession(find("seed-004"), clock=lambda: 1.0)
+    wrong.commit("stuck-pipe", None)
+    assert "time to root cause - (the hypothesis did not name it)" in "\n".join(debrief_lines(wrong.debrief(None)))
