@@ -114,23 +114,27 @@ def fixed_training_dir(monkeypatch, tmp_path_factory):
         f.close()       # releases the lock
 
 
-async def commit_expected(pilot) -> None:
+async def _on(pilot, name: str) -> None:
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if type(pilot.app.screen).__name__ == name:
+            break
+
+
+async def to_chain(pilot) -> None:
+    """Past the page, `f`; the incident's own class and container as the hypothesis; then on
+    the chain screen."""
     app = pilot.app
     await pilot.press("enter", "f")                       # past the page; f asks first
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if type(app.screen).__name__ == "HypothesisScreen":
-            break
+    await _on(pilot, "HypothesisScreen")
     app.screen.dismiss((app.training.incident.expect, app.expected_container()))
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if type(app.screen).__name__ == "ChainScreen":
-            break
-    app.screen.dismiss(list(app.training.story.get("answer", [])))     # the answer's own chain
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if type(app.screen).__name__ == "FindingsScreen":
-            break
+    await _on(pilot, "ChainScreen")
+
+
+async def commit_expected(pilot) -> None:
+    await to_chain(pilot)
+    pilot.app.screen.dismiss(list(pilot.app.training.story.get("answer", [])))     # the answer's own chain
+    await _on(pilot, "FindingsScreen")
 
 
 def until(screen_name: str, *presses: str):
@@ -208,20 +212,10 @@ def _chain_begun(pilot):
     """The hypothesis's class and container picked; on the chain screen, the answer's first two
     links added with Enter (the rest still to order)."""
     async def run(pilot):
-        app = pilot.app
         await pilot.app.workers.wait_for_complete()
-        await pilot.press("enter", "f")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if type(app.screen).__name__ == "HypothesisScreen":
-                break
-        app.screen.dismiss((app.training.incident.expect, app.expected_container()))
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if type(app.screen).__name__ == "ChainScreen":
-                break
-        ol = app.screen.query_one("#links")
-        for k in app.training.story["answer"][:2]:
+        await to_chain(pilot)
+        ol = pilot.app.screen.query_one("#links")
+        for k in pilot.app.training.story["answer"][:2]:
             ol.highlighted = next(i for i in range(ol.option_count) if ol.get_option_at_index(i).id == k)
             await pilot.press("enter")
         await pilot.pause(0.2)
