@@ -306,9 +306,7 @@ class HangConsoleApp(SafeApp):
                          lambda chain: self._chained(answer, chain))
 
     def _chained(self, answer, chain) -> None:
-        if chain is None:                        # not yet: keep looking
-            return
-        self.training.commit(*answer, chain=chain)
+        self.training.commit(*answer, chain=chain or [])    # the chain screen has no way back
         if self.snapshot is not None:
             self.show(self.snapshot, self.findings)    # the findings show now
         self.action_findings()

@@ -14,10 +14,12 @@ from hangconsole.training_chain import LINKS
 
 
 class ChainScreen(ModalScreen[list[str] | None]):
-    """Dismisses with the chain (link keys, root first; may be empty), or None: not yet. The
-    list itself shows each chosen link's place in the chain, so it fits 80x24."""
+    """Dismisses with the chain (link keys, root first; may be empty). The list itself shows
+    each chosen link's place in the chain, so it fits 80x24. There is no backing out: the list
+    holds the answer's links, so a trainee who could leave here could go back and change the
+    class with them in mind; Esc commits what is built, as c does."""
     BINDINGS = [Binding("c", "commit", "Commit"), Binding("backspace", "undo", "Remove last"),
-                Binding("escape", "cancel", "Not yet")]
+                Binding("escape", "commit", "Commit", show=False)]
     DEFAULT_CSS = """
     ChainScreen { align: center middle; }
     ChainScreen > Vertical { width: 110; max-width: 100%; height: auto; max-height: 100%;
@@ -33,9 +35,9 @@ class ChainScreen(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            head = Text().append("The chain", style="bold")
-            head.append((f" behind {self.said}" if self.said else "") + ", root cause first: how did it come "
-                        "to this? Enter adds the link, Backspace removes the last, c commits (also with no link).")
+            head = Text().append("The chain ", style="bold")      # the space inside: Textual drops one at a style edge
+            head.append((f"behind {self.said}, " if self.said else "") + "root cause first: how did it come "
+                        "to this? Enter adds the link, Backspace removes the last, c (or Esc) commits, also with no link.")
             yield Static(head)
             yield OptionList(*[Option(self._prompt(k), id=k) for k in self.offered], id="links")
             yield Static("", id="built")
@@ -71,6 +73,3 @@ class ChainScreen(ModalScreen[list[str] | None]):
 
     def action_commit(self) -> None:
         self.dismiss(list(self.chain))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

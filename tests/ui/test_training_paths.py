@@ -115,3 +115,26 @@ async def test_killing_the_wrong_process_is_named_in_the_debrief():
         debrief = await wait_screen(pilot, DebriefScreen)
         text = "\n".join(debrief.lines)
         assert f"{victim}" in text and "not the stuck container" in text, text
+
+
+async def test_the_chain_screen_has_no_way_back_to_the_class():
+    """The chain's list holds the answer's links: Esc there commits what is built (here,
+    nothing), it does not return to the class list."""
+    from hangconsole.screens.chain import ChainScreen
+    app = training("seed-000")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "f")
+        hyp = await wait_screen(pilot, HypothesisScreen)
+        hyp.dismiss(("stuck-pipe", None))
+        await wait_screen(pilot, ChainScreen)
+        await pilot.press("escape")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.training.hypothesis is not None:
+                break
+        h = app.training.hypothesis
+        assert h is not None and h.cls == "stuck-pipe" and h.chain == []
+        await pilot.press("f")                                   # the findings now, no second try
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, HypothesisScreen)
