@@ -35,10 +35,11 @@ def _with_drained(chain: list[dict], drained, fd: dict) -> list[dict]:
     mine = [d for d in drained if d[2] in (fd.get("pids") or [])]
     if not mine or any(c["source"] == "drained file" for c in chain):
         return chain
-    links = [{"text": f"{'Go abort' if is_go_abort(found) else 'error'} in the drained bytes of {pid}: "
+    links = [{"key": "go-abort-stderr" if is_go_abort(found) else None,
+              "text": f"{'Go abort' if is_go_abort(found) else 'error'} in the drained bytes of {pid}: "
                       f"{headline(found)} ({name})", "kind": "observed", "source": "drained file"}
              for name, found, pid in mine]
-    at = next((i for i, c in enumerate(chain) if "pipe full" in c["text"]), len(chain))
+    at = next((i for i, c in enumerate(chain) if c.get("key") == "pipe-full"), len(chain))
     return chain[:at] + links + chain[at:]
 
 

@@ -6,43 +6,10 @@ from __future__ import annotations
 
 import hashlib
 
-# The vocabulary: what a link in any hang's chain can say. Written as an on-call would note
-# it, never naming a class; an incident's answer (stories.toml `answer`) is an ordered list of
-# these keys, and its prompt shows them mixed with DISTRACTORS others.
-LINKS: dict[str, str] = {
-    "memory-limit": "a memory cgroup hits its limit; the OOM killer kills a process in it",
-    "thread-create-fails": "a process fails to create a thread (pthread_create: resource unavailable)",
-    "go-abort-stderr": "a Go runtime abort trace is written to stderr",
-    "pipe-full": "a stdio pipe fills up: its reader is not reading it",
-    "runc-init-write": "runc init blocks in write() on that pipe",
-    "exec-never-ends": "the exec never returns: runc exec, the shim and the daemon wait on it",
-    "daemon-lock": "the daemon holds the container's lock while it waits",
-    "inspect-hangs": "docker inspect / stats of that container hang",
-    "kubelet-notready": "kubelet's runtime check times out: the node goes NotReady",
-    "shim-stopped": "the shim is stopped or frozen: it answers nothing",
-    "shim-not-reaping": "the shim does not reap the processes that exit",
-    "zombies": "exited processes stay zombies under the shim",
-    "delete-fails": "container delete / pod delete fails or hangs",
-    "pids-limit": "the pids cgroup limit is reached",
-    "fork-rejected": "fork/clone fails: the kernel rejects new tasks",
-    "exec-fails": "docker exec fails to start its process",
-    "runaway-forks": "a process in the container keeps forking",
-    "log-endpoint-deaf": "the log endpoint accepts the connection and does not read",
-    "log-copier-blocked": "the daemon's log copier blocks sending lines",
-    "app-write-blocked": "the application blocks in write() to its stdout/stderr",
-    "client-not-reading": "the exec client does not read its output",
-    "paused-on-purpose": "the container was paused on purpose (its freezer is FROZEN)",
-    "d-state-io": "a task sleeps uninterruptibly (D state) waiting on I/O",
-    "init-outlived": "a process outlives the container's init: the pid namespace lingers",
-    "shared-pid-ns": "the pod shares one pid namespace between its containers",
-    "restart-hangs": "docker restart / stop does not return",
-    "runtime-down": "the daemon answers nothing: docker ps hangs too",
-    "disk-full": "the disk under the daemon's data root is full",
-    "execs-exit-in-burst": "many processes exec'd into the container exit at once",
-    "fifo-open-blocks": "runc blocks opening the exec fifo: its partner is gone",
-    "containerd-unresponsive": "containerd stops answering the daemon",
-    "exec-errors-logged": "the daemon logs exec errors (OCI runtime exec failed, stream copy error)",
-}
+# The vocabulary (diagnose/vocabulary.py): an incident's answer (stories.toml `answer`) is an
+# ordered list of its keys, and its prompt shows them mixed with DISTRACTORS others.
+from .diagnose.vocabulary import LINKS
+
 DISTRACTORS = 4
 
 # The rubric: 100 points for the hypothesis, less for each risky act.

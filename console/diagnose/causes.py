@@ -27,14 +27,22 @@ class Extra:
 
 link = ev.link
 
+# A runtime call's step in a chain, by the call (what hangs or fails when it does).
+_CALL_KEYS = {"inspect": "inspect-hangs", "stats": "inspect-hangs", "restart": "restart-hangs",
+              "stop": "restart-hangs", "exec": "exec-fails", "list": "runtime-down"}
+_EXEC_ERROR = re.compile(r"\bexec\b|stream copy error|OCI runtime", re.I)   # in the daemon's own log line
 
-def _reconstructed(obj) -> bool:
-    """Whether evidence OBJ holds anything a rebuilt recording marks as reconstructed."""
+
+def _reconstructed(obj) -> str | None:
+    """Why evidence OBJ holds a value a rebuilt recording reconstructed (the first such
+    reason), or None when everything in it was seen."""
     if isinstance(obj, dict):
-        return "reconstructed" in obj or any(_reconstructed(v) for v in obj.values())
+        if (r := obj.get("reconstructed")):
+            return next((v for v in r.values() if isinstance(v, str)), "reconstructed") if isinstance(r, dict) else str(r)
+        return next((w for v in obj.values() if (w := _reconstructed(v))), None)
     if isinstance(obj, list):
-        return any(_reconstructed(v) for v in obj)
-    return False
+        return next((w for v in obj if (w := _reconstructed(v))), None)
+    return None
 
 
 def attach(h: History, findings: list[Finding], extra: Extra | None = None) -> None:
@@ -79,33 +87,33 @@ def _chain(h: History, c: m.Container | None, fs: list[Finding], extra: Extra) -
         elif c.cgroup and (lv := next((x for x in c.cgroup.levels if x.mem_oom_kill), None)):
             roots.append(link(f"OOM killer killed {lv.mem_oom_kill} process(es) at {lv.path} "
                               f"(memory limit {kernel_causes.fmt_limit(lv.mem_limit) if lv.mem_limit else 'none'})",
-                              "cgroup memory counters", {"cgroup": lv.path, "oom_kill": lv.mem_oom_kill}))
+                              "cgroup memory counters", {"cgroup": lv.path, "oom_kill": lv.mem_oom_kill}, key="memory-limit"))
         if (pr := kernel_causes.pids_refusals(snap, c)):
             roots.append(pr)
         elif "pids-exhausted" in cls:
             roots.append(link(cls["pids-exhausted"].summary, "cgroup pids counters",
-                              {"levels": cls["pids-exhausted"].evidence.get("levels")}))
+                              {"levels": cls["pids-exhausted"].evidence.get("levels")}, key="pids-limit"))
         roots.sort(key=lambda x: -(x["age"] or 0))
     said = _content(snap, c, cls, extra)
     at_pids_limit = c is not None and (pr is not None or "pids-exhausted" in cls)
     kinds = {r["kind"] for s in said for r in s["evidence"].get("recognised") or []}
     if at_pids_limit and kinds & {"runc-init-p", "go-abort"}:
         roots.append(link("runc init cannot start its threads at the pids limit (the limit counts threads) and "
-                          "dies before it reports back to runc (runc#1914)", "runc source", kind="inferred"))
+                          "dies before it reports back to runc (runc#1914)", "runc source", kind="inferred", key="thread-create-fails"))
     if c is None and (f := cls.get("runc-start-blocked")):
         for line in f.evidence.get("kernel_log") or []:        # host-wide: the kill names no container
             k = next((k for k in snap.kernel_log if k.text == line), None)
             age = snap.uptime - k.uptime if k else None
             roots.append(link(f"OOM kill of {line.split('Kill process ', 1)[-1].split(' score')[0]}"
                               + (f" {ev.fmt_age(age)} ago" if age is not None else "")
-                              + " (the line names no cgroup)", "kernel log", {"line": line}, age=age))
+                              + " (the line names no cgroup)", "kernel log", {"line": line}, age=age, key="memory-limit"))
     owned = [lk for f in cls.values() for lk in registry.links(h, f, c)]     # links a class module adds
     out = roots + said + owned + _mechanism(h, c, cls, extra) + _runtime(snap, c, cls, extra)
     if (kl := kubelet.link(extra.kubelet or snap.kubelet_log)):
         out.append(kl)
-    for lk in out:                      # a link resting on a reconstructed value says so
-        if _reconstructed(lk.get("evidence")):
-            lk["reconstructed"] = True
+    for lk in out:                      # a link resting on a reconstructed value says so, and why
+        if (why := _reconstructed(lk.get("evidence"))):
+            lk["reconstructed"] = why
     return out
 
 
@@ -124,13 +132,13 @@ def _content(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
             how = pv.why(pp, "peek")                # a report's own read, or our tee
             out.append(link(f"{what} in {who}'s {name}: {content.headline(found)}",
                             f"pipe bytes ({how})" if how else "pipe bytes (copied with tee, not consumed)",
-                            {"recognised": found, "pipe": pp.inode, "head": pp.peek[:400]}))
+                            {"recognised": found, "pipe": pp.inode, "head": pp.peek[:400]}, key="go-abort-stderr"))
             break
     for path, data in extra.drained:
         if (found := content.recognise(data)):
             what = "Go abort" if content.is_go_abort(found) else "error"
             out.append(link(f"{what} in the drained bytes: {content.headline(found)}", "drained file",
-                            {"file": path, "recognised": found}))
+                            {"file": path, "recognised": found}, key="go-abort-stderr"))
     seen = set()
     for engine, source in (("runc", "runc's output"), ("docker", "Docker API error"),
                            ("containerd", "containerd API error")):
@@ -142,7 +150,8 @@ def _content(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
                 seen.add(content.headline(found))
                 what = "printed a Go abort:" if engine == "runc" and content.is_go_abort(found) else "failed:"
                 out.append(link(f"{engine} {pr.call} {what} {content.headline(found)}",
-                                source, {"call": pr.call, "error": (pr.error or "")[:300], "recognised": found}))
+                                source, {"call": pr.call, "error": (pr.error or "")[:300], "recognised": found},
+                                key="go-abort-stderr" if content.is_go_abort(found) else _CALL_KEYS.get(pr.call)))
     said = {}       # last, the symptom: the daemons' own errors, once per message (no debug lines)
     for k in snap.daemon_log:
         if not re.search(r"level=(error|warning|fatal|panic)", k.text) and not content.recognise(k.text):
@@ -154,7 +163,8 @@ def _content(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
         said.setdefault((k.kind, text[:300]), []).append(k)
     for (kind, text), ks in list(said.items())[:4]:
         out.append(link(f"{kind} logged: {text}" + (f" ({len(ks)} lines)" if len(ks) > 1 else ""),
-                        f"{kind} log", {"lines": [k.text for k in ks][:3], "recognised": content.recognise(text)}))
+                        f"{kind} log", {"lines": [k.text for k in ks][:3], "recognised": content.recognise(text)},
+                        key="exec-errors-logged" if _EXEC_ERROR.search(text) else None))
     return out
 
 
@@ -173,10 +183,10 @@ def _client_links(f: Finding, c: m.Container | None) -> list[dict]:
     who = f"{cl['comm']} {cl['pid']}"
     out = [link(f"{cl['readers']} holds the only read end of {who}'s {cl['stream']} (pipe:[{pp['inode']}], "
                 f"full {pp['queued']}/{pp['capacity']} bytes) and does not read it",
-                "/proc fdinfo + FIONREAD", {"pipe": pp}),
+                "/proc fdinfo + FIONREAD", {"pipe": pp}, key="client-not-reading"),
            link(f"{who} (`{(cl.get('argv') or '')[:80]}`) blocked in "
                 f"{bt['syscall'] or 'write'} {ev.at_least(f.stuck_for or 0)}: it reads no more of the "
-                f"container's output", "/proc syscall, wchan", {"thread": bt, "client": cl}, age=f.stuck_for)]
+                f"container's output", "/proc syscall, wchan", {"thread": bt, "client": cl}, age=f.stuck_for, key="client-not-reading")]
     if c is not None and c.docker is not None and cl["comm"].startswith("docker"):
         out.append(link("dockerd stops reading the shim when its client stops reading, and closes an exec's "
                         "streams only once they are taken; the container's later exec exits wait behind it "
@@ -185,7 +195,7 @@ def _client_links(f: Finding, c: m.Container | None) -> list[dict]:
                         "dockerd copies the container's output to its log and to every attached client in "
                         "turn (moby: broadcaster.Write); one client that does not read stops the copy, the "
                         "shim, the container's stdout and the log",
-                        "moby source; seen in dockerd 20.10", kind="inferred"))
+                        "moby source; seen in dockerd 20.10", kind="inferred", ))
     return out
 
 
@@ -198,11 +208,11 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
         out.append(link(f"freezer cgroup {', '.join(by)} is {e.get('freezer')} (not a pause the runtime made)" if by else
                         "a freezer cgroup froze it (not named in this data: threads in __refrigerator)",
                         "cgroup freezer files" if by else "/proc wchan", {"frozen_by": by},
-                        kind="observed" if by else "inferred"))
+                        kind="observed" if by else "inferred", key="shim-stopped"))
         for r in e.get("runtime") or []:
             out.append(link(f"{_proc_name(r)} frozen: in D, not T; it cannot run, and signals stay pending"
                             + ("; a SIGKILL is pending" if r.get("kill_pending") else ""),
-                            "/proc", {"pid": r["pid"], "state": r["state"], "wchan": r.get("wchan")}))
+                            "/proc", {"pid": r["pid"], "state": r["state"], "wchan": r.get("wchan")}, key="shim-stopped"))
     for key in ("exec-pipe-deadlock", "stuck-pipe"):
         if (f := cls.get(key)):
             e = f.evidence
@@ -216,64 +226,65 @@ def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> li
             chain = e.get("chain") or []
             writer = chain[-1] if chain else {"comm": "?", "pid": fd["pid"], "role": None}
             out.append(link(f"{name} pipe full ({ev.count_mark(pp)}{pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), "
-                            f"read only by {readers}", "/proc fdinfo + FIONREAD", {"pipe": pp}))
+                            f"read only by {readers}", "/proc fdinfo + FIONREAD", {"pipe": pp}, key="pipe-full"))
             p = snap.proc(fd["pid"])
             stuck = bt.get("stuck_for", f.stuck_for) or 0
             out.append(link(f"{_proc_name(writer)} blocked in {bt['syscall'] or 'write'} "
                             f"{ev.at_least(stuck, p)}", "/proc syscall, wchan",
-                            {"thread": bt}, age=stuck))
+                            {"thread": bt}, age=stuck,
+                            key="runc-init-write" if writer.get("role") == m.RUNC_INIT else "app-write-blocked"))
             for d in reversed(chain[:-1]):
                 if d.get("role") == m.RUNC:
                     out.append(link(f"runc exec {d['pid']} waits for {_proc_name(writer)}", "/proc process tree",
-                                    {"pid": d["pid"], "argv": d["argv"]}))
+                                    {"pid": d["pid"], "argv": d["argv"]}, key="exec-never-ends"))
                 elif d.get("role") in m.SHIM_ROLES:
                     out.append(link(f"shim {d['pid']} waits for runc exec: it copies the exec's stdio only "
                                     f"after runc exec returns (containerd#4434)" if key == "exec-pipe-deadlock"
                                     else f"shim {d['pid']} holds the read end but its client does not read",
-                                    "/proc process tree; containerd source", {"pid": d["pid"]}, kind="inferred"))
+                                    "/proc process tree; containerd source", {"pid": d["pid"]}, kind="inferred", key="exec-never-ends"))
             break
     if (f := cls.get("runc-start-blocked")) and "versions" in f.evidence:      # inferred (no thread seen)
         ver = (f.evidence["versions"].get("containerd") or "?").split()[0]
         out.append(link(f"containerd {ver} predates the exec.fifo fix (1.0.2): when runc init dies before it "
                         f"opens exec.fifo, runc start blocks opening it forever (containerd#1882, runc PR #1698)",
                         "recorded versions; containerd/runc source", {"versions": f.evidence["versions"]},
-                        kind="inferred"))
+                        kind="inferred", ))
         if (rs := f.evidence.get("runc_start")):
             out.append(link(f"runc start {rs['pid']} waits on exec.fifo (its threads were not read)",
-                            "process list", {"runc_start": rs}, kind="inferred"))
+                            "process list", {"runc_start": rs}, kind="inferred", key="fifo-open-blocks"))
     elif (f := cls.get("runc-start-blocked")):
         out.append(link(f"no runc init of the container is alive: {f.evidence.get('init_gone') or 'runc init is gone'}",
-                        "/proc", {}, kind="observed"))
+                        "/proc", {}, kind="observed", key="fifo-open-blocks"))
         out.append(link(f"runc start {f.pids[0]} blocked opening exec.fifo for {ev.fmt_age(f.stuck_for or 0)}: "
                         f"it will never return", "/proc syscall, wchan",
-                        {"thread": f.evidence.get("blocked_thread")}, age=f.stuck_for))
+                        {"thread": f.evidence.get("blocked_thread")}, age=f.stuck_for, key="fifo-open-blocks"))
     if (f := cls.get("pidns-linger")):
         left = ", ".join(f"{x['comm']} {x['pid']}" for x in f.evidence.get("leftovers", [])[:4])
         out.append(link(f"init {f.evidence.get('init_pid')} of the container is gone, but {left} linger in its "
                         f"cgroup (shared pid namespace {f.evidence.get('pid_namespace')})", "cgroup.procs, /proc",
-                        {"leftovers": f.evidence.get("leftovers")}))
+                        {"leftovers": f.evidence.get("leftovers")}, key="init-outlived"))
         out.append(link("containerd does not kill the leftovers of a task in a joined pid namespace, so the task "
-                        "does not exit while they live (containerd PR #2597, fixed by #3149)", "containerd source", kind="inferred"))
+                        "does not exit while they live (containerd PR #2597, fixed by #3149)", "containerd source", kind="inferred", ))
     if (f := cls.get("shim-unresponsive")) and "frozen-cgroup" not in cls:
         e = f.evidence
         state = e.get("shim", {}).get("state")
         if state in ("T", "t"):
             out.append(link(f"shim {f.pids[0]} is {'stopped' if state == 'T' else 'traced'} (state {state})",
-                            "/proc", {"shim": e.get("shim")}))
+                            "/proc", {"shim": e.get("shim")}, key="shim-stopped"))
     if (f := cls.get("zombies-under-shim")) or (f := cls.get("shim-unresponsive")):
         zs = f.evidence.get("zombies") or []
         if zs and (reaper := _reaper(extra.stacks)):
-            out.append(link(reaper, "goroutine dump"))
+            out.append(link(reaper, "goroutine dump", key="shim-not-reaping"))
         if zs:
             out.append(link(f"shim {f.pids[0]} does not reap: {len(zs)} zombies stay across samples "
-                            f"(their exit times are unknown)", "/proc", {"zombies": len(zs)}))
+                            f"(their exit times are unknown)", "/proc", {"zombies": len(zs)}, key="zombies"))
     if (f := cls.get("d-state-io")):
         e = f.evidence
         t = (e.get("tasks") or [{}])[0].get("thread") or {}
         out.append(link(f"{e.get('count')} task(s) in {e.get('where')} in D state on storage for "
                         f"{ev.at_least(e.get('stuck_for') or 0)} in {t.get('wchan') or '?'}: the kernel holds "
                         f"them; no signal can hurry it", "/proc stack",
-                        {"tasks": f.evidence.get("tasks")}))
+                        {"tasks": f.evidence.get("tasks")}, key="d-state-io"))
     return out
 
 
@@ -284,18 +295,18 @@ def _runtime(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
     pending = [pr for pr in (snap.docker.probes if snap.docker else [])
                if pr.status == "pending" and c is not None and pr.target == c.id]
     if waiters:
-        held = _holders(extra.stacks)
-        if held:
+        if (found := _holders(extra.stacks)):
+            held, guessed = found
             out.append(link(f"dockerd: the container lock is {held[0]}", "goroutine dump (lock holders)",
-                            {"holders": held[1:]}, kind="inferred" if "guess" in held[0] else "observed"))
+                            {"holders": held[1:]}, kind="inferred" if guessed else "observed", key="daemon-lock"))
         out.append(link(f"dockerd holds the container lock ({waiters:,} goroutines wait in ContainerInspect)",
-                        "goroutine dump", {"waiters": waiters, "pending": [pr.text for pr in pending]}))
+                        "goroutine dump", {"waiters": waiters, "pending": [pr.text for pr in pending]}, key="daemon-lock"))
     elif pending:
         lock = (" (dockerd waits on the container lock the exec holds)" if "exec-pipe-deadlock" in cls else "")
         mk = "≈" if pending[0].recon and "seconds" in pending[0].recon else ""
         out.append(link(f"docker {pending[0].call} pending {mk}{pending[0].seconds:.0f}s{lock}", "Docker API probe",
                         {"pending": [pr.text for pr in pending]},
-                        kind="inferred" if lock else "observed"))
+                        kind="inferred" if lock else "observed", key=_CALL_KEYS.get(pending[0].call)))
     if (f := cls.get("daemon-unresponsive")) or (c is None and cls):
         calls = [pr for pr in (snap.docker.probes if snap.docker else []) if pr.status == "pending" and not pr.target]
         if calls:
@@ -305,7 +316,7 @@ def _runtime(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
                    or "something inside it holds the call, a lock or a call it waits on; its stacks say which")
             out.append(link(f"dockerd does not answer: {calls[0].text}; {why}",
                             "Docker API probe", {"pending": [pr.text for pr in calls],
-                                                 **({"reconstructed": calls[0].recon} if calls[0].recon else {})}))
+                                                 **({"reconstructed": calls[0].recon} if calls[0].recon else {})}, key="runtime-down"))
     return out
 
 
@@ -322,16 +333,18 @@ def _short(func: str) -> str:
     return func.rsplit("/", 1)[-1]
 
 
-def _holders(groups) -> list[str] | None:
-    """From the ContainerInspect waiters along console/stacks' lock-holder links: ["held by
-    X (how), which waits for ... held by Y", step, step...], or None without links."""
+def _holders(groups) -> tuple[list[str], bool] | None:
+    """From the ContainerInspect waiters along console/stacks' lock-holder links: (["held by
+    X (how), which waits for ... held by Y", step, step...], whether any step is a guess), or
+    None without links."""
     links = getattr(groups, "links", None) or []
     first = next((lk for lk in links if "ContainerInspect" in " ".join(lk.waiters.funcs)), None)
     if first is None or first.holder is None:
         return None
     from ..stacks.summary import holder_text, lock_chain
-    steps = [holder_text(lk) for lk in lock_chain(links, first)]
-    return [f"held by {', which waits for a lock held by '.join(steps)}"] + steps
+    chain = lock_chain(links, first)
+    steps = [holder_text(lk) for lk in chain]
+    return [f"held by {', which waits for a lock held by '.join(steps)}"] + steps, any(lk.guess for lk in chain)
 
 
 class _Groups(list):
@@ -349,27 +362,17 @@ def _reaper(groups) -> str | None:
 
 
 def load_stacks(paths: list[str]) -> tuple[list, list[str]]:
-    """Grouped goroutines of every dump in PATHS, through console/stacks (whichever API it has
-    now), and a note per file that could not be read."""
+    """Grouped goroutines of every dump in PATHS, with console/stacks' lock-holder links, and a
+    note per file that could not be read."""
+    from .. import stacks
     groups, notes = _Groups(), []
     groups.links = []
-    try:
-        from .. import stacks
-    except ImportError as e:
-        return groups, [f"goroutine dumps not read: {e}"]
     for p in paths:
         try:
-            if hasattr(stacks, "summarise"):
-                s = stacks.summarise(p)
-                groups += list(getattr(s, "groups", s))
-                groups.links = groups.links + list(getattr(s, "links", []) or [])
-            elif hasattr(stacks, "load"):
-                with open(p, errors="replace") as f:
-                    groups += stacks.load(f.read())
-            else:
-                from ..stacks import _old
-                with open(p, errors="replace") as f:
-                    groups += _old.load(f.read())
-        except Exception as e:              # a dump we cannot read is a note, never a crash
+            s = stacks.summarise(p)
+        except (OSError, ValueError) as e:      # a dump we cannot read (StackError too) is a note, never a crash
             notes.append(f"{p}: {e}")
+            continue
+        groups += list(s.groups)
+        groups.links = groups.links + list(s.links or [])
     return groups, notes

@@ -4,12 +4,18 @@ from __future__ import annotations
 from .. import model as m
 from ..collect.holds import kill_pending  # noqa: F401  (the one SIGKILL-pending test, for detectors)
 from ..views import fmt_age  # noqa: F401  (re-exported for detectors)
+from .vocabulary import LINKS
 
 
 def link(text: str, source: str, evidence: dict | None = None, kind: str = "observed",
-         age: float | None = None) -> dict:
-    """One link of a causal chain: what, where it was seen, observed or inferred."""
-    return {"text": text, "kind": kind, "source": source, "age": age, "evidence": evidence or {}}
+         age: float | None = None, key: str | None = None) -> dict:
+    """One link of a causal chain: its step (KEY, from vocabulary.LINKS: what the faces and
+    training compare; None for an inferred explanation that is no step of its own), what was
+    seen (TEXT, for people only: nothing reads it back), where (SOURCE), observed or inferred
+    (KIND), and the evidence it rests on. A link whose evidence a rebuilt recording
+    reconstructed is marked "reconstructed" when the chain is built (causes.attach)."""
+    assert key is None or key in LINKS, key
+    return {"key": key, "text": text, "kind": kind, "source": source, "age": age, "evidence": evidence or {}}
 
 
 def count_mark(pipe: dict) -> str:

@@ -13,6 +13,7 @@ from .finding import CRITICAL, Finding
 from .history import History
 from .pipes_common import blocked_writes
 from .pipes_common import evidence as pipe_evidence
+from .simulated import answer_calls, drop
 
 CLASS = "exec-pipe-deadlock"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
@@ -49,3 +50,15 @@ def detect(h: History) -> list[Finding]:
                 evidence=pipe_evidence(snap, bw, cid, exec_id=runc.exec_id)))
             break
     return out
+
+
+def _after_drain(snap: m.HostSnapshot, f: Finding) -> str:
+    """Training: the drained runc init finishes its write and exits, so runc exec returns and
+    the calls that waited on the exec answer."""
+    execs = {p.pid for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "exec"}
+    drop(snap, execs)
+    answer_calls(snap, f.container)
+    return f"runc exec returns ({len(execs)} exited) and the calls waiting on it answer"
+
+
+SIMULATED = {"drain-pipe": _after_drain}

@@ -113,7 +113,7 @@ def oom_link(snap: m.HostSnapshot, c: m.Container, ev: dict, stuck: list[m.Proce
         else:
             who = f"; a runtime process ({task}), no longer there"
     text = f"OOM kill of {task} {pid or ''} {fmt_age(ev['age'])} ago ({limit}){who}".replace("  ", " ")
-    return {"text": text, "kind": "observed" if ev["observed"] else "inferred", "source": "kernel log",
+    return {"key": "memory-limit", "text": text, "kind": "observed" if ev["observed"] else "inferred", "source": "kernel log",
             "age": round(ev["age"], 1),
             "evidence": {"lines": ev["lines"][-4:], "memcg": ev.get("memcg"), "limit": ev.get("limit"),
                          "killed_pid": pid, "task": task}}
@@ -134,7 +134,7 @@ def pids_refusals(snap: m.HostSnapshot, c: m.Container) -> dict | None:
     limit = (f"pids.max {lv.pids_max}, now {lv.pids_current}" if lv and lv.pids_max is not None
              else "limit not readable")
     age = snap.uptime - last.uptime
-    return {"text": f"fork rejected by the pids controller at the {_label(c, path)} cgroup ({limit}), "
+    return {"key": "fork-rejected", "text": f"fork rejected by the pids controller at the {_label(c, path)} cgroup ({limit}), "
                     f"{len(mine)} time(s), last {fmt_age(age)} ago",
             "kind": "observed", "source": "kernel log", "age": round(age, 1),
             "evidence": {"lines": [k.text for k, _ in mine][-3:], "cgroup": path,

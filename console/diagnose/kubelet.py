@@ -17,5 +17,6 @@ def link(lines: list[m.KernelLogLine]) -> dict | None:
             else "PLEG is not healthy" if "kubelet-pleg" in kinds
             else "skipping pod synchronization" if "kubelet-skipping-sync" in kinds
             else "runtime calls time out")
-    return {"text": f"kubelet: {what}, {len(lines)} line(s)", "kind": "observed", "source": "kubelet log",
+    key = "pleg-unhealthy" if what == "PLEG is not healthy" else "kubelet-notready"
+    return {"key": key, "text": f"kubelet: {what}, {len(lines)} line(s)", "kind": "observed", "source": "kubelet log",
             "age": None, "evidence": {"lines": [k.text for k in lines][-3:]}}

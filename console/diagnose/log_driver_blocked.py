@@ -235,40 +235,40 @@ def links(h: History, f: Finding, c: m.Container | None) -> list[dict]:
     out = []
     if not e["connections"]:
         out.append(ev.link(f"nothing on this host listens at the log endpoint {e['log_endpoint']}",
-                           "/proc/PID/net/tcp (no LISTEN socket)", {"endpoint": e["log_endpoint"]}))
+                           "/proc/PID/net/tcp (no LISTEN socket)", {"endpoint": e["log_endpoint"]}, key="log-endpoint-gone"))
         out.append(ev.link(f"dockerd's {e['log_driver']} driver retries the connection and does not give up: "
                            f"the line it holds is never sent", "moby daemon/logger source; seen on docker 20.10",
-                           {"log_opts": e.get("log_opts")}, kind="inferred"))
+                           {"log_opts": e.get("log_opts")}, kind="inferred", key="log-copier-blocked"))
     elif far:
         name = f"{who['comm']} {who['pid']}" if who else "a process not seen"
         state = f" (stopped, state {who['state']})" if who and who["state"] in ("T", "t") else ""
         out.append(ev.link(f"log endpoint {e['log_endpoint']}, {name}{state}, does not read: {far['recv_queue']:,} "
                            f"bytes received and unread on its connection", "/proc/net/tcp rx_queue",
-                           {"endpoint": far, "process": who}))
+                           {"endpoint": far, "process": who}, key="log-endpoint-deaf"))
     else:
         out.append(ev.link(f"log endpoint {e['log_endpoint']} (not on this host) takes nothing: no byte of "
-                           f"dockerd's queue is acknowledged", "/proc/net/tcp tx_queue", {}, kind="inferred"))
+                           f"dockerd's queue is acknowledged", "/proc/net/tcp tx_queue", {}, kind="inferred", key="log-endpoint-deaf"))
     if e["connections"]:
         out.append(ev.link(f"dockerd's connection to it holds {e['unsent']:,} unsent bytes, unchanged "
                            f"{ev.at_least(e['steady_for'])}", "/proc/PID/net/tcp tx_queue",
-                           {"connections": e["connections"]}, age=e["steady_for"]))
+                           {"connections": e["connections"]}, age=e["steady_for"], key="log-copier-blocked"))
     out.append(ev.link(f"dockerd's {e['log_driver']} driver, in blocking mode, sends each line before the copier "
                        f"reads the next from the container's FIFO: the copier waits", "moby daemon/logger source",
-                       {"log_opts": e.get("log_opts")}, kind="inferred"))
+                       {"log_opts": e.get("log_opts")}, kind="inferred", key="log-copier-blocked"))
     if "pipe" in e:
         pp, bt = e["pipe"], e["blocked_thread"]
         stream = stream_name(e)
         readers = ", ".join(f"{r['comm']} {r['pid']}" for r in pp["readers"])
         out.append(ev.link(f"{stream} pipe full ({ev.count_mark(pp)}{pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), read "
                            f"by {readers}, whose copy into the FIFO dockerd reads is waiting",
-                           "/proc fdinfo + FIONREAD", {"pipe": pp}))
+                           "/proc fdinfo + FIONREAD", {"pipe": pp}, key="pipe-full"))
         out.append(ev.link(f"{e['chain'][-1]['comm']} {e['fd']['pid']} blocked in {bt['syscall'] or 'write'} "
                            f"{ev.at_least(f.stuck_for or 0)}", "/proc syscall, wchan", {"thread": bt},
-                           age=f.stuck_for))
+                           age=f.stuck_for, key="app-write-blocked"))
     else:
         gone = "the container's processes have exited; " if not e.get("container_processes") else ""
         out.append(ev.link(f"{gone}dockerd closes its log driver holding the container's lock, and the close "
-                           f"waits to flush", "moby source", {}, kind="inferred"))
+                           f"waits to flush", "moby source", {}, kind="inferred", key="daemon-lock"))
     return out
 
 

@@ -11,6 +11,9 @@ detect(history). It may also say:
   OPERATOR_TASKS    {name: (say(ctx) -> str, simulate(snap, finding) -> str)}: a fix only
                     the operator can make (restart a log collector), said with the finding's
                     facts; in training, its effect on the simulated host
+  SIMULATED         {action: fn(snap, finding) -> str | None}: in training, what the class's
+                    own mechanism does after an act's simulated effect (playbook/simulate.py),
+                    said in a sentence
 Adding a class: its module, its playbook file (playbooks/<class>.toml), one line here."""
 from __future__ import annotations
 
@@ -52,6 +55,11 @@ def daemon_causes() -> list[str]:
 
 def supersedes(cls: str) -> tuple[str, ...]:
     return getattr(BY_CLASS[cls], "SUPERSEDES", ())
+
+
+def simulated(action: str, snap, f) -> str | None:
+    fn = getattr(BY_CLASS.get(f.cls), "SIMULATED", {}).get(action)
+    return fn(snap, f) if fn else None
 
 
 def links(h, f, c) -> list[dict]:

@@ -24,29 +24,14 @@ from __future__ import annotations
 import copy
 import glob
 import os
-import re
 import shutil
 
 from .. import model as m
+from ..diagnose import registry
+from ..diagnose.simulated import answer_calls as _answer_calls, drop as _drop
 from ..actions import dump as dump_mod
 from .actions import Bound
 from .context import RunContext
-
-
-def _drop(snap: m.HostSnapshot, pids: set[int]) -> None:
-    snap.processes = [p for p in snap.processes if p.pid not in pids]
-    for pp in snap.pipes:
-        pp.readers = [e for e in pp.readers if e.pid not in pids]
-        pp.writers = [e for e in pp.writers if e.pid not in pids]
-    snap._index = None
-
-
-def _answer_calls(snap: m.HostSnapshot, cid: str | None) -> None:
-    if snap.docker:
-        for pr in snap.docker.probes:
-            if pr.status == "pending" and (cid is None or pr.target == cid or pr.target is None):
-                pr.status, pr.seconds = "ok", 0.01
-        snap.docker.reachable = True
 
 
 def apply(action: str, ctx: RunContext, b: Bound) -> str:
@@ -71,9 +56,6 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
                 f.write(f"(training: this recording holds no copy of the {queued} bytes queued in this "
                         f"pipe; on a real host they would be saved here, every byte)\n")
         _drop(snap, {b.targets[0].pid})
-        if ctx.finding.cls == "exec-pipe-deadlock":      # runc init done: runc exec returns
-            _drop(snap, {p.pid for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "exec"})
-            _answer_calls(snap, cid)
         from .actions import drained_text
         text = "simulated: " + drained_text(copied, "the writer finished", path)
         if data and not told and copied < queued:
@@ -159,14 +141,16 @@ def apply(action: str, ctx: RunContext, b: Bound) -> str:
                f"{len(woken)} process(es) run again"
     else:
         text = f"simulated: {action}"
+    if (more := registry.simulated(action, snap, ctx.finding)):    # what the class's own mechanism does next
+        text += f"\n  then: {more}"
     from ..incidents import after
     real = after.load(ctx.notes.get("incident_name") or "")
     done = real.act(action, [t.as_dict() for t in b.targets]) if real else None
     if done is not None and real.last(done):      # a lab incident: what the real fix left
         snap = real.host()
         text += "; the host now is the one recorded after the real fix in the lab"
-        if action == "drain-pipe" and (got := re.search(r"drained ([\d,]+) bytes \((.*?)\), saved", done["text"])):
-            text += f" (the real drain read {got.group(1)} bytes: {got.group(2)})"
+        if action == "drain-pipe":              # its own words, as its audit line gave them
+            text += f"\n  the real drain in the lab: {done['text'].splitlines()[0]}"
     ctx.snapshot = snap
     ctx.notes.setdefault("acts", []).append({"action": action, "container": cid,
                                              "targets": [t.as_dict() for t in b.targets]})
