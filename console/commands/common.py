@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import CliError
+from ..errors import DataError
 
-EXIT_USAGE = 64      # bad arguments or input (sysexits EX_USAGE / EX_DATAERR family)
-EXIT_DATA = 65
-EXIT_NOPERM = 77
+EXIT_DATA = DataError.code   # a run that found unusable input (verify-incident)
 
 
 def _live_source(args):
@@ -35,7 +33,7 @@ def _open_recording(path: str, salvage: bool = False):
     try:
         return Recording(path, salvage=salvage)
     except RecordingError as e:
-        raise CliError(str(e), EXIT_DATA) from None
+        raise DataError(str(e)) from None
 
 
 def _warn_degraded() -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import CliError
-from .common import _live_source, _open_recording, _warn_degraded, _stack_files, _after_app, EXIT_USAGE
+from ..errors import UsageError
+from .common import _live_source, _open_recording, _warn_degraded, _stack_files, _after_app
 
 
 def cmd_console(args) -> int:
@@ -13,14 +13,12 @@ def cmd_console(args) -> int:
         source = ReplaySource(_open_recording(args.replay, args.salvage))
     else:
         if not sys.stdout.isatty():
-            raise CliError("the console needs a terminal; use `hangconsole snapshot` for text output",
-                           EXIT_USAGE)
+            raise UsageError("the console needs a terminal; use `hangconsole snapshot` for text output")
         _warn_degraded()
         source = _live_source(args)
         source.prefetch()          # the first snapshot overlaps the UI's import
     if not sys.stdout.isatty():    # a replay needs a terminal too
-        raise CliError("the console needs a terminal; use `hangconsole snapshot --replay` for text output",
-                       EXIT_USAGE)
+        raise UsageError("the console needs a terminal; use `hangconsole snapshot --replay` for text output")
     from ..screens.app import HangConsoleApp
     app = HangConsoleApp(source, interval=args.interval, stack_files=_stack_files(source))
     app.run()
@@ -33,7 +31,7 @@ def cmd_train(args) -> int:
     if args.incident:
         inc = find(args.incident)
         if inc is None:
-            raise CliError(f"no incident {args.incident!r}: `hangconsole train` lists them", EXIT_USAGE)
+            raise UsageError(f"no incident {args.incident!r}: `hangconsole train` lists them")
     if args.list or not sys.stdout.isatty():
         from ..incidents import shown_name, symptom
         for i in ([inc] if args.incident else catalog()):      # a lab capture's name is its answer

@@ -4,16 +4,16 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import CliError
+from ..errors import DataError, Unknown
 from ..safetext import json_dumps
-from .common import _live_source, _resolve, _after_app, EXIT_DATA
+from .common import _live_source, _resolve, _after_app
 
 
 def cmd_diagnose(args) -> int:
     from ..diagnose import report
     from ..diagnose.history import History
     if (args.samples is not None and args.samples < 1) or args.interval < 0:
-        raise CliError("--samples must be at least 1 and --interval not negative", 3)
+        raise Unknown("--samples must be at least 1 and --interval not negative")
     try:
         if args.replay:
             from ..record.fileformat import Recording, RecordingError
@@ -22,7 +22,7 @@ def cmd_diagnose(args) -> int:
                 n = min(len(rec), args.samples or 10)
                 history = History([rec.frame(i) for i in range(len(rec) - n, len(rec))])
             except RecordingError as e:
-                raise CliError(f"UNKNOWN: {e}", 3) from None
+                raise Unknown(str(e)) from None
         else:
             src = _live_source(args)
             try:
@@ -30,12 +30,12 @@ def cmd_diagnose(args) -> int:
             finally:
                 src.close()
     except OSError as e:
-        raise CliError(f"UNKNOWN: cannot sample the host: {e}", 3) from None
+        raise Unknown(f"cannot sample the host: {e}") from None
     try:
         extra, notes = report.gather_extra(args.stacks, args.kubelet_log, args.drained,
                                            _resolve(args.replay) if args.replay else None)
     except OSError as e:
-        raise CliError(f"UNKNOWN: cannot read {e.filename}: {e.strerror}", 3) from None
+        raise Unknown(f"cannot read {e.filename}: {e.strerror}") from None
     history.latest.degraded.extend(notes)
     findings = report.diagnose(history, extra)
     status, code = report.verdict(findings)
@@ -63,9 +63,9 @@ def cmd_stacks(args) -> int:
             else:
                 print(f"== {path}\n{stacks.render(stacks.summarise(path, parallel=True))}")
         except OSError as e:
-            raise CliError(f"cannot read {path}: {e.strerror}", EXIT_DATA) from None
+            raise DataError(f"cannot read {path}: {e.strerror}") from None
         except stacks.StackError as e:
-            raise CliError(f"{path}: {e}", EXIT_DATA) from None
+            raise DataError(f"{path}: {e}") from None
     if tui:
         from ..screens.stacks import StacksApp
         app = StacksApp(list(args.files))

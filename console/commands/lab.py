@@ -3,27 +3,26 @@ from __future__ import annotations
 
 import os
 
-from ..errors import CliError
-from .common import EXIT_NOPERM, EXIT_USAGE
+from ..errors import CliError, NoPermission, UsageError
 
 
 def cmd_lab(args) -> int:
     from ..lab.catalog import ENGINE_FAULTS, FAULTS
-    from ..lab.engine import LabError
+    from ..lab.errors import LabError, NeedsRoot
     from ..lab.registry import lab_for
     engine = getattr(args, "engine", "docker")
     name = "" if engine == "docker" else f"{engine} "        # the Docker lab is the lab
     try:
         lab = lab_for(engine, args.dir)
         if args.action != "status" and os.geteuid() != 0:
-            raise CliError("the lab needs root", EXIT_NOPERM)
+            raise NoPermission("the lab needs root")
         if args.action == "up":
             lab.up()
             print(f"{name}lab up in {lab.dir}\n{lab.hint()}")
         elif args.action == "inject":
             if not args.fault:
                 faults = FAULTS if engine == "docker" else ENGINE_FAULTS[engine]
-                raise CliError(f"inject needs a fault: one of {', '.join(faults)}", EXIT_USAGE)
+                raise UsageError(f"inject needs a fault: one of {', '.join(faults)}")
             cid = lab.inject(args.fault)
             print(f"injected {args.fault}" + (f" on {engine}" if name else "") + (f" into {cid[:12]}" if cid else "")
                   + (f"\n{lab.hint()}" if name else ""))
@@ -41,5 +40,5 @@ def cmd_lab(args) -> int:
                 print(f"  {line}")
             print(f"{name}lab down")
     except LabError as e:
-        raise CliError(str(e), EXIT_NOPERM if "needs root" in str(e) else 1) from None
+        raise (NoPermission if isinstance(e, NeedsRoot) else CliError)(str(e)) from None
     return 0

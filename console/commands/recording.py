@@ -5,22 +5,22 @@ import signal
 import sys
 import time
 
-from ..errors import CliError
+from ..errors import CannotWrite, NoPermission, UsageError
 from ..safetext import json_dumps
-from .common import _live_source, _open_recording, _warn_degraded, EXIT_USAGE, EXIT_NOPERM
+from .common import _live_source, _open_recording, _warn_degraded
 
 
 def cmd_record(args) -> int:
     from ..record.fileformat import RecordingWriter
     if args.interval <= 0 or (args.frames is not None and args.frames < 1) or \
             (args.duration is not None and args.duration <= 0):
-        raise CliError("--interval, --frames and --duration must be positive", EXIT_USAGE)
+        raise UsageError("--interval, --frames and --duration must be positive")
     _warn_degraded()
     src = _live_source(args)
     try:
         writer = RecordingWriter(args.output, redacted=not args.no_redact, note=args.note)
     except OSError as e:
-        raise CliError(f"cannot write {args.output}: {e.strerror}", EXIT_NOPERM if e.errno == 13 else 1)
+        raise (NoPermission if e.errno == 13 else CannotWrite)(f"cannot write {args.output}: {e.strerror}")
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *a: stop.update(now=True))
     end = time.monotonic() + args.duration if args.duration else None
@@ -49,7 +49,7 @@ def cmd_snapshot(args) -> int:
     if args.replay:
         rec = _open_recording(args.replay, args.salvage)
         if not 0 <= args.frame < len(rec):
-            raise CliError(f"--frame {args.frame}: the recording has frames 0..{len(rec) - 1}", EXIT_USAGE)
+            raise UsageError(f"--frame {args.frame}: the recording has frames 0..{len(rec) - 1}")
         snap = rec.frame(args.frame)
     else:
         _warn_degraded()

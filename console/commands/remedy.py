@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import CliError
+from ..errors import DataError, Unknown
 from .common import _live_source, EXIT_DATA
 
 
@@ -47,12 +47,12 @@ def cmd_fix(args) -> int:
         else:
             books, _ = load_all()
             if args.playbook not in books:
-                raise CliError(f"UNKNOWN: no playbook {args.playbook!r} (see `hangconsole playbooks list`)", 3)
+                raise Unknown(f"no playbook {args.playbook!r} (see `hangconsole playbooks list`)")
             pb = books[args.playbook]
     except PlaybookError as e:
-        raise CliError(f"UNKNOWN: {e}", 3) from None
+        raise Unknown(str(e)) from None
     if os.geteuid() != 0 and not args.dry_run:
-        raise CliError("UNKNOWN: fixing needs root (use --dry-run to see the steps)", 3)
+        raise Unknown("fixing needs root (use --dry-run to see the steps)")
     src = _live_source(args)
     try:
         history = dreport.sample_live(src, max(1, args.samples), args.interval)
@@ -61,7 +61,7 @@ def cmd_fix(args) -> int:
         c = snap.container(args.container) or next(
             (x for x in snap.containers if x.name == args.container), None)
         if c is None:
-            raise CliError(f"UNKNOWN: no container {args.container!r} on this host", 3)
+            raise Unknown(f"no container {args.container!r} on this host")
         finding = next((f for f in findings if f.container == c.id and f.cls in pb.classes), None) or next(
             (f for f in findings if f.container is None and f.cls in pb.classes), None)   # a daemon's: host-wide
         if finding is None:
@@ -96,6 +96,6 @@ def cmd_report(args) -> int:
     from .. import report
     from ..actions.incident import Incident
     if not os.path.isdir(args.incident_dir):
-        raise CliError(f"no incident directory {args.incident_dir}", EXIT_DATA)
+        raise DataError(f"no incident directory {args.incident_dir}")
     print(report.write(Incident(args.incident_dir)))
     return 0

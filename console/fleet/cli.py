@@ -61,7 +61,7 @@ def add_parsers(sub, common) -> None:
 
 
 def cmd_check(args) -> int:
-    from ..errors import CliError
+    from ..errors import CliError          # the plugin's own statuses: NPD's 2, Nagios's 3
     if getattr(args, "replay", None):
         raise CliError("check samples the live host; use `diagnose --replay` for recordings", 2 if args.npd else 3)
     if args.timeout <= 0 or args.max_output_length < 1 or args.interval < 0:
@@ -71,14 +71,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_metrics(args) -> int:
-    from ..errors import CliError
+    from ..errors import CannotWrite, UsageError
     from . import capture
     from . import check as ck
     from . import metrics
     if getattr(args, "replay", None):
-        raise CliError("metrics samples the live host; use `diagnose --replay` for recordings", 64)
+        raise UsageError("metrics samples the live host; use `diagnose --replay` for recordings")
     if args.timeout <= 0 or (args.loop is not None and args.loop <= 0):
-        raise CliError("--timeout and --loop must be positive", 64)
+        raise UsageError("--timeout and --loop must be positive")
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *a: stop.update(now=True))
     src = None
@@ -109,7 +109,7 @@ def cmd_metrics(args) -> int:
             try:
                 path = metrics.write(args.textfile, res)
             except OSError as e:
-                raise CliError(f"cannot write {args.textfile}: {e.strerror}", 73) from None
+                raise CannotWrite(f"cannot write {args.textfile}: {e.strerror}") from None
             code = {"ok": 0, "problem": 1}.get(res.status, 3)
             if not args.loop:
                 print(f"{path}: {res.status}, {len(res.findings)} finding(s), {res.mode}")

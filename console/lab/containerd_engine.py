@@ -18,7 +18,7 @@ import tarfile
 import time
 from dataclasses import dataclass
 
-from .engine import (LabError, _alive, _cgroup_members, _comm, _kill_helpers, _lab_cgroups, _mounts_under,
+from .engine import (LabError, NeedsRoot, _alive, _cgroup_members, _comm, _kill_helpers, _lab_cgroups, _mounts_under,
                      _read_int, _remove_cgroups, _spawn_helper, _state, _wait_gone)
 
 NS = "k8s.io"
@@ -90,7 +90,7 @@ class ContainerdLab:
     # --- up / down --------------------------------------------------------------------------
     def up(self, timeout: float = 30.0) -> None:
         if os.geteuid() != 0:
-            raise LabError("the containerd lab needs root")
+            raise NeedsRoot("the containerd lab needs root")
         missing = [b for b in ("containerd", "ctr", "runc", "containerd-shim-runc-v2") if not _which(b)]
         if missing:
             raise LabError(f"missing {', '.join(missing)}: apt-get install containerd runc")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .. import selfexec
 from ..actions.guard import start_ticks as _start_ticks
-from .errors import LabError
+from .errors import LabError, NeedsRoot
 from .image import IMAGE, ensure_image  # noqa: F401  (IMAGE: the lab's users import it from here)
 
 DEFAULT_DIR = os.environ.get("HANGCONSOLE_LAB_DIR", "/run/hangconsole-lab")
@@ -111,7 +111,7 @@ class Lab:
     # --- up / down -----------------------------------------------------------------------
     def up(self, timeout: float = 60.0) -> None:
         if os.geteuid() != 0:
-            raise LabError("the lab needs root (it starts dockerd and containerd)")
+            raise NeedsRoot("the lab needs root (it starts dockerd and containerd)")
         missing = [b for b in ("dockerd", "containerd", "runc", "containerd-shim-runc-v2")
                    if not shutil.which(b, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")]
         if missing:

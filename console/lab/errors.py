@@ -4,3 +4,7 @@ from __future__ import annotations
 
 class LabError(Exception):
     """One line for the operator."""
+
+
+class NeedsRoot(LabError):
+    """The lab was asked for without root."""

@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass
 
 from .containerd_engine import _cmdline, _pids
-from .engine import (LabError, _cgroup_members, _comm, _kill_helpers, _lab_cgroups, _mounts_under,
+from .engine import (LabError, NeedsRoot, _cgroup_members, _comm, _kill_helpers, _lab_cgroups, _mounts_under,
                      _remove_cgroups, _spawn_helper, _state, _wait_gone)
 
 IMAGE = "hc-busybox:lab"
@@ -71,7 +71,7 @@ class PodmanLab:
 
     def up(self) -> None:
         if os.geteuid() != 0:
-            raise LabError("the podman lab needs root")
+            raise NeedsRoot("the podman lab needs root")
         for b in ("podman", "conmon", "runc"):
             if not shutil.which(b, path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/libexec/podman"):
                 raise LabError(f"missing {b}: apt-get install podman conmon runc")
