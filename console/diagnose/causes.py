@@ -13,7 +13,6 @@ from .. import provenance as pv
 from . import content, kernel_causes, kubelet, registry
 from . import evidence as ev
 from .finding import Finding
-from .pipes_common import stream_name as _stream
 from .history import History
 
 
@@ -107,8 +106,8 @@ def _chain(h: History, c: m.Container | None, fs: list[Finding], extra: Extra) -
             roots.append(link(f"OOM kill of {line.split('Kill process ', 1)[-1].split(' score')[0]}"
                               + (f" {ev.fmt_age(age)} ago" if age is not None else "")
                               + " (the line names no cgroup)", "kernel log", {"line": line}, age=age, key="memory-limit"))
-    owned = [lk for f in cls.values() for lk in registry.links(h, f, c)]     # links a class module adds
-    out = roots + said + owned + _mechanism(h, c, cls, extra) + _runtime(snap, c, cls, extra)
+    owned = [lk for k in registry.CLASSES if k in cls for lk in registry.links(h, cls[k], c, cls, extra)]
+    out = roots + said + owned + _runtime(snap, c, cls, extra)     # the mechanism: each class's own links
     if (kl := kubelet.link(extra.kubelet or snap.kubelet_log)):
         out.append(kl)
     for lk in out:                      # a link resting on a reconstructed value says so, and why
@@ -165,126 +164,6 @@ def _content(snap: m.HostSnapshot, c: m.Container | None, cls: dict, extra: Extr
         out.append(link(f"{kind} logged: {text}" + (f" ({len(ks)} lines)" if len(ks) > 1 else ""),
                         f"{kind} log", {"lines": [k.text for k in ks][:3], "recognised": content.recognise(text)},
                         key="exec-errors-logged" if _EXEC_ERROR.search(text) else None))
-    return out
-
-
-def _proc_name(d: dict) -> str:
-    role = {m.RUNC_INIT: "runc init", m.RUNC: "runc"}.get(d.get("role"), None)
-    if d.get("role") in m.SHIM_ROLES:
-        role = "shim"
-    return f"{role or d['comm']} {d['pid']}"
-
-
-def _client_links(f: Finding, c: m.Container | None) -> list[dict]:
-    """The far end, root first: the client's reader that stopped, the client blocked writing
-    to it, and the daemon between the client and the shim."""
-    e = f.evidence
-    cl, pp, bt = e["client"], e["pipe"], e["blocked_thread"]
-    who = f"{cl['comm']} {cl['pid']}"
-    out = [link(f"{cl['readers']} holds the only read end of {who}'s {cl['stream']} (pipe:[{pp['inode']}], "
-                f"full {pp['queued']}/{pp['capacity']} bytes) and does not read it",
-                "/proc fdinfo + FIONREAD", {"pipe": pp}, key="client-not-reading"),
-           link(f"{who} (`{(cl.get('argv') or '')[:80]}`) blocked in "
-                f"{bt['syscall'] or 'write'} {ev.at_least(f.stuck_for or 0)}: it reads no more of the "
-                f"container's output", "/proc syscall, wchan", {"thread": bt, "client": cl}, age=f.stuck_for, key="client-not-reading")]
-    if c is not None and c.docker is not None and cl["comm"].startswith("docker"):
-        out.append(link("dockerd stops reading the shim when its client stops reading, and closes an exec's "
-                        "streams only once they are taken; the container's later exec exits wait behind it "
-                        "(moby: ProcessEvent -> CloseStreams -> broadcaster.Clean)"
-                        if cl.get("call", "exec") == "exec" else
-                        "dockerd copies the container's output to its log and to every attached client in "
-                        "turn (moby: broadcaster.Write); one client that does not read stops the copy, the "
-                        "shim, the container's stdout and the log",
-                        "moby source; seen in dockerd 20.10", kind="inferred", ))
-    return out
-
-
-def _mechanism(h: History, c: m.Container | None, cls: dict, extra: Extra) -> list[dict]:
-    snap = h.latest
-    out = []
-    if (f := cls.get("frozen-cgroup")):
-        e = f.evidence
-        by = e.get("frozen_by")
-        out.append(link(f"freezer cgroup {', '.join(by)} is {e.get('freezer')} (not a pause the runtime made)" if by else
-                        "a freezer cgroup froze it (not named in this data: threads in __refrigerator)",
-                        "cgroup freezer files" if by else "/proc wchan", {"frozen_by": by},
-                        kind="observed" if by else "inferred", key="shim-stopped"))
-        for r in e.get("runtime") or []:
-            out.append(link(f"{_proc_name(r)} frozen: in D, not T; it cannot run, and signals stay pending"
-                            + ("; a SIGKILL is pending" if r.get("kill_pending") else ""),
-                            "/proc", {"pid": r["pid"], "state": r["state"], "wchan": r.get("wchan")}, key="shim-stopped"))
-    for key in ("exec-pipe-deadlock", "stuck-pipe"):
-        if (f := cls.get(key)):
-            e = f.evidence
-            if "client" in e:               # rooted at the client's reader; then the container's side
-                out += _client_links(f, c)
-                if not (e := e.get("exec_side")):
-                    break
-            pp, fd, bt = e["pipe"], e["fd"], e["blocked_thread"]
-            name = _stream(e)
-            readers = ", ".join(f"{r['comm']} {r['pid']}" for r in pp["readers"]) or "nobody"
-            chain = e.get("chain") or []
-            writer = chain[-1] if chain else {"comm": "?", "pid": fd["pid"], "role": None}
-            out.append(link(f"{name} pipe full ({ev.count_mark(pp)}{pp['queued']}/{pp['capacity']} bytes, pipe:[{pp['inode']}]), "
-                            f"read only by {readers}", "/proc fdinfo + FIONREAD", {"pipe": pp}, key="pipe-full"))
-            p = snap.proc(fd["pid"])
-            stuck = bt.get("stuck_for", f.stuck_for) or 0
-            out.append(link(f"{_proc_name(writer)} blocked in {bt['syscall'] or 'write'} "
-                            f"{ev.at_least(stuck, p)}", "/proc syscall, wchan",
-                            {"thread": bt}, age=stuck,
-                            key="runc-init-write" if writer.get("role") == m.RUNC_INIT else "app-write-blocked"))
-            for d in reversed(chain[:-1]):
-                if d.get("role") == m.RUNC:
-                    out.append(link(f"runc exec {d['pid']} waits for {_proc_name(writer)}", "/proc process tree",
-                                    {"pid": d["pid"], "argv": d["argv"]}, key="exec-never-ends"))
-                elif d.get("role") in m.SHIM_ROLES:
-                    out.append(link(f"shim {d['pid']} waits for runc exec: it copies the exec's stdio only "
-                                    f"after runc exec returns (containerd#4434)" if key == "exec-pipe-deadlock"
-                                    else f"shim {d['pid']} holds the read end but its client does not read",
-                                    "/proc process tree; containerd source", {"pid": d["pid"]}, kind="inferred", key="exec-never-ends"))
-            break
-    if (f := cls.get("runc-start-blocked")) and "versions" in f.evidence:      # inferred (no thread seen)
-        ver = (f.evidence["versions"].get("containerd") or "?").split()[0]
-        out.append(link(f"containerd {ver} predates the exec.fifo fix (1.0.2): when runc init dies before it "
-                        f"opens exec.fifo, runc start blocks opening it forever (containerd#1882, runc PR #1698)",
-                        "recorded versions; containerd/runc source", {"versions": f.evidence["versions"]},
-                        kind="inferred", ))
-        if (rs := f.evidence.get("runc_start")):
-            out.append(link(f"runc start {rs['pid']} waits on exec.fifo (its threads were not read)",
-                            "process list", {"runc_start": rs}, kind="inferred", key="fifo-open-blocks"))
-    elif (f := cls.get("runc-start-blocked")):
-        out.append(link(f"no runc init of the container is alive: {f.evidence.get('init_gone') or 'runc init is gone'}",
-                        "/proc", {}, kind="observed", key="fifo-open-blocks"))
-        out.append(link(f"runc start {f.pids[0]} blocked opening exec.fifo for {ev.fmt_age(f.stuck_for or 0)}: "
-                        f"it will never return", "/proc syscall, wchan",
-                        {"thread": f.evidence.get("blocked_thread")}, age=f.stuck_for, key="fifo-open-blocks"))
-    if (f := cls.get("pidns-linger")):
-        left = ", ".join(f"{x['comm']} {x['pid']}" for x in f.evidence.get("leftovers", [])[:4])
-        out.append(link(f"init {f.evidence.get('init_pid')} of the container is gone, but {left} linger in its "
-                        f"cgroup (shared pid namespace {f.evidence.get('pid_namespace')})", "cgroup.procs, /proc",
-                        {"leftovers": f.evidence.get("leftovers")}, key="init-outlived"))
-        out.append(link("containerd does not kill the leftovers of a task in a joined pid namespace, so the task "
-                        "does not exit while they live (containerd PR #2597, fixed by #3149)", "containerd source", kind="inferred", ))
-    if (f := cls.get("shim-unresponsive")) and "frozen-cgroup" not in cls:
-        e = f.evidence
-        state = e.get("shim", {}).get("state")
-        if state in ("T", "t"):
-            out.append(link(f"shim {f.pids[0]} is {'stopped' if state == 'T' else 'traced'} (state {state})",
-                            "/proc", {"shim": e.get("shim")}, key="shim-stopped"))
-    if (f := cls.get("zombies-under-shim")) or (f := cls.get("shim-unresponsive")):
-        zs = f.evidence.get("zombies") or []
-        if zs and (reaper := _reaper(extra.stacks)):
-            out.append(link(reaper, "goroutine dump", key="shim-not-reaping"))
-        if zs:
-            out.append(link(f"shim {f.pids[0]} does not reap: {len(zs)} zombies stay across samples "
-                            f"(their exit times are unknown)", "/proc", {"zombies": len(zs)}, key="zombies"))
-    if (f := cls.get("d-state-io")):
-        e = f.evidence
-        t = (e.get("tasks") or [{}])[0].get("thread") or {}
-        out.append(link(f"{e.get('count')} task(s) in {e.get('where')} in D state on storage for "
-                        f"{ev.at_least(e.get('stuck_for') or 0)} in {t.get('wchan') or '?'}: the kernel holds "
-                        f"them; no signal can hurry it", "/proc stack",
-                        {"tasks": f.evidence.get("tasks")}, key="d-state-io"))
     return out
 
 
@@ -350,15 +229,6 @@ def _holders(groups) -> tuple[list[str], bool] | None:
 class _Groups(list):
     """Grouped goroutines, and the lock-holder links when console/stacks gives them."""
     links: list = []
-
-
-def _reaper(groups) -> str | None:
-    for g in groups:
-        funcs = " ".join(getattr(g, "funcs", ()) or ())
-        if "reaper.Reap" in funcs and getattr(g, "state", "") == "chan send":
-            return (f"the shim's reaper is blocked in chan send for {g.max_wait} min while it holds its lock: "
-                    f"SIGCHLD handling is deadlocked (containerd#2709)")
-    return None
 
 
 def load_stacks(paths: list[str]) -> tuple[list, list[str]]:

@@ -50,3 +50,11 @@ def detect(h: History) -> list[Finding]:
                       "tasks": [{**ev.proc(x[0]), "thread": ev.thread(x[1], x[2])} for x in items[:10]],
                       "kernel_log": [k.text for k in snap.kernel_log if k.kind == "hung-task"][-5:]}))
     return out
+
+
+def links(h: History, f: Finding, c, others: dict, extra) -> list[dict]:
+    e = f.evidence
+    t = (e.get("tasks") or [{}])[0].get("thread") or {}
+    return [ev.link(f"{e.get('count')} task(s) in {e.get('where')} in D state on storage for "
+                    f"{ev.at_least(e.get('stuck_for') or 0)} in {t.get('wchan') or '?'}: the kernel holds "
+                    f"them; no signal can hurry it", "/proc stack", {"tasks": e.get("tasks")}, key="d-state-io")]

@@ -95,6 +95,15 @@ def stuck_text(stuck: float, p: m.Process | None = None) -> str:
     return s + ")"
 
 
+def proc_name(d: dict) -> str:
+    """'runc init 15638', 'shim 11646', 'sleep 30018': a process of the evidence (proc()) as
+    a chain link names it."""
+    role = {m.RUNC_INIT: "runc init", m.RUNC: "runc"}.get(d.get("role"), None)
+    if d.get("role") in m.SHIM_ROLES:
+        role = "shim"
+    return f"{role or d['comm']} {d['pid']}"
+
+
 def chain(snap: m.HostSnapshot, p: m.Process, stop_roles=(m.CONTAINERD, m.DOCKERD)) -> list[dict]:
     """P and its ancestors up to (and including) the shim, outermost first."""
     out = []

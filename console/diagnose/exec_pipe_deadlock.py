@@ -12,6 +12,7 @@ from . import evidence as ev
 from .finding import CRITICAL, Finding
 from .history import History
 from .pipes_common import blocked_writes
+from .pipes_common import links as pipe_links
 from .pipes_common import evidence as pipe_evidence
 from .simulated import answer_calls, drop
 
@@ -62,3 +63,8 @@ def _after_drain(snap: m.HostSnapshot, f: Finding) -> str:
 
 
 SIMULATED = {"drain-pipe": _after_drain}
+
+
+def links(h: History, f: Finding, c: m.Container | None, others: dict, extra) -> list[dict]:
+    """The pipe, runc init blocked writing it, runc exec and the shim waiting on each other."""
+    return pipe_links(h, f, c, exec_deadlock=True)

@@ -77,3 +77,18 @@ def detect(h: History) -> list[Finding]:
             evidence={"freezer": state, "frozen_by": cgs, "paused_by_runtime": paused_by_runtime(c),
                       "runtime": [_item(p) for p in runtime], "tasks": [_item(p) for p in tasks][:20]}))
     return out
+
+
+def links(h: History, f: Finding, c: m.Container | None, others: dict, extra) -> list[dict]:
+    """The freezer that holds it, and each runtime process it froze (D, not T)."""
+    e = f.evidence
+    by = e.get("frozen_by")
+    out = [ev.link(f"freezer cgroup {', '.join(by)} is {e.get('freezer')} (not a pause the runtime made)" if by else
+                   "a freezer cgroup froze it (not named in this data: threads in __refrigerator)",
+                   "cgroup freezer files" if by else "/proc wchan", {"frozen_by": by},
+                   kind="observed" if by else "inferred", key="shim-stopped")]
+    for r in e.get("runtime") or []:
+        out.append(ev.link(f"{ev.proc_name(r)} frozen: in D, not T; it cannot run, and signals stay pending"
+                           + ("; a SIGKILL is pending" if r.get("kill_pending") else ""),
+                           "/proc", {"pid": r["pid"], "state": r["state"], "wchan": r.get("wchan")}, key="shim-stopped"))
+    return out

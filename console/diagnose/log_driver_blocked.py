@@ -225,7 +225,7 @@ def _finding(h: History, c: m.Container, ep: str, stalled, bws, pending) -> Find
                    pids=pids + [p.pid for p in stopped], stuck_for=stuck, evidence=evidence)
 
 
-def links(h: History, f: Finding, c: m.Container | None) -> list[dict]:
+def links(h: History, f: Finding, c: m.Container | None, others: dict, extra) -> list[dict]:
     """This class's part of the causal chain, root first: the endpoint, dockerd's connection,
     the copier, then the container's side."""
     e = f.evidence

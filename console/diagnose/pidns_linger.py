@@ -54,3 +54,14 @@ def detect(h: History) -> list[Finding]:
                       **ev.reconstructed({"pid_namespace": (c, "pidns_path"), "init_pid": (c, "init_pid"),
                                           "cgroup_procs": (c.cgroup, "procs")})}))
     return out
+
+
+def links(h: History, f: Finding, c, others: dict, extra) -> list[dict]:
+    """The leftovers in the cgroup, and why containerd does not kill them."""
+    left = ", ".join(f"{x['comm']} {x['pid']}" for x in f.evidence.get("leftovers", [])[:4])
+    return [ev.link(f"init {f.evidence.get('init_pid')} of the container is gone, but {left} linger in its "
+                    f"cgroup (shared pid namespace {f.evidence.get('pid_namespace')})", "cgroup.procs, /proc",
+                    {"leftovers": f.evidence.get("leftovers")}, key="init-outlived"),
+            ev.link("containerd does not kill the leftovers of a task in a joined pid namespace, so the task "
+                    "does not exit while they live (containerd PR #2597, fixed by #3149)", "containerd source",
+                    kind="inferred")]

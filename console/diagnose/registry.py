@@ -6,7 +6,9 @@ detect(history). It may also say:
   EXPLAINS          symptom classes on the same container it can be the root cause of
   EXPLAINS_DAEMON   True: it can be the cause of a daemon that does not answer
   SUPERSEDES        classes whose finding on the same processes it replaces
-  links(h, f, c)    its part of the causal chain (causes.py builds the rest)
+  links(h, f, c, others, extra)
+                    its part of the causal chain (causes.py builds the roots and the daemons'
+                    side); OTHERS: {class: finding} on the same container, EXTRA: dumps etc.
   CONDITIONS        {name: fn(ctx)} for its playbook's check and verify steps
   OPERATOR_TASKS    {name: (say(ctx) -> str, simulate(snap, finding) -> str)}: a fix only
                     the operator can make (restart a log collector), said with the finding's
@@ -62,6 +64,6 @@ def simulated(action: str, snap, f) -> str | None:
     return fn(snap, f) if fn else None
 
 
-def links(h, f, c) -> list[dict]:
+def links(h, f, c, others: dict, extra) -> list[dict]:
     fn = getattr(BY_CLASS.get(f.cls), "links", None)
-    return fn(h, f, c) if fn else []
+    return fn(h, f, c, others, extra) if fn else []

@@ -110,3 +110,22 @@ def detect(h: History) -> list[Finding]:
     if not out:
         out = _inferred(h)
     return out
+
+
+def links(h: History, f: Finding, c: m.Container | None, others: dict, extra) -> list[dict]:
+    """runc start on exec.fifo: seen (its thread, no runc init), or inferred from the versions."""
+    if "versions" in f.evidence:                   # inferred: no thread of it seen
+        ver = (f.evidence["versions"].get("containerd") or "?").split()[0]
+        out = [ev.link(f"containerd {ver} predates the exec.fifo fix (1.0.2): when runc init dies before it "
+                       f"opens exec.fifo, runc start blocks opening it forever (containerd#1882, runc PR #1698)",
+                       "recorded versions; containerd/runc source", {"versions": f.evidence["versions"]},
+                       kind="inferred")]
+        if (rs := f.evidence.get("runc_start")):
+            out.append(ev.link(f"runc start {rs['pid']} waits on exec.fifo (its threads were not read)",
+                               "process list", {"runc_start": rs}, kind="inferred", key="fifo-open-blocks"))
+        return out
+    return [ev.link(f"no runc init of the container is alive: {f.evidence.get('init_gone') or 'runc init is gone'}",
+                    "/proc", {}, kind="observed", key="fifo-open-blocks"),
+            ev.link(f"runc start {f.pids[0]} blocked opening exec.fifo for {ev.fmt_age(f.stuck_for or 0)}: "
+                    f"it will never return", "/proc syscall, wchan",
+                    {"thread": f.evidence.get("blocked_thread")}, age=f.stuck_for, key="fifo-open-blocks")]

@@ -7,7 +7,7 @@ from .. import model as m
 from . import evidence as ev
 from .finding import CRITICAL, Finding
 from .history import STUCK_AFTER, History
-from .zombies_under_shim import ZOMBIE_SPAN, lingering_zombies
+from .zombies_under_shim import ZOMBIE_SPAN, lingering_zombies, reap_links
 
 CLASS = "shim-unresponsive"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
@@ -53,3 +53,15 @@ def detect(h: History) -> list[Finding]:
                       "zombies": [ev.proc(z) for z in zombies], "zombie_counts": counts,
                       "pending_calls": pending}))
     return out
+
+
+def links(h: History, f: Finding, c, others: dict, extra) -> list[dict]:
+    """The shim stopped or traced (a freezer says its own), then its zombies (said once: a
+    zombies-under-shim finding on the container says them)."""
+    e = f.evidence
+    state = e.get("shim", {}).get("state")
+    out = []
+    if "frozen-cgroup" not in others and state in ("T", "t"):
+        out.append(ev.link(f"shim {f.pids[0]} is {'stopped' if state == 'T' else 'traced'} (state {state})",
+                           "/proc", {"shim": e.get("shim")}, key="shim-stopped"))
+    return out + ([] if "zombies-under-shim" in others else reap_links(f, extra))

@@ -13,6 +13,7 @@ from . import evidence as ev
 from .finding import WARNING, Finding
 from .history import History
 from .pipes_common import BlockedWrite, blocked_writes
+from .pipes_common import links as pipe_links
 from .pipes_common import evidence as pipe_evidence
 
 CLASS = "stuck-pipe"
@@ -101,3 +102,9 @@ def _client_finding(snap: m.HostSnapshot, c: m.Container, cw: BlockedWrite, bws:
         cls=CLASS, severity=SEVERITY, container=c.id, pids=[p.pid] + [b.proc.pid for b in bws],
         stuck_for=cw.stuck_for, playbook=CLASS, summary=text,
         evidence=pipe_evidence(snap, cw, c.id, **extra))
+
+
+def links(h: History, f: Finding, c: m.Container | None, others: dict, extra) -> list[dict]:
+    """The client that stopped reading, the pipe, its blocked writer (said once: an exec
+    deadlock on the same container says the pipe first)."""
+    return [] if "exec-pipe-deadlock" in others else pipe_links(h, f, c, exec_deadlock=False)

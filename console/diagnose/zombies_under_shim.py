@@ -57,3 +57,27 @@ def detect(h: History) -> list[Finding]:
             evidence={"shim": ev.proc(shim), "zombies": [ev.proc(z) for z in zombies],
                       "counts_per_sample": counts}))
     return out
+
+
+def _reaper(groups) -> str | None:
+    for g in groups:
+        funcs = " ".join(getattr(g, "funcs", ()) or ())
+        if "reaper.Reap" in funcs and getattr(g, "state", "") == "chan send":
+            return (f"the shim's reaper is blocked in chan send for {g.max_wait} min while it holds its lock: "
+                    f"SIGCHLD handling is deadlocked (containerd#2709)")
+    return None
+
+
+def reap_links(f: Finding, extra) -> list[dict]:
+    """The shim that does not reap (its reaper's goroutine, when a dump shows it) and its zombies."""
+    zs = f.evidence.get("zombies") or []
+    if not zs:
+        return []
+    reaper = _reaper(getattr(extra, "stacks", None) or [])
+    return ([ev.link(reaper, "goroutine dump", key="shim-not-reaping")] if reaper else []) + [
+        ev.link(f"shim {f.pids[0]} does not reap: {len(zs)} zombies stay across samples "
+                f"(their exit times are unknown)", "/proc", {"zombies": len(zs)}, key="zombies")]
+
+
+def links(h: History, f: Finding, c, others: dict, extra) -> list[dict]:
+    return reap_links(f, extra)

@@ -234,7 +234,7 @@ def test_live_kubelet_reader_off_thread(tmp_path, monkeypatch):
 def test_the_pipe_is_named_by_the_execs_stream_not_the_writers_fd():
     """`sh -c 'yes | head >&2'`: head blocks on its fd 1, which is the exec's stderr."""
     from hangconsole import model as m
-    from hangconsole.diagnose.causes import _stream
+    from hangconsole.diagnose.pipes_common import stream_name as _stream
     chain = [{"pid": 1, "role": m.SHIM_V2}, {"pid": 2, "role": None}, {"pid": 3, "role": None}]
     e = {"fd": {"pid": 3, "fd": 1}, "chain": chain,
          "pipe": {"writers": [{"pid": 2, "fd": 2}, {"pid": 3, "fd": 1}, {"pid": 3, "fd": 2}]}}
