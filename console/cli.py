@@ -157,6 +157,30 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("--engine", choices=["docker", "containerd", "podman"], default="docker",
                      help="docker (a private dockerd), containerd (no dockerd; a Kubernetes-shaped "
                           "pod on one shim) or podman (containers under conmon); docs/runtimes.md")
+    from .drill.pages import DRILLABLE
+    dr = sub.add_parser(
+        "drill", help="a live drill: the private lab broken with a hidden fault, fixed with the console (root)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Break the private lab engine (`hangconsole lab`, never the host's own) with a hidden "
+                    "fault and open the live console on it with only the page's text. Diagnose and fix "
+                    "it with the console, its playbooks and actions (every act is limited to the lab). "
+                    "Quitting the console (q) ends the drill: the condition of victory is checked on the "
+                    "live lab (the call answers again, the zombies are reaped, every drained byte is on "
+                    "disk, the pids are under the limit, a red herring left as it was), and the debrief, "
+                    "from the drill's own audit log, is printed and saved with its recording.",
+        epilog="faults a drill hides, per engine:\n" + "\n".join(f"  {e:<11} {' '.join(f)}" for e, f in DRILLABLE.items())
+               + "\n\nexit status: 0 the lab is fixed, 1 it is not, 77 not root, 64 bad arguments")
+    dr.add_argument("fault", nargs="?", help="the fault to hide (else --random)")
+    dr.add_argument("--random", action="store_true", help="a fault chosen at random for the engine")
+    dr.add_argument("--engine", choices=list(DRILLABLE), default="docker", help="the lab engine (default docker)")
+    dr.add_argument("--also", metavar="FAULT", help="a second fault at once (Docker lab)")
+    dr.add_argument("--red-herring", action="store_true",
+                    help="also a container paused on purpose, to be left alone (Docker lab)")
+    dr.add_argument("--seed", type=int, help="for --random and the container names: the same drill again")
+    dr.add_argument("--dir", default=None, help="lab directory (default: the lab's own, as for `hangconsole lab`)")
+    dr.add_argument("--incident-dir", metavar="DIR", help="where the drill's audit log, evidence, "
+                    "recording and debrief go (default under $HANGCONSOLE_INCIDENTS)")
+    dr.add_argument("--list", action="store_true", help="print the faults a drill can hide, per engine, and exit")
     from .fleet.cli import add_parsers as fleet_parsers
     fleet_parsers(sub, _common)        # check (--npd), metrics (docs/fleet.md)
     return ap
@@ -172,12 +196,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = InertStream(sys.stdout)
         sys.stderr = InertStream(sys.stderr, keep_cr=True)
     args = _parser().parse_args(argv)
-    from .commands import console, diagnosis, lab, recording, remedy
+    from .commands import console, diagnosis, drill, lab, recording, remedy
     from .fleet.cli import cmd_check, cmd_metrics
     commands = {"record": recording.cmd_record, "snapshot": recording.cmd_snapshot,
                 "diagnose": diagnosis.cmd_diagnose, "stacks": diagnosis.cmd_stacks, "lab": lab.cmd_lab,
                 "playbooks": remedy.cmd_playbooks, "fix": remedy.cmd_fix, "report": remedy.cmd_report,
-                "train": console.cmd_train, "check": cmd_check, "metrics": cmd_metrics}
+                "train": console.cmd_train, "drill": drill.cmd_drill, "check": cmd_check, "metrics": cmd_metrics}
     try:
         return commands.get(args.command, console.cmd_console)(args)
     except CliError as e:

@@ -34,8 +34,7 @@ def blocked_in(p: m.Process, interesting: bool = False) -> str:
     that is not an idle wait, else the main thread. INTERESTING: "" unless something is."""
     if p.zombie:
         return "zombie (exited, not reaped)"
-    best = next((t for t in p.threads if t.state == "D"), None) or next(
-        (t for t in p.threads if t.syscall and not idle_wait(t) and t.state == "S"), None)
+    best = _telling_thread(p)
     if best is None and interesting:
         return ""
     t = best or (p.threads[0] if p.threads else None)
@@ -49,6 +48,21 @@ def blocked_in(p: m.Process, interesting: bool = False) -> str:
     if best is not None and best.tid != p.pid:
         parts.append(f"tid {best.tid}")
     return "  ".join(parts)
+
+
+def _telling_thread(p: m.Process) -> m.Thread | None:
+    return next((t for t in p.threads if t.state == "D"), None) or next(
+        (t for t in p.threads if t.syscall and not idle_wait(t) and t.state == "S"), None)
+
+
+def blocked_short(p: m.Process) -> str:
+    """blocked_in's few-column form, for a narrow tree: "write(2)", "D wchan folio_wait_bit"."""
+    t = _telling_thread(p)
+    if t is None or p.zombie:
+        return ""
+    if t.syscall and t.syscall.nr >= 0:
+        return f"{visible(t.syscall.name, 24)}({t.syscall.fd})" if t.syscall.fd is not None else visible(t.syscall.name, 24)
+    return f"{t.state} {visible(t.wchan or '?', 32)}"
 
 
 def short_cmd(p: m.Process, width: int = 40) -> str:

@@ -44,6 +44,9 @@ class CollectFailed(Message):
         self.error = error
 
 
+FRAMES = Binding.Group("frame")          # "[ ] frame": one footer entry, so 80 columns hold every key
+
+
 class HangConsoleApp(SafeApp):
     TITLE = "hangconsole"
     BINDINGS = [
@@ -54,8 +57,8 @@ class HangConsoleApp(SafeApp):
         Binding("k", "kernel_log", "Kernel log"),
         Binding("e", "end_training", "Debrief"),
         Binding("r", "refresh_now", "Refresh"),
-        Binding("left_square_bracket", "step(-1)", "◀ frame"),
-        Binding("right_square_bracket", "step(1)", "frame ▶"),
+        Binding("left_square_bracket", "step(-1)", "◀ frame", group=FRAMES),
+        Binding("right_square_bracket", "step(1)", "frame ▶", group=FRAMES),
         Binding("left_curly_bracket", "step(-10)", "-10", show=False),
         Binding("right_curly_bracket", "step(10)", "+10", show=False),
         Binding("less_than_sign", "seek(0)", "first", show=False),
@@ -65,8 +68,9 @@ class HangConsoleApp(SafeApp):
 
     def __init__(self, source, *, interval: float = 2.0, clock: Callable[[], float] = time.time,
                  stack_files: list[str] | None = None, training=None, pick_incident: bool = False,
-                 reveal: bool = False):
+                 reveal: bool = False, drill=None):
         super().__init__()
+        self.drill = drill                  # a live drill (console/drill): its page on the overview
         self.source = source
         self.training = training            # a TrainingSession when training
         self.pick_incident = pick_incident
@@ -232,7 +236,7 @@ class HangConsoleApp(SafeApp):
         if action == "stacks":
             return bool(self.stack_files)        # no key to nowhere
         if action == "end_training":
-            return bool(self.training)
+            return bool(self.training or self.drill)
         return True
 
     def action_refresh_now(self) -> None:
@@ -317,6 +321,20 @@ class HangConsoleApp(SafeApp):
         if self.training:
             self.training.note("finished", "ended by the trainee")
             self.show_debrief(tempfile.mkdtemp(prefix="hangconsole-training-"))
+        elif self.drill:
+            self.notify("checking the lab: the calls that hung, the zombies, the saved bytes …", timeout=5)
+            self._check_drill()
+
+    @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
+    def _check_drill(self) -> None:
+        """A drill: victory checked on the live lab (calls with deadlines, off the UI thread),
+        then its debrief on screen; the drill goes on if the lab is not fixed."""
+        from .training import DebriefScreen
+        won, lines = self.drill.check()
+        saved = self.drill.incident.file("debrief.md")
+        self.call_from_thread(self.clear_notifications)         # "checking …" is answered
+        self.call_from_thread(self.push_screen, DebriefScreen(
+            lines + ["", "q ends the drill." if won else "Esc goes back to the console: the drill goes on."], saved))
 
     def action_kernel_log(self) -> None:
         from .kernel_log import KernelLogScreen
@@ -395,7 +413,7 @@ class HangConsoleApp(SafeApp):
         writes its evidence, audit lines and report there (made when first needed)."""
         from hangconsole.actions.incident import Incident
         if getattr(self, "_incident", None) is None:
-            self._incident = Incident()
+            self._incident = self.drill.incident if self.drill else Incident()
         return self._incident
 
     def open_container(self, cid: str) -> None:

@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from hangconsole.training_chain import LINKS
+from .widgets.footer import FitFooter
 
 
 class ChainScreen(ModalScreen[list[str] | None]):
@@ -41,7 +42,7 @@ class ChainScreen(ModalScreen[list[str] | None]):
             yield Static(head)
             yield OptionList(*[Option(self._prompt(k), id=k) for k in self.offered], id="links")
             yield Static("", id="built")
-        yield Footer()
+        yield FitFooter()
 
     def _prompt(self, k: str) -> Text:
         if k in self.chain:

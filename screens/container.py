@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, Tree
+from textual.widgets import DataTable, Header, Static, Tree
 
 from hangconsole import model as m
 from hangconsole import provenance as pv
@@ -25,6 +25,7 @@ from .inert import cells, guard
 from .style import MARK_STYLE, STATE, badge_text, mark, marked_text
 from .widgets.table import remeasure
 from .widgets.timeline import Timeline
+from .widgets.footer import FitFooter
 
 
 MAX_DEPTH = 30       # tree levels shown; deeper processes are listed at the last one
@@ -57,7 +58,7 @@ class ContainerScreen(Screen):
             yield DataTable(id="pipes", cursor_type="row")
         if not self.app.live:
             yield Timeline(id="timeline")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.query_one(Tree).show_root = False
@@ -159,8 +160,8 @@ class ContainerScreen(Screen):
 
     def _label(self, p: m.Process, width: int) -> Text:
         """pid, state, age and the command, fitted to the tree's width: the command first
-        (what the process is), then what it is blocked in with what room is left (the task
-        panel shows it whole)."""
+        (what the process is), then what it is blocked in, in at least half the room the
+        command had (the task panel shows both whole)."""
         t = Text()
         mk = views.row_mark(p)                 # one mark for the row, in the space it has anyway
         if mk:
@@ -174,12 +175,15 @@ class ContainerScreen(Screen):
             t.append(f"[{visible(p.comm, 64)}] <defunct>", style="bold red")
             return t
         room = width - len(t.plain)
-        cmd = views.short_cmd(p, max(12, room))
-        t.append(cmd, style="cyan" if p.role else "")
         blk = views.blocked_in(p, interesting=True)
+        short = views.blocked_short(p) if blk else ""
+        # blocked: the command gives up room to what it is blocked in (at 80x24, its short form)
+        need = min(len(blk), max(len(short), room // 2)) + 2 if blk else 0
+        t.append(views.short_cmd(p, max(8 if blk else 12, room - need)), style="cyan" if p.role else "")
         left = width - len(t.plain) - 2
-        if blk and left >= 8:
-            t.append("  " + (blk if len(blk) <= left else blk[:left - 1] + "…"), style="yellow")
+        if blk and left >= min(8, len(short)):
+            said = blk if len(blk) <= left else short if len(short) <= left else blk[:left - 1] + "…"
+            t.append("  " + said, style="yellow")
         return t
 
     def on_resize(self) -> None:

@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from hangconsole import provenance as pv
@@ -15,6 +15,7 @@ from hangconsole.safetext import visible, visible_lines
 
 from .inert import guard
 from .style import BADGE, MARK_STYLE
+from .widgets.footer import FitFooter
 
 
 class FindingsScreen(Screen):
@@ -27,7 +28,7 @@ class FindingsScreen(Screen):
         yield Header()
         yield OptionList(id="list")
         yield Static(id="detail")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.show(self.app.snapshot, self.app.findings)

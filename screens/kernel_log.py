@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from hangconsole import provenance as pv
 from hangconsole import views
@@ -17,6 +17,7 @@ from hangconsole.safetext import visible
 
 from .inert import guard
 from .style import MARK_STYLE
+from .widgets.footer import FitFooter
 
 
 class KernelLogScreen(Screen):
@@ -27,7 +28,7 @@ class KernelLogScreen(Screen):
         yield Header()
         with VerticalScroll():
             yield Static(id="klog")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         snap = self.app.snapshot

@@ -6,33 +6,37 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from hangconsole import model as m
 from hangconsole import provenance as pv
 from hangconsole import views
 from hangconsole.collect import pods
 
-from hangconsole.safetext import visible
+from hangconsole.safetext import visible, visible_lines
 
 from .inert import cells, guard, host
 from .style import BADGE, MARK_STYLE, badge_text, mark, marked_text
 from .widgets.table import remeasure
 from .widgets.timeline import Timeline
+from .widgets.footer import FitFooter
 
 
 class OverviewScreen(Screen):
     CSS_PATH = "overview.tcss"
+    FULL_FOOTER = True                   # every app key is shown here, at any width (widgets/footer.py)
     BINDINGS = [Binding("enter", "open", "Open container", show=True)]
 
     def compose(self) -> ComposeResult:
         yield Header()
+        if self.app.drill is not None:
+            yield Static(self._page(), id="drill-page")
         yield Static(id="host-strip")
         yield DataTable(id="containers", cursor_type="row", zebra_stripes=True)
         yield Static(id="daemons")
         if not self.app.live:
             yield Timeline(id="timeline")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         t = self.query_one("#containers", DataTable)
@@ -81,6 +85,15 @@ class OverviewScreen(Screen):
             if c.id in t.rows:
                 t.update_cell(c.id, t.ordered_columns[3].key, guard(self._pending(self._snap, c.id, now)))
         self.query_one("#host-strip", Static).update(guard(self._strip(self._snap, self._findings)))
+
+    def _page(self) -> Text:
+        d = self.app.drill
+        t = Text().append("DRILL", style="bold reverse").append(
+            f" on the {d.lab.ENGINE} lab only (the host's own engines are out of reach). The page:\n", style="bold")
+        t.append(visible_lines(d.page))
+        t.append("\nFix it with the console. e checks the lab and debriefs (the drill goes on until it is "
+                 "fixed); q ends the drill.", style="dim")
+        return t
 
     @staticmethod
     def _state(c: m.Container) -> Text:

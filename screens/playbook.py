@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from hangconsole import provenance as pv
@@ -28,6 +28,7 @@ from .confirm import ConfirmScreen
 from .inert import guard
 from .style import MARK_STYLE
 from .widgets.wraplog import WrapLog
+from .widgets.footer import FitFooter
 
 MARK = {"ok": ("✔", "green"), "failed": ("✘", "red"), "refused": ("⊘", "yellow"),
         "skipped": ("–", "dim"), "dry-run": ("·", "cyan"), "running": ("▶", "bold cyan"),
@@ -61,7 +62,7 @@ class PlaybookScreen(Screen):
                 with VerticalScroll(id="next-box"):   # a long step scrolls, never cut (80x24)
                     yield Static(id="next")
                 yield WrapLog(id="log")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         t = Text()

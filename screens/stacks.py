@@ -13,7 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import DataTable, Header, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from hangconsole import stacks
@@ -23,6 +23,7 @@ from hangconsole.safetext import visible
 from .failsafe import SafeApp
 from .inert import cells, guard
 from .widgets.table import remeasure
+from .widgets.footer import FitFooter
 
 INLINE_BYTES = 2 << 20        # smaller dumps are read at once: no flicker, nothing to wait for
 
@@ -63,7 +64,7 @@ class StacksScreen(Screen):
         yield Input(placeholder="filter: function, package or state (/ to focus)", id="filter")
         yield DataTable(id="groups", cursor_type="row")
         yield Static(id="frames")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).cursor_blink = False     # steady for snapshots and ssh

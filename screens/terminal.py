@@ -10,9 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, RichLog, Static
+from textual.widgets import Header, Input, RichLog, Static
 
 from hangconsole.safetext import decode, visible
+from .widgets.footer import FitFooter
 
 
 class TerminalScreen(Screen):
@@ -33,7 +34,7 @@ class TerminalScreen(Screen):
         yield Static(Text(f"{visible(self.title_text)}\n$ {visible(' '.join(self.argv))}", style="bold"), id="term-title")
         yield RichLog(id="out", wrap=True, markup=False)
         yield Input(placeholder="type a line for the process; ctrl+c interrupts; escape ends", id="in")
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = False

@@ -7,13 +7,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from hangconsole import incidents
 from hangconsole.safetext import visible, visible_lines
 
 from .inert import host
+from .widgets.footer import FitFooter
 
 
 def listing(inc: incidents.Incident, reveal: bool = False, width: int = 18) -> str:
@@ -37,7 +38,7 @@ class TrainingListScreen(Screen):
         cat = incidents.catalog()
         width = max((len(incidents.shown_name(i, self.reveal)) for i in cat), default=18)
         yield OptionList(*[Option(host(listing(i, self.reveal, width)), id=i.name) for i in cat])
-        yield Footer()
+        yield FitFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .guard import Refused, Target, still_there
+from .guard import Refused, Target, check_scope, still_there
 from .incident import Incident
 
 CHUNK = 65536
@@ -45,6 +45,7 @@ def drain(writer: Target, fd: int, inode: int, incident: Incident, *, dry_run: b
           max_bytes: int = 256 << 20, max_seconds: float = 120.0, idle_seconds: float = 2.0,
           progress: Callable[[int], None] | None = None,
           cancelled: Callable[[], bool] = lambda: False) -> DrainResult:
+    check_scope(writer.pid)
     link = f"/proc/{writer.pid}/fd/{fd}"
     try:
         target = os.readlink(link)
@@ -102,7 +103,7 @@ def drain(writer: Target, fd: int, inode: int, incident: Incident, *, dry_run: b
         os.close(src)
         os.close(dst)
     incident.audit("drain-pipe", writer.as_dict(), f"drained {total} bytes ({stopped})",
-                   detail={"fd": fd, "inode": inode, "to": out})
+                   detail={"fd": fd, "inode": inode, "to": out, "bytes": total})
     return DrainResult(out, total, stopped)
 
 

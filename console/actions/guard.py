@@ -43,7 +43,28 @@ def still_there(t: Target) -> bool:
     return start_ticks(t.pid) == t.start_ticks
 
 
+_SCOPE = None          # a drill's lab (drill/scope.py): every act outside it is refused
+
+
+def limit_to(scope) -> None:
+    """From now on, act only on what SCOPE (pid_ok(pid), path_ok(path), what) says is its own:
+    a drill acts on its lab, never on the host's own engines. None lifts it."""
+    global _SCOPE
+    _SCOPE = scope
+
+
+def check_scope(pid: int | None = None, path: str | None = None) -> None:
+    """Refused when a scope is set and PID (read live from /proc) or the cgroup PATH is not in it."""
+    if _SCOPE is None:
+        return
+    if pid is not None and not _SCOPE.pid_ok(pid):
+        raise Refused(f"pid {pid} is not part of {_SCOPE.what}: a drill acts on its lab only")
+    if path is not None and not _SCOPE.path_ok(path):
+        raise Refused(f"{path} is not part of {_SCOPE.what}: a drill acts on its lab only")
+
+
 def check_rules(t: Target, sig: int) -> None:
+    check_scope(t.pid)
     if t.pid <= 1:
         raise Refused(f"refusing to signal pid {t.pid}")
     if sig == signal.SIGUSR1 and (t.role in (m.RUNC, m.RUNC_INIT) or

@@ -76,7 +76,7 @@ def failed_execs(snap: m.HostSnapshot, cid: str) -> list[dict]:
 # --- the step only the operator can take: name the runaway before any limit is raised -------
 def _runaway_text(ctx) -> str:
     owners = ctx.finding.evidence.get("top_thread_owners") or []
-    top = ", ".join(f"{o['comm']} {o['pid']} ({o['threads']} tasks)" for o in owners[:3])
+    top = ", ".join(f"{o['comm']} {o['pid']} ({o['threads']} task{'s' if o['threads'] != 1 else ''})" for o in owners[:3])
     return ((f"name the process that holds the tasks, and why (a thread leak, a fork loop): the top owners are {top}"
              if top else "name the process that holds the tasks, and why (a thread leak, a fork loop)")
             + "; a higher limit only buys time for it, and hides it if nobody looked")

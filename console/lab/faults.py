@@ -1,5 +1,6 @@
 """Injecting the lab's faults (listed in catalog.py), each a verified way to break a real
-engine (see docs/hang-catalog.md). Containers are named hc-<fault>."""
+engine (see docs/hang-catalog.md). Containers are named hc-<fault>, or as the lab's `names`
+say (a drill gives them names that do not tell the fault)."""
 from __future__ import annotations
 
 import os
@@ -44,6 +45,10 @@ def _wait(pred, seconds: float, what: str):
     raise LabError(f"fault did not take: {what}")
 
 
+def container_name(lab, fault: str) -> str:
+    return (getattr(lab, "names", None) or {}).get(fault) or f"hc-{fault}"
+
+
 def inject(lab, fault: str) -> str:
     """Inject FAULT; returns the container id it concerns (or '' for the baseline)."""
     if fault not in FAULTS:
@@ -56,9 +61,9 @@ def inject(lab, fault: str) -> str:
 
 
 def _stopped_shim(lab) -> str:
-    name = "hc-stopped-shim"
+    name = container_name(lab, "stopped-shim")
     cid = _run(lab, name, cmd=["sleep", "1000000"])
-    shim = _wait(lambda: shim_of(cid), 10, "shim of hc-stopped-shim")
+    shim = _wait(lambda: shim_of(cid), 10, f"shim of {name}")
     for _ in range(3):
         lab.docker("exec", "-d", name, "sleep", "2")
     os.kill(shim, signal.SIGSTOP)
@@ -70,7 +75,7 @@ def _stopped_shim(lab) -> str:
 
 
 def _stuck_pipe(lab) -> str:
-    name = "hc-stuck-pipe"
+    name = container_name(lab, "stuck-pipe")
     cid = _run(lab, name, cmd=["sleep", "1000000"])
     lab.spawn("stalled-client", ["sh", "-c",
               f"docker exec {name} sh -c 'yes | head -c 50000000' | sleep 1000000"])
@@ -102,7 +107,7 @@ def _listening(pid: int, port: int) -> bool:
 
 
 def _log_driver_blocked(lab) -> str:
-    name = "hc-log-driver-blocked"
+    name = container_name(lab, "log-driver-blocked")
     port = free_port()
     log_endpoint(lab, port, deaf=True)
     cid = _run(lab, name, "--log-driver", "fluentd", "--log-opt", f"fluentd-address=127.0.0.1:{port}",
@@ -129,10 +134,10 @@ def _wrote_nothing_for(pid: int | None, seconds: float) -> bool:
 
 
 def _pids_exhausted(lab) -> str:
-    name = "hc-pids-exhausted"
+    name = container_name(lab, "pids-exhausted")
     cid = _run(lab, name, "--pids-limit", "8",
                cmd=["sh", "-c", "for i in 1 2 3 4 5 6 7; do sleep 1000000 & done; wait"])
-    _wait(lambda: len(_container_pids(cid)) >= 8, 10, "8 tasks in hc-pids-exhausted")
+    _wait(lambda: len(_container_pids(cid)) >= 8, 10, f"8 tasks in {name}")
     # runc exec attaches its process even over the limit; the fork inside is refused
     lab.docker("exec", name, "sh", "-c", "sleep 1 & wait", check=False, timeout=30)
     return cid
@@ -184,7 +189,7 @@ def _memcg_state(cgroup: str) -> str:
 
 
 def _oom_kill(lab) -> str:
-    name = "hc-oom-kill"
+    name = container_name(lab, "oom-kill")
     cid = _run(lab, name, "--memory", "16m", "--memory-swap", "16m", cmd=HOG)
     wait_oom_kill(f"/{lab.cgroup_parent}/{cid}")
     return cid
@@ -192,7 +197,7 @@ def _oom_kill(lab) -> str:
 
 def _hostile(lab) -> str:
     from . import hostile
-    name = "hc-hostile"
+    name = container_name(lab, "hostile")
     cid = _run(lab, name, "--label", f"io.kubernetes.pod.name={hostile.LABEL}",
                "--label", "io.kubernetes.pod.namespace=ns[/]", "--label", f"hc.note={hostile.LABEL}",
                cmd=hostile.CMD)
@@ -217,7 +222,7 @@ def blocked_writer(pids, comm: str) -> int | None:
 
 
 def _paused(lab) -> str:
-    name = "hc-paused"
+    name = container_name(lab, "paused")
     cid = _run(lab, name, cmd=["sleep", "1000000"])
     lab.docker("pause", name)
     return cid

@@ -11,7 +11,7 @@ from .. import model as m
 from ..actions import daemons
 from ..actions import drain as drain_mod
 from ..actions import dump as dump_mod
-from ..actions.guard import Refused, Target, send
+from ..actions.guard import Refused, Target, check_scope, send
 from ..collect import cgroups
 from ..diagnose.pids_exhausted import at_limit
 from .context import RunContext
@@ -251,6 +251,7 @@ class RaisePidsMax(Action):
         if ctx.dry_run:
             ctx.incident.audit("raise-pids-max", None, "dry-run: would write", dry_run=True, detail=b.params)
             return f"dry run: would write {b.params['new']} to {b.params['file']}"
+        check_scope(path=b.params["file"])
         with open(b.params["file"], "w") as f:
             f.write(str(b.params["new"]))
         ctx.incident.audit("raise-pids-max", None, "written", detail=b.params)
@@ -313,6 +314,8 @@ class Thaw(Action):
         if ctx.dry_run:
             ctx.incident.audit("thaw", None, "dry-run: would write", dry_run=True, detail=b.params)
             return "dry run: would write " + "; ".join(f"{v} to {f}" for f, v in b.params["files"])
+        for f, _ in b.params["files"]:
+            check_scope(path=f)
         for f, v in b.params["files"]:
             with open(f, "w") as out:
                 out.write(v)
