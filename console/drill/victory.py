@@ -63,13 +63,21 @@ def _stat(pid: int) -> list[str] | None:
 
 def _reaped(shim: int | None, start: int | None, name: str) -> list[Check]:
     st = _stat(shim) if shim else None
-    if st is None or int(st[19]) != start:
+    if st is None or int(st[19]) != start or st[0] == "Z":
         return [Check(f"the zombies under {name}'s shim are reaped", True,
                       f"its shim {shim} is gone: its children went to init, which reaps them")]
     zombies = [pid for pid in _children(shim) if (s := _stat(pid)) and s[0] == "Z"]
     return [Check(f"{name}'s shim {shim} runs", st[0] not in ("T", "t"), f"state {st[0]}"),
             Check(f"the zombies under {name}'s shim are reaped", not zombies,
                   f"{len(zombies)} zombie(s) left: {', '.join(map(str, zombies[:6]))}" if zombies else "none left")]
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
 
 
 def _children(pid: int) -> list[int]:
@@ -136,6 +144,36 @@ def _pids_levels(pid: int) -> list[str]:
     return out
 
 
+def _running(lab, cid: str, name: str) -> Check:
+    """The workload survived the fix: a fix that ends the container is no fix where the
+    runtime could have been resumed. The engine's word and its init process, alive in /proc
+    (an engine says "running" for a while after a killed shim took the container with it)."""
+    what = f"{name} still runs (the fix did not end its workload)"
+    try:
+        if lab.ENGINE == "docker":
+            got = lab.docker("inspect", "-f", "{{.State.Status}} {{.State.Pid}}", cid, timeout=10, check=False)
+            status, _, pid = got.stdout.decode().strip().partition(" ")
+        elif lab.ENGINE == "containerd":
+            rows = lab.ctr("task", "ls", timeout=10, check=False).stdout.decode().splitlines()
+            row = next((r.split() for r in rows[1:] if r.split()[:1] == [cid] and len(r.split()) > 2), ["", "0", "gone"])
+            status, pid = row[2].lower(), row[1]
+        else:
+            got = lab.podman("inspect", "-f", "{{.State.Status}} {{.State.Pid}}", cid, timeout=10, check=False)
+            status, _, pid = got.stdout.decode().strip().partition(" ")
+    except LabError as e:
+        return Check(what, False, str(e))
+    if status != "running":
+        return Check(what, False, status or "unknown")
+    st = _stat(int(pid)) if pid.isdigit() and int(pid) > 0 else None
+    if st is None or st[0] == "Z":
+        return Check(what, False, f"the engine says running, but its init process {pid} is gone")
+    parent = _comm(int(st[1]))                 # managed: its shim (conmon) is its parent
+    if not (parent.startswith(("containerd-shim", "docker-containe")) or parent == "conmon"):
+        return Check(what, False, f"its init {pid} runs without its shim (parent {st[1]} {parent or '?'}): "
+                                  f"nothing manages it; the engine says running until it notices")
+    return Check(what, True, f"running, init {pid} under its shim {st[1]}")
+
+
 def _still_paused(lab, cid: str, name: str) -> Check:
     what = f"{name}, paused on purpose, is still paused"
     try:
@@ -157,9 +195,12 @@ def check(lab, hidden: list[dict], audit: list[dict]) -> list[Check]:
         elif fault == "stopped-shim":
             out += _reaped(h.get("shim"), h.get("shim_start"), name)
             out.append(_inspect(lab, cid, name))
+            out.append(_exec(lab, cid, name, n))     # the health checks' call
         elif fault == "pids-exhausted":
             out.append(_pids(cid, name))
             out.append(_exec(lab, cid, name, n))
         elif fault == "paused":
             out.append(_still_paused(lab, cid, name))
+        if fault != "paused":
+            out.append(_running(lab, cid, name))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from hangconsole.actions import guard
 from hangconsole.drill import Drill
@@ -60,6 +61,7 @@ async def trainee(drill: Drill, cls: str, name_on_page: str) -> str:
             assert book.result is not None, screen_text(app)
             await pilot.press("escape", "escape", "e")
             await _wait(pilot, lambda: type(app.screen).__name__ == "DebriefScreen", 90, "the debrief")
+            await pilot.pause(0.5)                     # drawn
             shown = screen_text(app).replace("\xa0", " ")
             await pilot.press("q")
     finally:
@@ -79,7 +81,7 @@ async def test_a_docker_drill_fixed_through_the_console_with_a_red_herring_left_
         assert stuck["name"] in drill.page and herring["name"] not in drill.page
         assert blocked_writer(_container_pids(stuck["cid"]), "head")        # really broken
         shown = await trainee(drill, "stuck-pipe", stuck["name"])
-        assert "Victory: YES" in shown and "q ends the drill" in shown, shown
+        assert "Victory: YES" in shown, shown
     finally:
         won, text = drill.finish()
     debrief = "\n".join(text)
@@ -89,6 +91,7 @@ async def test_a_docker_drill_fixed_through_the_console_with_a_red_herring_left_
     assert blocked_writer(_container_pids(stuck["cid"]), "head") is None
     assert "[ok] every byte drained from the pipe is on disk" in debrief
     assert f"[ok] {herring['name']}, paused on purpose, is still paused" in debrief
+    assert f"[ok] {stuck['name']} still runs" in debrief
     # the debrief's acts are the audit's, in order, and none is risky
     audit = [json.loads(x) for x in open(tmp_path / "drill" / "audit.log")]
     drained = [a for a in audit if a["action"] == "drain-pipe" and a["result"].startswith("drained")]
@@ -144,3 +147,32 @@ async def test_a_containerd_drill_fixed_through_the_console(ctrd, tmp_path):  # 
     assert f"SIGCONT containerd-shim-runc-v2 {shim}" in debrief or f"SIGCONT containerd-shim {shim}" in debrief, debrief
     assert "Risky acts: none" in debrief
     assert os.path.exists(tmp_path / "drill" / "debrief.md")
+
+
+def test_a_reckless_trainee_kills_the_stopped_shim_and_is_charged(lab, tmp_path):
+    """SIGKILL of the stopped shim (as the container screen's K sends it): the call answers and
+    the zombies go, but the container is gone too where SIGCONT would have kept it: no victory,
+    and the debrief names the act as risky, from the audit."""
+    import signal
+    from hangconsole.actions.guard import Target, send, start_ticks
+    drill = Drill(lab, ["stopped-shim"], directory=str(tmp_path / "drill"), seed=2)
+    drill.start(say=lambda *_: None)
+    try:
+        shim = drill.hidden[0]["shim"]
+        send(Target(shim, start_ticks(shim), "containerd-shim-runc-v2", "shim-v2", None), signal.SIGKILL,
+             drill.incident, dry_run=False, why="operator, container view")
+        for _ in range(100):                           # the kill lands, as before a person's next key
+            if not os.path.exists(f"/proc/{shim}") or open(f"/proc/{shim}/stat").read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+    finally:
+        won, text = drill.finish()
+    debrief = "\n".join(text)
+    assert not won, debrief
+    name = drill.hidden[0]["name"]
+    assert f"[ok] the engine answers about {name}" in debrief
+    assert f"[NO] a new exec into {name} runs" in debrief, debrief        # the health checks' call
+    assert f"[NO] {name} still runs" in debrief, debrief                  # orphaned, or exited
+    assert f"SIGKILL of shim {shim} where SIGCONT would do" in debrief and "Risky acts: 1" in debrief
+    assert "Time to fix: - (not fixed)" in debrief
