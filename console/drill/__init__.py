@@ -51,15 +51,15 @@ class Drill:
         """Break the lab (quietly: what is injected is the drill's secret), record it, and
         limit every act from now on to the lab."""
         lab = self.lab
-        if not lab.is_up():
+        if not lab.status():                   # "" when down (every lab's interface: lab/registry.py)
             say(f"starting the {lab.ENGINE} lab at {lab.dir} …")
-            lab.up()
+        lab.up()                               # a lab that is up stays as it is
         say("preparing the drill (the lab is being broken; this takes up to a minute) …")
         lab.clear()
         with open("/proc/uptime") as f:        # the console shows the kernel lines of the drill only
             self.scope.since = float(f.read().split()[0])
         todo = self.faults + (["paused"] if self.red_herring else [])
-        if lab.ENGINE == "docker":        # names that do not tell the fault
+        if lab.ENGINE in ("docker", "podman"):   # names that do not tell the fault (lab/faults.py)
             names = self.rng.sample(pages.NAMES, len(todo))
             lab.names = dict(zip(todo, names))
         for fault in todo:
@@ -77,9 +77,7 @@ class Drill:
         names = getattr(self.lab, "names", None) or {}
         if fault in names:
             return names[fault]
-        if self.lab.ENGINE == "containerd":
-            return "the web pod" if fault == "stopped-shim" else "the web pod's app container"
-        return f"hc-{fault}"                 # podman: its own names (said in the drill's help)
+        return "the web pod" if fault == "stopped-shim" else "the web pod's app container"   # containerd's pod
 
     def _shim(self, fault: str, cid: str) -> dict:
         """The shim a stopped-shim drill stopped, with its start time (to know it again)."""

@@ -1,6 +1,6 @@
 """What a drill tells the trainee: the page, as the on-call would receive it, and nothing else.
 Neither the page nor the container's name says the fault (the lab's own names, hc-<fault>, do:
-a drill renames the Docker lab's containers; the containerd lab's pod is a neutral "web")."""
+a drill names the Docker and podman labs' containers; the containerd lab's pod is a neutral "web")."""
 from __future__ import annotations
 
 # faults a drill can hide, per engine: each has a fix the console can make and a condition of
@@ -14,7 +14,7 @@ DRILLABLE: dict[str, tuple[str, ...]] = {
 RED_HERRING = "paused"          # a container paused on purpose: it must be left as it is
 TWO_AT_ONCE = ("docker",)       # the other labs start each fault on a fresh engine (one at a time)
 
-# neutral names for the Docker lab's containers, handed out in a drill's own random order
+# neutral names for the Docker and podman labs' containers, handed out in a drill's own random order
 NAMES = ("orders-api", "report-worker", "billing-cron", "search-indexer")
 
 PAGES: dict[str, str] = {

@@ -11,7 +11,7 @@ import signal
 from . import hostile
 from .catalog import ENGINE_FAULTS
 from .errors import LabError
-from .faults import HOG, _wait, blocked_writer, wait_oom_kill
+from .faults import HOG, _wait, blocked_writer, container_name, wait_oom_kill
 from .faults import oom_kills as _oom_kills  # noqa: F401 - tests read the count
 
 FAULTS = ENGINE_FAULTS
@@ -53,19 +53,20 @@ def inject_containerd(lab, fault: str) -> str:
 def inject_podman(lab, fault: str) -> str:
     """FAULT on a fresh setup; returns the id of the container it concerns."""
     _check(lab, fault)
+    name = container_name(lab, fault)
     if fault == "oom-kill":
-        cid = lab.run("hc-" + fault, HOG, "--memory", "16m", "--memory-swap", "16m")
+        cid = lab.run(name, HOG, "--memory", "16m", "--memory-swap", "16m")
         wait_oom_kill(f"/{lab.cgroup_parent}/libpod-{cid}")
         return cid
     if fault == "hostile":
         return hostile_podman(lab)
-    cid = lab.run("hc-" + fault, ["sleep", "1000000"])
+    cid = lab.run(name, ["sleep", "1000000"])
     if fault == "stopped-shim":
         os.kill(lab.conmon_of(cid), signal.SIGSTOP)
     elif fault == "stuck-pipe":
-        lab.stuck_exec("hc-" + fault)
+        lab.stuck_exec(name)
     elif fault == "paused":
-        lab.podman("pause", "hc-" + fault, timeout=30)
+        lab.podman("pause", name, timeout=30)
     return cid if fault != "baseline" else ""
 
 

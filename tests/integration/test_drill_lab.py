@@ -13,6 +13,7 @@ from hangconsole.lab.faults import _container_pids, blocked_writer
 from hangconsole.record.fileformat import Recording
 
 from tests.integration.test_containerd_lab import ctrd  # noqa: F401  (the containerd lab fixture)
+from tests.integration.test_podman_lab import podman  # noqa: F401  (the podman lab fixture)
 from tests.integration.test_fix_lab import exec_returns
 from tests.ui.test_hostile_text import screen_text
 
@@ -176,3 +177,24 @@ def test_a_reckless_trainee_kills_the_stopped_shim_and_is_charged(lab, tmp_path)
     assert f"[NO] {name} still runs" in debrief, debrief                  # orphaned, or exited
     assert f"SIGKILL of shim {shim} where SIGCONT would do" in debrief and "Risky acts: 1" in debrief
     assert "Time to fix: - (not fixed)" in debrief
+
+
+def test_a_podman_drill_resumed_is_won_under_a_name_that_tells_nothing(podman, tmp_path):  # noqa: F811
+    """conmon stopped under a neutral name; SIGCONT (the playbook's resume) wins it: the
+    engine answers, a new exec runs, the container still runs under its conmon."""
+    import signal
+    from hangconsole.actions.guard import Target, send, start_ticks
+    drill = Drill(podman, ["stopped-shim"], directory=str(tmp_path / "drill"), seed=4)
+    drill.start(say=lambda *_: None)
+    try:
+        h = drill.hidden[0]
+        assert "hc-" not in h["name"] and h["name"] in drill.page
+        snap = drill.source(record=False).snapshot()
+        assert [c.id for c in snap.containers] == [h["cid"]]
+        send(Target(h["shim"], start_ticks(h["shim"]), "conmon", "conmon", None), signal.SIGCONT,
+             drill.incident, dry_run=False, why="test: the resume step")
+    finally:
+        won, text = drill.finish()
+    debrief = "\n".join(text)
+    assert won and "Risky acts: none" in debrief, debrief
+    assert f"[ok] a new exec into {h['name']} runs" in debrief and "under its shim" in debrief
