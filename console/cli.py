@@ -161,13 +161,15 @@ def _parser() -> argparse.ArgumentParser:
     dr = sub.add_parser(
         "drill", help="a live drill: the private lab broken with a hidden fault, fixed with the console (root)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Break the private lab engine (`hangconsole lab`, never the host's own) with a hidden "
-                    "fault and open the live console on it with only the page's text. Diagnose and fix "
-                    "it with the console, its playbooks and actions (every act is limited to the lab). "
-                    "Quitting the console (q) ends the drill: the condition of victory is checked on the "
-                    "live lab (the call answers again, the zombies are reaped, every drained byte is on "
-                    "disk, the pids are under the limit, a red herring left as it was), and the debrief, "
-                    "from the drill's own audit log, is printed and saved with its recording.",
+        description=textwrap.fill(
+            "Break the private lab engine (`hangconsole lab`, never the host's own) with a hidden fault "
+            "and open the live console on it with only the page's text. Diagnose and fix it with the "
+            "console, its playbooks and actions (every act is limited to the lab). `e` checks the "
+            "condition of victory on the live lab (the call answers again, the zombies are reaped, every "
+            "drained byte is on disk, the pids are under the limit, the workload still runs, a red "
+            "herring left as it was) and shows the debrief, from the drill's own audit log; the drill "
+            "goes on until it is won. `q` ends it: the lab is checked once more, and the debrief is "
+            "printed and saved with the drill's recording.", 78),
         epilog="faults a drill hides, per engine:\n" + "\n".join(f"  {e:<11} {' '.join(f)}" for e, f in DRILLABLE.items())
                + "\n\nexit status: 0 the lab is fixed, 1 it is not, 77 not root, 64 bad arguments")
     dr.add_argument("fault", nargs="?", help="the fault to hide (else --random)")

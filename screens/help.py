@@ -13,8 +13,8 @@ HELP = """\
 [b]Everywhere[/b]
   q  quit            ?  this help        f  findings      ctrl+p  command palette
   g  goroutine stacks (when a dump of this incident exists)
-  k  kernel log (OOM kills, pids refusals, kubelet)    e  end a training exercise: debrief
-  r  refresh now (live)
+  k  kernel log (OOM kills, pids refusals, kubelet)    r  refresh now (live)
+  e  debrief: ends a training exercise; in a drill, checks the lab for victory
   [ ]  step a frame   { }  ten frames   < >  first/last   space  play/pause (replay)
 
 [b]Overview[/b]

@@ -38,7 +38,8 @@ def cmd_train(args) -> int:
             print(f"{shown_name(i, args.reveal):<22} {symptom(i)}"
                   + (f"   [{i.expect}: {i.title}]" if args.reveal else ""))
         return 0
-    from ..screens.app import HangConsoleApp, _incident_dumps
+    from ..screens.app import HangConsoleApp
+    from ..screens.exercises import incident_dumps
     if not args.incident:
         app = HangConsoleApp(None, pick_incident=True, reveal=args.reveal)
         app.run()
@@ -46,6 +47,6 @@ def cmd_train(args) -> int:
     from ..sources import ReplaySource
     from ..training import TrainingSession
     src = ReplaySource(_open_recording(inc.path))
-    app = HangConsoleApp(src, training=TrainingSession(inc), stack_files=_incident_dumps(inc.name, training=True))
+    app = HangConsoleApp(src, training=TrainingSession(inc), stack_files=incident_dumps(inc.name, training=True))
     app.run()
     return _after_app(app)

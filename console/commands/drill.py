@@ -8,7 +8,8 @@ from ..errors import CliError, NoPermission, UsageError
 
 
 def cmd_drill(args) -> int:
-    from ..drill import Drill, pages
+    from ..drill import pages
+    from ..drill.session import Drill
     from ..lab.errors import LabError, NeedsRoot
     from ..lab.registry import lab_for
     if args.list:

@@ -234,9 +234,11 @@ class _Groups(list):
 def load_stacks(paths: list[str]) -> tuple[list, list[str]]:
     """Grouped goroutines of every dump in PATHS, with console/stacks' lock-holder links, and a
     note per file that could not be read."""
-    from .. import stacks
     groups, notes = _Groups(), []
     groups.links = []
+    if not paths:
+        return groups, notes
+    from .. import stacks                      # the stack reader is imported only to read one
     for p in paths:
         try:
             s = stacks.summarise(p)

@@ -8,8 +8,10 @@ CHANGING = ("SIGKILL", "SIGTERM", "SIGCONT", "SIGSTOP", "drain-pipe", "raise-pid
 
 
 def _done(a: dict) -> bool:
-    r = str(a.get("result", ""))
-    return not a.get("dry_run") and (r == "sent" or r == "written" or r.startswith("drained"))
+    """An act that happened: a signal sent, a file written (their audit status words), a
+    drain that read (its byte count in the detail); not a dry run, refusal or failure."""
+    return not a.get("dry_run") and (a.get("result") in ("sent", "written") or
+                                     (a.get("action") == "drain-pipe" and "bytes" in (a.get("detail") or {})))
 
 
 def _said(a: dict) -> str:

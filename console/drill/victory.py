@@ -93,7 +93,7 @@ def _children(pid: int) -> list[int]:
 
 def _pipe(cid: str, name: str, audit: list[dict]) -> list[Check]:
     writer = blocked_writer(_container_pids(cid), "head")
-    drained = [a for a in audit if a.get("action") == "drain-pipe" and str(a.get("result", "")).startswith("drained")]
+    drained = [a for a in audit if a.get("action") == "drain-pipe" and "bytes" in (a.get("detail") or {})]
     sizes = []
     for a in drained:
         d = a.get("detail") or {}

@@ -8,7 +8,7 @@ import os
 import time
 
 from hangconsole.actions import guard
-from hangconsole.drill import Drill
+from hangconsole.drill.session import Drill
 from hangconsole.lab.faults import _container_pids, blocked_writer
 from hangconsole.record.fileformat import Recording
 

@@ -306,7 +306,7 @@ async def test_nothing_names_the_hang_before_the_hypothesis():
     import re
 
     from hangconsole.diagnose.registry import CLASSES
-    from hangconsole.screens.app import _incident_dumps
+    from hangconsole.screens.exercises import incident_dumps as _incident_dumps
     from hangconsole.screens.stacks import StacksScreen
     from tests.ui.test_hostile_text import screen_text
     assert not any("shim" in os.path.basename(f) for f in _incident_dumps("seed-001", training=True))
