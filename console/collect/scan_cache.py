@@ -11,7 +11,10 @@ its start time. At each refresh a pid is read in full when it is:
   hold that pipe (both ends of a pipe are read together, so a panel never shows one fresh
   end and one stale; a pipe every process of a crowd inherited as stderr would otherwise pull
   the whole crowd in at every refresh: its holders wait for the rotation);
-- due in the rotation: every process is read in full at least once every ROTATION refreshes.
+- due in the rotation: every process is read in full at least once every ROTATION refreshes;
+  a single-threaded one every SLOW_ROTATION (its schedstat is its only task's: a check sees
+  every change it can make by running, so its rotation is only the backstop for what changes
+  without it: the queue of a pipe it holds).
 Every other pid is only checked (scanner.check_one), and keeps its last full record with its
 fresh stat fields. The check reads /proc/PID/schedstat first: a task that has not run since
 cannot have changed its state, its wait or its fds, so most sleeping processes cost one small
@@ -23,7 +26,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-ROTATION = 10          # refreshes: the longest a cold process goes without a full read
+ROTATION = 10          # refreshes: the longest a cold multi-threaded process goes without a full read
+SLOW_ROTATION = 30     # the same for a single-threaded one
 PEERS = 8              # a pipe held by more processes than this brings no peers in
 
 # record fields (scanner.scan_one): pid, comm, state, ppid, nthreads, start, uid, fds, argv, role
@@ -35,8 +39,9 @@ def _pipes(rec: tuple) -> frozenset[int]:
 
 
 class ScanCache:
-    def __init__(self, rotation: int = ROTATION):
+    def __init__(self, rotation: int = ROTATION, slow_rotation: int = SLOW_ROTATION):
         self.rotation = max(1, rotation)
+        self.slow = max(self.rotation, slow_rotation)
         self.full: dict[int, tuple] = {}       # pid -> its last full record
         self.pipes: dict[int, frozenset[int]] = {}   # pid -> the pipe inodes of that record
         self.sched: dict[int, bytes | None] = {}     # pid -> its schedstat line at its last check
@@ -90,6 +95,8 @@ class ScanCache:
                 else:
                     self.now[pid] = r[:6] + old[6:]
                     self.sched[pid] = r[7]
+                    if r[4] > 1:           # it started threads: the short rotation from now on
+                        self.due[pid] = min(self.due.get(pid, self.refresh), self.refresh + self.rotation)
             else:
                 if len(r) == 11:               # escalated by a pipe wait
                     self.waiting.add(pid)
@@ -100,7 +107,8 @@ class ScanCache:
                 self.full[pid] = self.now[pid] = r
                 self.pipes[pid] = _pipes(r)
                 self.fresh.add(pid)
-                self.due[pid] = self.refresh + (self.rotation if pid in self.due else 1 + pid % self.rotation)
+                every = self.rotation if r[4] != 1 else self.slow
+                self.due[pid] = self.refresh + (every if pid in self.due else 1 + pid % every)
         if not more:
             for pid in set(self.full) - set(self.now):
                 del self.full[pid]

@@ -3,12 +3,12 @@ are read in full, and how a short record is completed. The real-process proof is
 tests/integration/test_incremental_scan.py."""
 from __future__ import annotations
 
-from hangconsole.collect.scan_cache import PEERS, ROTATION, ScanCache
+from hangconsole.collect.scan_cache import PEERS, ROTATION, SLOW_ROTATION, ScanCache
 
 
-def rec(pid, ppid=1, state="S", start=100, pipes=(), role=None):
+def rec(pid, ppid=1, state="S", start=100, pipes=(), role=None, threads=1):
     fds = [(i, f"pipe:[{ino}]", "pipe", ino, "w", None, None) for i, ino in enumerate(pipes)]
-    return (pid, "sleep", state, ppid, 1, start, 0, fds, ["sleep", "60"], role)
+    return (pid, "sleep", state, ppid, threads, start, 0, fds, ["sleep", "60"], role)
 
 
 def first(cache, recs):
@@ -57,13 +57,38 @@ def test_a_pipe_wait_stays_hot_and_a_reparented_pid_is_read():
     assert 6 not in known and 7 not in known
 
 
-def test_every_process_comes_due_within_the_rotation():
-    c = ScanCache()
-    pids = list(range(1000, 1200))
-    first(c, [rec(p) for p in pids])
+def _read_within(c, pids, refreshes, threads=1):
+    """The pids of PIDS read in full over REFRESHES refreshes (their parent, pid 1, lives)."""
     read = set()
-    for _ in range(ROTATION):
-        known = c.plan(pids)
+    for _ in range(refreshes):
+        known = c.plan([1] + pids)
         read |= set(pids) - set(known)
-        c.update([rec(p) if p not in known else (p, b"1 2 3") for p in pids])
-    assert read == set(pids)
+        c.update([rec(1, ppid=0)] + [rec(p, threads=threads) if p not in known else (p, b"1 2 3") for p in pids])
+    return read
+
+
+def test_every_process_comes_due_within_the_rotation():
+    """Multi-threaded: within ROTATION refreshes (a thread other than the leader can change
+    what the leader's schedstat does not show); single-threaded: within SLOW_ROTATION."""
+    many = list(range(1000, 1200))
+    c = ScanCache()
+    first(c, [rec(1, ppid=0)] + [rec(p, threads=4) for p in many])
+    assert _read_within(c, many, ROTATION, threads=4) == set(many)
+    one = list(range(2000, 2200))
+    c = ScanCache()
+    first(c, [rec(1, ppid=0)] + [rec(p) for p in one])
+    early = _read_within(c, one, ROTATION)
+    assert early and early != set(one)                          # a third of them: the slow rotation
+    assert early | _read_within(c, one, SLOW_ROTATION - ROTATION) == set(one)
+
+
+def test_a_process_that_starts_threads_takes_the_short_rotation():
+    pid = SLOW_ROTATION * 100 + SLOW_ROTATION - 1            # its first turn as late as a turn comes
+    c = ScanCache()
+    first(c, [rec(pid)])
+    far = c.due[pid]
+    c.plan([pid])
+    c.update([(pid, "sleep", "S", 1, 3, 100, "futex_wait", b"9 9 9")])      # it ran and has 3 threads now
+    assert c.due[pid] == c.refresh + ROTATION < far
+
+
