@@ -316,9 +316,12 @@ class ContainerScreen(Screen):
             return out or "-"
         for pp in views.pipes_of(snap, {pid}):
             full = pp.full
-            q = Text(f"{views.gauge(pp.queued, pp.capacity, 6)} ", style="bold red" if full else "")
-            mark(q, pp, "queued", "capacity")
-            q.append(f"{views.fmt_bytes(pp.queued)}/{views.fmt_bytes(pp.capacity)}", style="bold red" if full else "")
+            if pp.queued is None:                # said, not drawn as a gauge of question marks
+                q = Text("FIFO: never opened" if pp.kind == "fifo" else "unknown", style="dim")
+            else:
+                q = Text(f"{views.gauge(pp.queued, pp.capacity, 6)} ", style="bold red" if full else "")
+                mark(q, pp, "queued", "capacity")
+                q.append(f"{views.fmt_bytes(pp.queued)}/{views.fmt_bytes(pp.capacity)}", style="bold red" if full else "")
             table.add_row(*cells(f"{pp.kind}:[{pp.inode}]", q, ends(pp.readers, room * 11 // 20),
                                  ends(pp.writers, room * 9 // 20)), key=str(pp.inode))
         remeasure(table)
