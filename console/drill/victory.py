@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from ..lab.engine import _comm
 from ..lab.errors import LabError
 from ..lab.faults import _container_pids, blocked_writer
 
@@ -70,14 +71,6 @@ def _reaped(shim: int | None, start: int | None, name: str) -> list[Check]:
     return [Check(f"{name}'s shim {shim} runs", st[0] not in ("T", "t"), f"state {st[0]}"),
             Check(f"the zombies under {name}'s shim are reaped", not zombies,
                   f"{len(zombies)} zombie(s) left: {', '.join(map(str, zombies[:6]))}" if zombies else "none left")]
-
-
-def _comm(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 def _children(pid: int) -> list[int]:
@@ -169,7 +162,7 @@ def _running(lab, cid: str, name: str) -> Check:
         return Check(what, False, f"the engine says running, but its init process {pid} is gone")
     parent = _comm(int(st[1]))                 # managed: its shim (conmon) is its parent
     if not (parent.startswith(("containerd-shim", "docker-containe")) or parent == "conmon"):
-        return Check(what, False, f"its init {pid} runs without its shim (parent {st[1]} {parent or '?'}): "
+        return Check(what, False, f"its init {pid} runs without its shim (parent {st[1]} {parent}): "
                                   f"nothing manages it; the engine says running until it notices")
     return Check(what, True, f"running, init {pid} under its shim {st[1]}")
 
