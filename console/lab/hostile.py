@@ -13,8 +13,10 @@ SCRIPT = ("printf '[/]' > /proc/$$/comm; "
           "sh -c 'printf \"\\033]0;PWNED\\007\" > /proc/$$/comm; while :; do sleep 3600; done' \"$1\" & "
           "while :; do sleep 3600; done")
 CMD = ["sh", "-c", SCRIPT, "hc-hostile", TITLE + "[/]\u202e", "\x1b]52;c;cHduZWQ=\x07"]
-# 2 MB of escape sequences on the exec's stderr; the client that should read them never does
-EXEC = "yes \"$(printf '\\033]0;PWNED\\007\\033[2J[/]')\" | head -c 2000000 >&2"
+# 20 MB of escape sequences on the exec's stderr; the client that should read them never does.
+# (Not 2 MB: dockerd's buffers toward a stalled client at times take 2 MB whole, the exec
+# ends, and nothing in the container is left blocked.)
+EXEC = "yes \"$(printf '\\033]0;PWNED\\007\\033[2J[/]')\" | head -c 20000000 >&2"
 
 
 def stalled_client(prefix: str) -> str:
