@@ -236,6 +236,7 @@ class DockerInfo:
     k8s_container: str | None = None
     log_driver: str | None = _sparse()          # HostConfig.LogConfig.Type: json-file fluentd ...
     log_opts: dict[str, str] | None = _sparse()  # its address and mode options only (never tokens)
+    exec_ids: list[str] | None = _sparse()       # ExecIDs: execs dockerd has not yet closed
 
 
 @dataclass(slots=True)

@@ -148,6 +148,8 @@ class DockerProber:
         info.paused = bool(st.get("Paused"))
         info.pid = st.get("Pid") or None
         _k8s_labels(info, (data.get("Config") or {}).get("Labels") or {})
+        ids = data.get("ExecIDs")
+        info.exec_ids = [i[:12] for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
         log = (data.get("HostConfig") or {}).get("LogConfig") or {}
         if isinstance(log, dict) and isinstance(log.get("Type"), str):
             info.log_driver = log["Type"]

@@ -86,7 +86,7 @@ def _client_links(f, c: m.Container | None) -> list[dict]:
                    key="client-not-reading")]
     if c is not None and c.docker is not None and cl["comm"].startswith("docker"):
         out.append(ev.link("dockerd stops reading the shim when its client stops reading, and closes an exec's "
-                           "streams only once they are taken; the container's later exec exits wait behind it "
+                           "streams only once they are taken: once the exec has ended, the container's later exec exits wait behind it "
                            "(moby: ProcessEvent -> CloseStreams -> broadcaster.Clean)"
                            if cl.get("call", "exec") == "exec" else
                            "dockerd copies the container's output to its log and to every attached client in "

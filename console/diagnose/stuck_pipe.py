@@ -88,13 +88,18 @@ def _client_finding(snap: m.HostSnapshot, c: m.Container, cw: BlockedWrite, bws:
         text += (f"; so {w.proc.comm} {w.proc.pid} in the container is blocked writing fd {w.fd.num} "
                  f"(pipe:[{w.pipe.inode}] full, read by the shim)")
     call = (streaming_words(p.argv or []) or ("exec",))[0]
+    held = None
     if (p.argv or [""])[0].endswith("docker") and c.docker is not None:
-        text += ("; until it reads, dockerd cannot close this exec, and new attached `docker exec` "
-                 "calls on the container wait behind it" if call == "exec" else
-                 "; until it reads, dockerd copies none of the container's output: the container "
-                 "blocks writing it and its log stops")
+        if call == "exec":
+            held = held_execs(snap, c)
+            text += _exec_consequence(bool(bws), held)
+        else:
+            text += ("; until it reads, dockerd copies none of the container's output: the container "
+                     "blocks writing it and its log stops")
     client = {**ev.proc(p), "fd": cw.fd.num, "stream": stream, "readers": readers, "call": call}
     extra = {"client": client}
+    if held is not None:
+        extra["held_execs"] = held
     if bws:            # the container's side of the chain: what frees once the client drains
         extra["exec_side"] = {k: v for k, v in pipe_evidence(snap, bws[0], c.id).items() if k != "pending_calls"}
         extra["also_blocked"] = _also(bws[1:])
@@ -102,6 +107,37 @@ def _client_finding(snap: m.HostSnapshot, c: m.Container, cw: BlockedWrite, bws:
         cls=CLASS, severity=SEVERITY, container=c.id, pids=[p.pid] + [b.proc.pid for b in bws],
         stuck_for=cw.stuck_for, playbook=CLASS, summary=text,
         evidence=pipe_evidence(snap, cw, c.id, **extra))
+
+
+def held_execs(snap: m.HostSnapshot, c: m.Container) -> dict | None:
+    """How many execs dockerd still lists on C (inspect's ExecIDs) against how many exec
+    processes run in it (the shim's children besides the container's main process). More
+    listed than running: an ended exec dockerd has not closed, and the exits of later execs
+    wait behind it (seen on dockerd 20.10: the next `docker exec` prints, then hangs)."""
+    if c.docker is None or c.docker.exec_ids is None or c.shim_pid is None:
+        return None
+    init = c.init_pid or c.docker.pid
+    running = sum(1 for q in snap.processes if q.container_id == c.id and q.ppid == c.shim_pid
+                  and q.pid != init and q.role not in (m.RUNC, m.RUNC_INIT))
+    return {"listed": len(c.docker.exec_ids), "running": running}
+
+
+def _exec_consequence(running_side_blocked: bool, held: dict | None) -> str:
+    """What the stalled exec client does to the container's other execs, as far as it is seen."""
+    if running_side_blocked:       # the exec still runs: it holds up nothing else yet (measured)
+        return ("; until it reads, this exec cannot finish; new `docker exec` calls on the container "
+                "still answer, but ending this one from inside first (killing or draining its writer) "
+                "leaves dockerd unable to close it, and then every later attached exec hangs at its exit")
+    if held is None:
+        return ("; if its exec has ended, dockerd cannot close it until the client reads, and later "
+                "attached `docker exec` calls on the container hang at their exit (not checked: no "
+                "`docker inspect` answer)")
+    if held["listed"] > held["running"]:
+        return (f"; its exec has ended but dockerd cannot close it until the client reads "
+                f"(dockerd lists {held['listed']} exec(s), {held['running']} running): new attached "
+                f"`docker exec` calls on the container wait behind it")
+    return ("; its exec has ended and dockerd has closed it: the unread output waits for this client "
+            "alone, other execs on the container are not held up")
 
 
 def links(h: History, f: Finding, c: m.Container | None, others: dict, extra) -> list[dict]:

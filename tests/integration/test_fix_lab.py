@@ -101,6 +101,11 @@ def test_exec_drained_inside_still_hangs_and_the_client_is_named(lab, tmp_path):
     cid = fault(lab, "stuck-pipe")
     client = pids_of("^docker exec hc-stuck-pipe")
     head = blocked_writer(_container_pids(cid), "head")
+    # while its exec still runs, it holds up no other exec; diagnose says exactly that
+    assert exec_returns(lab, "hc-stuck-pipe", 10), "the world: a new exec answers while head is blocked"
+    r = hc(lab, "diagnose", "--json")
+    f = json.loads(r.stdout)["findings"][0]
+    assert "new `docker exec` calls on the container still answer" in f["summary"], f["summary"]
     with open(f"/proc/{head}/fd/1", "rb") as f:          # the test plays the old drain
         while f.read(1 << 16):
             pass
@@ -113,6 +118,31 @@ def test_exec_drained_inside_still_hangs_and_the_client_is_named(lab, tmp_path):
     r = hc(lab, "fix", "stuck-pipe", "--container", "hc-stuck-pipe", "--incident-dir", str(tmp_path / "inc"), "--yes")
     assert r.returncode == 0 and "[ok] verify: A new exec in the container returns" in r.stdout, r.stdout
     assert exec_returns(lab, "hc-stuck-pipe")
+
+
+def test_a_client_stalled_after_its_exec_ended_holds_up_nobody_else(lab):
+    """An exec whose 500 KB dockerd takes whole ends; its client never reads. The client is
+    stuck, the container is not: dockerd closed the exec, a new exec answers, and diagnose
+    says the output waits for this client alone (not that other execs hang)."""
+    assert hc(lab, "lab", "clear", "--dir", lab.dir).returncode == 0
+    name = "hc-client"
+    lab.docker("rm", "-f", name, check=False, timeout=30)
+    cid = lab.docker("run", "-d", "--network", "none", "--name", name, IMAGE, "sleep", "1000000",
+                     timeout=60).stdout.decode().strip()
+    client = subprocess.Popen(["sh", "-c", f"docker exec {name} sh -c 'yes | head -c 500000' | sleep 1000000"],
+                              env=dict(os.environ, DOCKER_HOST=lab.docker_host), start_new_session=True)
+    try:
+        _wait_for(lambda: lab.docker("inspect", "-f", "{{len .ExecIDs}}", name).stdout.strip() == b"0"
+                  and not [p for p in _container_pids(cid) if _cmdline(p).startswith("sh")], 30)
+        assert exec_returns(lab, name, 10), "the world: nothing else waits"
+        r = hc(lab, "diagnose", "--json")
+        [f] = [f for f in json.loads(r.stdout)["findings"] if f["container"] == cid]
+        assert f["class"] == "stuck-pipe" and f["evidence"]["held_execs"] == {"listed": 0, "running": 0}
+        assert "other execs on the container are not held up" in f["summary"], f["summary"]
+    finally:
+        os.killpg(client.pid, signal.SIGKILL)
+        client.wait()
+    lab.docker("rm", "-f", name, check=False, timeout=30)
 
 
 def test_stopped_client_is_continued_not_drained(lab, tmp_path):

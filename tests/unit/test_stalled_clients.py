@@ -69,7 +69,38 @@ def test_lab_recording_roots_the_stuck_pipe_at_the_clients_reader():
     assert texts[1].startswith(f"docker {ev['client']['pid']} (`docker exec ")
     assert any("ProcessEvent -> CloseStreams" in t for t in texts)
     assert any(t.startswith("head ") and "blocked in write(1<pipe:" in t for t in texts)
-    assert "new attached `docker exec` calls on the container wait behind it" in f.summary
+    # its exec still runs (head blocked): later execs answer now (measured on dockerd 20.10)
+    assert "new `docker exec` calls on the container still answer" in f.summary
+    assert "wait behind it" not in f.summary
+
+
+def _held(listed: int, running_execs: int) -> tuple[m.HostSnapshot, m.Container]:
+    cid = "4f2a9c1d5e6b" + "0" * 52
+    c = _c("web", cid)
+    c.shim_pid, c.init_pid = 100, 101
+    c.docker.exec_ids = [f"e{i}" for i in range(listed)]
+    procs = [m.Process(pid=100, ppid=1, start_ticks=1, comm="containerd-shim", state="S", uid=0, age=9.0,
+                       role=m.SHIM_V2),
+             m.Process(pid=101, ppid=100, start_ticks=2, comm="sleep", state="S", uid=0, age=9.0, container_id=cid)]
+    procs += [m.Process(pid=200 + i, ppid=100, start_ticks=3, comm="sh", state="S", uid=0, age=1.0, container_id=cid)
+              for i in range(running_execs)]
+    return m.HostSnapshot(taken_at=0.0, uptime=99.0, hostname="h", kernel="6.1", arch="x86_64",
+                          processes=procs, containers=[c]), c
+
+
+@pytest.mark.parametrize("listed, running, says", [
+    (1, 0, "its exec has ended but dockerd cannot close it"),      # the exits of later execs wait
+    (2, 1, "its exec has ended but dockerd cannot close it"),
+    (1, 1, "other execs on the container are not held up"),       # the one listed is running
+    (0, 0, "other execs on the container are not held up"),       # dockerd took all its output
+])
+def test_an_ended_exec_holds_up_others_only_while_dockerd_lists_it(listed, running, says):
+    from hangconsole.diagnose.stuck_pipe import _exec_consequence, held_execs
+    snap, c = _held(listed, running)
+    held = held_execs(snap, c)
+    assert held == {"listed": listed, "running": running}
+    assert says in _exec_consequence(False, held)
+    assert "not checked" in _exec_consequence(False, None)
 
 
 def test_a_pipe_is_full_when_a_write_finds_no_room():
