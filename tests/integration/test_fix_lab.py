@@ -11,7 +11,7 @@ import subprocess
 
 from hangconsole.actions.incident import Incident
 from hangconsole.lab.engine import IMAGE, Lab
-from hangconsole.lab.faults import _container_pids, blocked_writer
+from hangconsole.lab.faults import _container_pids, _wrote_nothing_for, blocked_writer
 
 EXE = shutil.which("hangconsole") or "hangconsole"
 
@@ -158,7 +158,7 @@ def test_stopped_client_is_continued_not_drained(lab, tmp_path):
     try:        # stopped once its exec runs (sleep 3 in the container), before the output starts
         _wait_for(lambda: "sleep\x003" in [_cmdline(p) for p in _container_pids(cid)], 20)
         os.kill(client.pid, signal.SIGSTOP)
-        _wait_for(lambda: blocked_writer(_container_pids(cid), "head"), 20)
+        _wait_for(lambda: _wrote_nothing_for(blocked_writer(_container_pids(cid), "head"), 3.0), 60)
         r = hc(lab, "fix", "stuck-pipe", "--container", name, "--incident-dir", str(tmp_path / "inc"), "--yes")
         assert r.returncode == 0, r.stdout + r.stderr
         assert f"SIGCONT docker {client.pid} (stopped)" in r.stdout and "resumed, fixed without a kill" in r.stdout

@@ -14,7 +14,7 @@ import time
 import psutil
 
 from hangconsole.lab.engine import IMAGE
-from hangconsole.lab.faults import _container_pids, blocked_writer, free_port, log_endpoint
+from hangconsole.lab.faults import _container_pids, _wrote_nothing_for, blocked_writer, free_port, log_endpoint
 from tests.integration.test_fix_lab import _wait_for, exec_returns, fault, hc
 
 
@@ -95,7 +95,9 @@ def test_stopped_endpoint_is_continued_nothing_killed(lab, tmp_path):
                      "while :; do echo a line for a collector that was stopped; done",
                      timeout=60).stdout.decode().strip()
     os.kill(ep, signal.SIGSTOP)
-    _wait_for(lambda: blocked_writer(_container_pids(cid), "sh"), 60)
+    # blocked for good, not between bursts: the stopped endpoint's socket buffers still take
+    # data for a while (what the lab fault waits for too)
+    _wait_for(lambda: _wrote_nothing_for(blocked_writer(_container_pids(cid), "sh"), 3.0), 90)
     f = _finding(lab, cid)
     assert f["evidence"]["endpoint_proc"]["pid"] == ep and f"SIGCONT {ep}" in f["summary"]
     r = hc(lab, "fix", "log-driver-blocked", "--container", name, "--yes", "--incident-dir", str(tmp_path / "inc"))
