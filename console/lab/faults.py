@@ -95,15 +95,29 @@ def free_port() -> int:
 def log_endpoint(lab, port: int, deaf: bool) -> int:
     """Start the lab's fluentd endpoint on PORT (deaf: it accepts and never reads)."""
     lab.note(LOG_PORT_NOTE, port)          # `lab clear` serves it again so removal can finish
+    # an endpoint just killed may still listen for a moment: the new one's bind would fail
+    _wait(lambda: not _listening(os.getpid(), port, mine=False), 10, f"127.0.0.1:{port} free of its old listener")
     pid = lab.spawn("log-endpoint", selfexec.argv("hangconsole.lab.log_endpoint", "--port", str(port),
                                                   *(["--deaf"] if deaf else [])))
-    _wait(lambda: _listening(pid, port), 10, f"log endpoint listening on 127.0.0.1:{port}")
+    _wait(lambda: _listening(pid, port), 10, f"log endpoint {pid} listening on 127.0.0.1:{port}")
     return pid
 
 
-def _listening(pid: int, port: int) -> bool:
-    from ..collect.sockets import read_table     # no probe connection: a deaf endpoint would keep it
-    return any(loc[1] == port and st == "LISTEN" for _, loc, _, st, _, _ in read_table("/proc", pid))
+def _listening(pid: int, port: int, mine: bool = True) -> bool:
+    """Whether PID itself (MINE), else anything in its network namespace, listens on PORT.
+    No probe connection: a deaf endpoint would keep it."""
+    from ..collect.sockets import read_table
+    held = set()
+    if mine:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    held.add(int(target[8:-1]))
+        except OSError:
+            return False
+    return any(loc[1] == port and st == "LISTEN" and (not mine or ino in held)
+               for ino, loc, _, st, _, _ in read_table("/proc", pid))
 
 
 def _log_driver_blocked(lab) -> str:
