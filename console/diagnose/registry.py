@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from . import (d_state_io, daemon_unresponsive, exec_pipe_deadlock, frozen_cgroup, log_driver_blocked,
                oom_kill, paused, pids_exhausted, pidns_linger, runc_start_blocked, runtime_call_hung,
-               shim_unresponsive, stuck_pipe, zombies_under_shim)
+               shim_unresponsive, stopped_process, stuck_pipe, zombies_under_shim)
 
 MODULES = [
     exec_pipe_deadlock,
@@ -32,6 +32,7 @@ MODULES = [
     shim_unresponsive,
     d_state_io,
     stuck_pipe,
+    stopped_process,
     pids_exhausted,
     zombies_under_shim,
     runtime_call_hung,

@@ -31,6 +31,7 @@ LINKS: dict[str, str] = {
     "log-copier-blocked": "the daemon's log copier blocks sending lines",
     "app-write-blocked": "the application blocks in write() to its stdout/stderr",
     "client-not-reading": "the exec client does not read its output",
+    "process-stopped": "a process is stopped (state T, SIGSTOP): it runs and answers nothing",
     "paused-on-purpose": "the container was paused on purpose (its freezer is FROZEN)",
     "d-state-io": "a task sleeps uninterruptibly (D state) waiting on I/O",
     "init-outlived": "a process outlives the container's init: the pid namespace lingers",

@@ -1,0 +1,60 @@
+"""stopped-process on the real engine: a container whose main process is stopped (SIGSTOP)
+while one of its children exits. Docker still says running and every call answers; diagnose
+names the stopped process with its zombie; `fix --yes` continues it (SIGCONT), kills nothing,
+and the process runs again: checked on the host by its own /proc state, not by the tool."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+from hangconsole.actions.incident import Incident
+from hangconsole.lab.engine import IMAGE
+from hangconsole.lab.faults import _container_pids
+from tests.integration.test_fix_lab import _cmdline, _wait_for, exec_returns, hc
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_stopped_main_process_is_named_and_continued(lab, tmp_path):
+    assert hc(lab, "lab", "clear", "--dir", lab.dir).returncode == 0
+    name = "hc-stopped-main"
+    lab.docker("rm", "-f", name, check=False, timeout=30)
+    cid = lab.docker("run", "-d", "--network", "none", "--name", name, IMAGE, "sh", "-c",
+                     "sleep 4 & while :; do sleep 3600; done", timeout=60).stdout.decode().strip()
+    init = int(lab.docker("inspect", "-f", "{{.State.Pid}}", name).stdout)
+    os.kill(init, signal.SIGSTOP)
+    try:
+        # its child `sleep 4` exits while it is stopped: a zombie nobody reaps
+        _wait_for(lambda: any(_state(p) == "Z" for p in _container_pids(cid)), 30)
+        assert lab.docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == b"running"
+        assert exec_returns(lab, name, 10), "the world: the engine answers; only the process is stopped"
+        d = json.loads(hc(lab, "diagnose", "--json").stdout)
+        got = {f["class"]: f for f in d["findings"] if f["container"] == cid}
+        f = got["stopped-process"]
+        zombie = next(p for p in _container_pids(cid) if _state(p) == "Z")
+        assert f["pids"] == [init, zombie], f
+        assert f"sh {init}, the container's main process, has been stopped" in f["summary"]
+        assert "1 zombie(s) wait on it" in f["summary"] and f"SIGCONT {init}" in f["summary"]
+        assert "zombies-under-shim" not in got, "the zombie is the stopped process's, not the shim's"
+
+        r = hc(lab, "fix", "stopped-process", "--container", name, "--yes",
+               "--incident-dir", str(tmp_path / "inc"))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert f"SIGCONT sh {init} (stopped)" in r.stdout and "runs again" in r.stdout, r.stdout
+        assert _state(init) != "T", "the world: it runs"
+        assert "sleep\x003600" in [_cmdline(p) for p in _container_pids(cid)], "nothing was killed"
+        assert lab.docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip() == b"running"
+        # the shell reaps its child once it runs again
+        _wait_for(lambda: not any(_state(p) == "Z" for p in _container_pids(cid)), 20)
+        acts = [a for a in Incident(str(tmp_path / "inc")).audit_lines() if a["target"]]
+        assert [(a["action"], a["target"]["pid"]) for a in acts] == [("SIGCONT", init)], acts
+    finally:
+        try:
+            os.kill(init, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+        lab.docker("rm", "-f", name, check=False, timeout=30)
