@@ -35,7 +35,7 @@ def detect(h: History) -> list[Finding]:
         if stuck < STUCK_AFTER:
             continue
         zombies = [z for z in snap.children(p.pid) if z.zombie]
-        reaps = (f", and reaps none of its children: {len(zombies)} zombie(s) wait on it" if zombies else "")
+        reaps = (f", and reaps none of its children: {_zombies(len(zombies))} on it" if zombies else "")
         stop = f"`docker stop {c.name}`" if c.docker else "stopping the container"
         out.append(Finding(
             cls=CLASS, severity=SEVERITY, container=c.id, pids=[p.pid] + [z.pid for z in zombies],
@@ -48,10 +48,14 @@ def detect(h: History) -> list[Finding]:
     return out
 
 
+def _zombies(n: int) -> str:
+    return "1 zombie waits" if n == 1 else f"{n} zombies wait"
+
+
 def links(h: History, f: Finding, c: m.Container | None, others: dict, extra) -> list[dict]:
     p = f.evidence["stopped_procs"][0]
     zs = f.evidence.get("zombies") or []
-    more = f"; {len(zs)} of its children stay zombies: a stopped process reaps nothing" if zs else ""
+    more = f"; {_zombies(len(zs))} on it: a stopped process reaps nothing" if zs else ""
     return [ev.link(f"{p['comm']} {p['pid']}, the container's main process, is stopped (state T) "
                     f"{ev.at_least(f.stuck_for or 0)}: it runs nothing{more}", "/proc stat",
                     {"process": p, "zombies": len(zs)}, age=f.stuck_for, key="process-stopped")]

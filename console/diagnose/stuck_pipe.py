@@ -136,8 +136,9 @@ def _exec_consequence(running_side_blocked: bool, held: dict | None) -> str:
         return (f"; its exec has ended but dockerd cannot close it until the client reads "
                 f"(dockerd lists {held['listed']} exec(s), {held['running']} running): new attached "
                 f"`docker exec` calls on the container wait behind it")
-    return ("; its exec has ended and dockerd has closed it: the unread output waits for this client "
-            "alone, other execs on the container are not held up")
+    return (f"; dockerd holds no ended exec of this container (it lists {held['listed']}, "
+            f"{held['running']} running): other execs on the container are not held up, the unread "
+            f"output waits for this client alone")
 
 
 def links(h: History, f: Finding, c: m.Container | None, others: dict, extra) -> list[dict]:

@@ -38,7 +38,7 @@ def test_a_stopped_main_process_is_named_and_continued(lab, tmp_path):
         zombie = next(p for p in _container_pids(cid) if _state(p) == "Z")
         assert f["pids"] == [init, zombie], f
         assert f"sh {init}, the container's main process, has been stopped" in f["summary"]
-        assert "1 zombie(s) wait on it" in f["summary"] and f"SIGCONT {init}" in f["summary"]
+        assert "1 zombie waits on it" in f["summary"] and f"SIGCONT {init}" in f["summary"]
         assert "zombies-under-shim" not in got, "the zombie is the stopped process's, not the shim's"
 
         r = hc(lab, "fix", "stopped-process", "--container", name, "--yes",

@@ -35,7 +35,7 @@ def test_a_stopped_main_process_is_named_with_sigcont_and_its_zombies():
     [f] = _found(_snap(0, "T"), _snap(6, "T"))
     assert f.container == CID and f.pids == [101, 102] and f.stuck_for == pytest.approx(6.0)
     assert "sh 101, the container's main process, has been stopped at least 6s" in f.summary
-    assert "1 zombie(s) wait on it" in f.summary and "SIGCONT 101" in f.summary
+    assert "1 zombie waits on it" in f.summary and "SIGCONT 101" in f.summary
     assert "`docker stop web` would wait its whole grace period" in f.summary
     assert f.playbook == "stopped-process"
     keys = [c.get("key") for c in f.causes]
