@@ -363,6 +363,8 @@ class HostSnapshot:
     stuck_reads: list[StuckRead] = field(default_factory=list)
     collect_seconds: float = 0.0
     recon: dict[str, str] | None = _sparse()   # hostname kernel taken_at uptime frames
+    _frozen_inferred: bool = field(default=False, repr=False, compare=False)   # not recorded:
+                                     # diagnosis read its freezer marks once (evidence.infer_frozen)
     _index: dict[int, Process] | None = field(default=None, repr=False, compare=False)
 
     def proc(self, pid: int | None) -> Process | None:

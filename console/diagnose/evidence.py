@@ -58,7 +58,11 @@ _FROZEN_WAIT = ("refrigerator", "freezer", "do_freezer_trap")
 
 def infer_frozen(snap: m.HostSnapshot) -> None:
     """A process with no freezer data (an older recording, a cgroup not readable) whose threads
-    all sit in D in the freezer (wchan/stack `__refrigerator`) is frozen, by a cgroup unknown."""
+    all sit in D in the freezer (wchan/stack `__refrigerator`) is frozen, by a cgroup unknown.
+    Once per snapshot: a history holds the last ones, diagnosed again at every refresh."""
+    if snap._frozen_inferred:
+        return
+    snap._frozen_inferred = True
     for p in snap.processes:
         if p.freezer or p.zombie or not p.threads:
             continue
