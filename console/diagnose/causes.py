@@ -54,10 +54,13 @@ def attach(h: History, findings: list[Finding], extra: Extra | None = None) -> N
     host = [f for f in findings if not f.container and f.cls not in ("paused",)]
     chains = {}
     for cid, fs in by_c.items():
-        if all(f.cls == "paused" for f in fs):
-            continue
         c = snap.container(cid)
         if c is None:
+            continue
+        for f in [f for f in fs if registry.stands_alone(f.cls)]:
+            fs.remove(f)
+            f.causes = _marked(registry.links(h, f, c, {f.cls: f}, extra))
+        if all(f.cls == "paused" for f in fs):
             continue
         daemon = [f for f in host if f.root_cause and f.root_cause.endswith(cid)]
         chains[cid] = _chain(h, c, fs + daemon, extra)
@@ -110,6 +113,10 @@ def _chain(h: History, c: m.Container | None, fs: list[Finding], extra: Extra) -
     out = roots + said + owned + _runtime(snap, c, cls, extra)     # the mechanism: each class's own links
     if (kl := kubelet.link(extra.kubelet or snap.kubelet_log)):
         out.append(kl)
+    return _marked(out)
+
+
+def _marked(out: list[dict]) -> list[dict]:
     for lk in out:                      # a link resting on a reconstructed value says so, and why
         if (why := _reconstructed(lk.get("evidence"))):
             lk["reconstructed"] = why

@@ -13,6 +13,9 @@ detect(history). It may also say:
   OPERATOR_TASKS    {name: (say(ctx) -> str, simulate(snap, finding) -> str)}: a fix only
                     the operator can make (restart a log collector), said with the finding's
                     facts; in training, its effect on the simulated host
+  STANDS_ALONE      True: its chain is its own links only, never the container's shared roots
+                    (a process stopped by a signal has no kernel cause: an OOM kill on the
+                    same container is not one)
   SIMULATED         {action: fn(snap, finding) -> str | None}: in training, what the class's
                     own mechanism does after an act's simulated effect (playbook/simulate.py),
                     said in a sentence
@@ -68,3 +71,7 @@ def simulated(action: str, snap, f) -> str | None:
 def links(h, f, c, others: dict, extra) -> list[dict]:
     fn = getattr(BY_CLASS.get(f.cls), "links", None)
     return fn(h, f, c, others, extra) if fn else []
+
+
+def stands_alone(cls: str) -> bool:
+    return getattr(BY_CLASS.get(cls), "STANDS_ALONE", False)

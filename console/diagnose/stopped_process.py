@@ -13,6 +13,7 @@ from .history import STUCK_AFTER, History
 
 CLASS = "stopped-process"
 SEVERITY = WARNING          # its highest: the fleet metrics count the class at this one
+STANDS_ALONE = True         # a signal stopped it: nothing else on the container is its cause
 
 
 def main_process(snap: m.HostSnapshot, c: m.Container) -> m.Process | None:
@@ -36,7 +37,7 @@ def detect(h: History) -> list[Finding]:
             continue
         zombies = [z for z in snap.children(p.pid) if z.zombie]
         reaps = (f", and reaps none of its children: {_zombies(len(zombies))} on it" if zombies else "")
-        stop = f"`docker stop {c.name}`" if c.docker else "stopping the container"
+        stop = f"`docker stop {c.name}`" if c.docker else "Stopping the container"
         out.append(Finding(
             cls=CLASS, severity=SEVERITY, container=c.id, pids=[p.pid] + [z.pid for z in zombies],
             stuck_for=stuck, playbook=CLASS,

@@ -51,3 +51,15 @@ def test_a_stopped_main_process_is_named_with_sigcont_and_its_zombies():
 ])
 def test_what_is_not_a_stopped_process(first, last, kw):
     assert _found(_snap(0, first, **kw), _snap(6, last, **kw)) == []
+
+
+def test_an_oom_kill_on_the_same_container_is_not_called_its_cause():
+    """The container's OOM kill is its own finding with its own chain; the stop's chain is the
+    stop alone (a signal stopped it: no kernel line explains that)."""
+    snaps = [_snap(0, "T"), _snap(6, "T")]
+    for s in snaps:
+        s.containers[0].cgroup = m.CgroupState(version=1, path="/x", levels=[
+            m.CgroupLevel(path="/x", mem_limit=16 << 20, mem_oom_kill=1)])
+    found = {f.cls: f for f in diagnose(History(snaps))}
+    assert [c.get("key") for c in found["stopped-process"].causes] == ["process-stopped"]
+    assert "process-stopped" not in [c.get("key") for c in found["oom-kill"].causes]
