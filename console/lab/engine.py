@@ -169,11 +169,9 @@ class Lab:
     def _serve_log_endpoints(self) -> None:
         """A container whose fluentd endpoint is deaf or gone cannot be removed: dockerd's close
         of the driver waits to flush, retrying. A reading endpoint on each port lets it finish."""
-        from .faults import _listening
+        from .faults import port_free
         for port in self._state().get("log-endpoint", []):
-            end = time.monotonic() + 5       # the endpoint just killed may still listen: its bind would fail
-            while _listening(os.getpid(), port, mine=False) and time.monotonic() < end:
-                time.sleep(0.05)
+            port_free(port, 5)
             self.spawn("log-endpoint-flush", selfexec.argv("hangconsole.lab.log_endpoint", "--port", str(port)))
 
     def _kill_helpers(self) -> None:

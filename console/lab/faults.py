@@ -95,12 +95,23 @@ def free_port() -> int:
 def log_endpoint(lab, port: int, deaf: bool) -> int:
     """Start the lab's fluentd endpoint on PORT (deaf: it accepts and never reads)."""
     lab.note(LOG_PORT_NOTE, port)          # `lab clear` serves it again so removal can finish
-    # an endpoint just killed may still listen for a moment: the new one's bind would fail
-    _wait(lambda: not _listening(os.getpid(), port, mine=False), 10, f"127.0.0.1:{port} free of its old listener")
+    if not port_free(port, 10):
+        raise LabError(f"fault did not take: 127.0.0.1:{port} still has its old listener")
     pid = lab.spawn("log-endpoint", selfexec.argv("hangconsole.lab.log_endpoint", "--port", str(port),
                                                   *(["--deaf"] if deaf else [])))
     _wait(lambda: _listening(pid, port), 10, f"log endpoint {pid} listening on 127.0.0.1:{port}")
     return pid
+
+
+def port_free(port: int, seconds: float) -> bool:
+    """Wait up to SECONDS until nothing listens on PORT: an endpoint just killed may still
+    listen for a moment, and a new one's bind would fail."""
+    end = time.monotonic() + seconds
+    while _listening(os.getpid(), port, mine=False):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _listening(pid: int, port: int, mine: bool = True) -> bool:

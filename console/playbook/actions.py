@@ -325,9 +325,9 @@ class Thaw(Action):
 
 class Resume(Action):
     """SIGCONT the container's runtime processes (shim, conmon), the daemons (dockerd,
-    containerd, CRI-O), and the clients of its streams and its own processes the finding names,
-    that are stopped (state T): the least harmful remedy for a stopped process, before any kill. Skipped when
-    none is stopped."""
+    containerd, CRI-O), and the clients of its streams and its own processes the finding
+    names, that are stopped (state T): the least harmful remedy for a stopped process, before
+    any kill. Skipped when none is stopped."""
 
     def bind(self, ctx, params):
         c = ctx.container
@@ -342,8 +342,8 @@ class Resume(Action):
         serving += [ctx.proc(d["pid"]) for d in ctx.finding.evidence.get("stopped_procs") or []]
         stopped = list({p.pid: p for p in serving if p is not None and p.state in ("T", "t")}.values())
         if not stopped:
-            raise Refused("no runtime process, client or named process of this container and no daemon is stopped: "
-                          "nothing to resume")
+            raise Refused("no runtime process, client or named process of this container and no daemon "
+                          "is stopped: nothing to resume")
         ctx.notes["resumed"] = [p.pid for p in stopped]
         return Bound("SIGCONT " + ", ".join(f"{p.comm} {p.pid} (stopped)" for p in stopped)
                      + ": it runs again where it stopped; nothing is killed", [Target.of(p) for p in stopped], params)
