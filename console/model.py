@@ -366,6 +366,11 @@ class HostSnapshot:
     _frozen_inferred: bool = field(default=False, repr=False, compare=False)   # not recorded:
                                      # diagnosis read its freezer marks once (evidence.infer_frozen)
     _index: dict[int, Process] | None = field(default=None, repr=False, compare=False)
+    # Indexes built once per list of processes (or pipes) they were built from: a refresh asks
+    # for children and pipes by the hundred, and a list scan each time grows with the host.
+    _kids: tuple | None = field(default=None, repr=False, compare=False)
+    _by_inode: tuple | None = field(default=None, repr=False, compare=False)
+    _suspects: tuple | None = field(default=None, repr=False, compare=False)   # diagnose.scope
 
     def proc(self, pid: int | None) -> Process | None:
         if pid is None:
@@ -375,7 +380,13 @@ class HostSnapshot:
         return self._index.get(pid)
 
     def children(self, pid: int) -> list[Process]:
-        return [p for p in self.processes if p.ppid == pid]
+        k = self._kids
+        if k is None or k[0] is not self.processes or k[1] != len(self.processes):
+            kids: dict[int, list[Process]] = {}
+            for p in self.processes:
+                kids.setdefault(p.ppid, []).append(p)
+            k = self._kids = (self.processes, len(self.processes), kids)
+        return list(k[2].get(pid, ()))
 
     def container(self, cid: str) -> Container | None:
         for c in self.containers:
@@ -384,10 +395,10 @@ class HostSnapshot:
         return None
 
     def pipe(self, inode: int) -> Pipe | None:
-        for p in self.pipes:
-            if p.inode == inode:
-                return p
-        return None
+        k = self._by_inode
+        if k is None or k[0] is not self.pipes or k[1] != len(self.pipes):
+            k = self._by_inode = (self.pipes, len(self.pipes), {p.inode: p for p in reversed(self.pipes)})
+        return k[2].get(inode)
 
     def runtime_tree(self, container: Container) -> list[Process]:
         """The shim and everything under it, plus processes in the container's cgroup."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import model as m
 from ..runtime_clients import TOOLS, option_values, streaming_words
+from . import scope
 from .history import History
 from .pipes_common import BlockedWrite, blocked_writes
 
@@ -29,7 +30,7 @@ def names_container(p: m.Process, c: m.Container, snap: m.HostSnapshot | None = 
 
 def candidates(snap: m.HostSnapshot) -> list[m.Process]:
     """The runtime clients on the host, found once per snapshot (a few among thousands)."""
-    return [p for p in snap.processes if p.argv and p.argv[0].rsplit("/", 1)[-1] in TOOLS
+    return [p for p in scope.suspects(snap) if p.argv and p.argv[0].rsplit("/", 1)[-1] in TOOLS
             and not p.container_id and not p.role and not p.zombie and streaming_words(p.argv)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from . import evidence as ev
+from . import scope
 from .finding import CRITICAL, WARNING, Finding
 from .history import STUCK_AFTER, History, thread_sig
 
@@ -26,7 +27,7 @@ def detect(h: History) -> list[Finding]:
     snap = h.latest
     hung = {k.pid for k in snap.kernel_log if k.kind == "hung-task"}
     groups: dict[str | None, list] = {}
-    for p in snap.processes:
+    for p in scope.suspects(snap):
         for t in p.threads:
             if t.state != "D" or p.freezer or not _storage(t):
                 continue

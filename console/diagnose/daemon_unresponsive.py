@@ -6,6 +6,7 @@ from __future__ import annotations
 from .. import model as m
 from .. import provenance as pv
 from . import evidence as ev
+from . import scope
 from .finding import CRITICAL, Finding
 from .history import STUCK_AFTER, History
 
@@ -20,7 +21,7 @@ def detect(h: History) -> list[Finding]:
         return []
     stuck = [p for p in d.probes if p.call in ("ping", "list") and p.target is None
              and p.status == "pending" and p.seconds >= STUCK_AFTER]
-    daemons = [p for p in snap.processes if p.role in (m.DOCKERD, m.CONTAINERD)]
+    daemons = [p for p in scope.suspects(snap) if p.role in (m.DOCKERD, m.CONTAINERD)]
     if not stuck or not any(p.role == m.DOCKERD for p in daemons):
         return []
     worst = max(stuck, key=lambda p: p.seconds)
@@ -51,7 +52,7 @@ def behind_socket(snap: m.HostSnapshot, host: str | None) -> m.Process | None:
     """The dockerd that serves HOST (unix://PATH), by the -H/--host it was started with, or
     the only dockerd on the host; None when that cannot be told."""
     sock = (host or "").removeprefix("unix://")
-    cands = [p for p in snap.processes if p.role == m.DOCKERD and not p.zombie]
+    cands = [p for p in scope.suspects(snap) if p.role == m.DOCKERD and not p.zombie]
     for p in cands:
         argv = p.argv or []
         for i, a in enumerate(argv):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import model as m
 from ..collect.holds import kill_pending  # noqa: F401  (the one SIGKILL-pending test, for detectors)
 from ..views import fmt_age  # noqa: F401  (re-exported for detectors)
+from . import scope
 from .vocabulary import LINKS
 
 
@@ -63,7 +64,7 @@ def infer_frozen(snap: m.HostSnapshot) -> None:
     if snap._frozen_inferred:
         return
     snap._frozen_inferred = True
-    for p in snap.processes:
+    for p in scope.suspects(snap):
         if p.freezer or p.zombie or not p.threads:
             continue
         live = [t for t in p.threads if t.state != "Z"]

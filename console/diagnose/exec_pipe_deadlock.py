@@ -9,11 +9,12 @@ from __future__ import annotations
 from .. import model as m
 from .. import provenance as pv
 from . import evidence as ev
+from . import scope
 from .finding import CRITICAL, Finding
 from .history import History
 from .pipes_common import blocked_writes
-from .pipes_common import links as pipe_links
 from .pipes_common import evidence as pipe_evidence
+from .pipes_common import links as pipe_links
 from .simulated import answer_calls, drop
 
 CLASS = "exec-pipe-deadlock"
@@ -26,7 +27,7 @@ SUPERSEDES = ("stuck-pipe",)        # the same blocked writer, seen with its run
 def detect(h: History) -> list[Finding]:
     snap = h.latest
     out = []
-    for p in snap.processes:
+    for p in scope.suspects(snap):
         if p.role != m.RUNC_INIT:
             continue
         runc = snap.proc(p.ppid)
@@ -56,7 +57,7 @@ def detect(h: History) -> list[Finding]:
 def _after_drain(snap: m.HostSnapshot, f: Finding) -> str:
     """Training: the drained runc init finishes its write and exits, so runc exec returns and
     the calls that waited on the exec answer."""
-    execs = {p.pid for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "exec"}
+    execs = {p.pid for p in scope.suspects(snap) if p.role == m.RUNC and p.runtime_verb == "exec"}
     drop(snap, execs)
     answer_calls(snap, f.container)
     return f"runc exec returns ({len(execs)} exited) and the calls waiting on it answer"

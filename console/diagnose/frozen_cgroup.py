@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .. import model as m
 from . import evidence as ev
+from . import scope
 from .finding import CRITICAL, WARNING, Finding
 from .history import History
 
@@ -32,7 +33,7 @@ def who(p: m.Process) -> str:
 def frozen_runtime(snap: m.HostSnapshot, cid: str | None) -> list[m.Process]:
     """Runtime processes of container CID (host-wide daemons for None) that a freezer holds."""
     c = snap.container(cid) if cid else None
-    return [p for p in snap.processes if p.freezer and p.role in m.RUNTIME_ROLES and
+    return [p for p in scope.suspects(snap) if p.freezer and p.role in m.RUNTIME_ROLES and
             (p.container_id == cid or (c is not None and p.pid == c.shim_pid))]
 
 
@@ -49,7 +50,7 @@ def detect(h: History) -> list[Finding]:
         c = snap.container(cid) if cid else None
         runtime = frozen_runtime(snap, cid)
         st = c.cgroup.freezer if c and c.cgroup else None
-        tasks = [p for p in snap.processes if p.container_id == cid and p.role not in m.RUNTIME_ROLES
+        tasks = [p for p in scope.suspects(snap) if p.container_id == cid and p.role not in m.RUNTIME_ROLES
                  and (p.freezer or st in ("FROZEN", "FREEZING"))] if cid else []
         if paused_by_runtime(c):
             tasks = []                                  # deliberate: paused.py says so

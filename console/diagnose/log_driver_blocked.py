@@ -19,6 +19,7 @@ from __future__ import annotations
 from .. import model as m
 from ..collect.sockets import NOT_LISTENING, endpoint
 from . import evidence as ev
+from . import scope
 from .finding import INFO, WARNING, Finding
 from .history import STUCK_AFTER, History
 from .pipes_common import ROOM_WAITS, blocked_writes, stream_name
@@ -86,14 +87,14 @@ def _endpoint_text(snap: m.HostSnapshot, far: m.Socket | None) -> str:
 def detect(h: History) -> list[Finding]:
     snap = h.latest
     out = []
-    shims = {p.pid for p in snap.processes if p.role in m.SHIM_ROLES}
+    shims = {p.pid for p in scope.suspects(snap) if p.role in m.SHIM_ROLES}
     for c in snap.containers:
         if not blocking(c.docker):
             continue
         ep = endpoint(c.docker.log_driver, c.docker.log_opts)
         stalled = _stalled(h, ep[0]) if ep else []
         main = _main_tree(snap, c)          # the container's own output goes to the driver; an exec's does not
-        bws = [bw for p in snap.processes if p.pid in main
+        bws = [bw for p in scope.suspects(snap) if p.pid in main
                for bw in blocked_writes(h, p) if bw.fd.num in (1, 2)
                and {e.pid for e in bw.pipe.readers} and {e.pid for e in bw.pipe.readers} <= shims]
         pending = [pr for pr in (snap.docker.probes if snap.docker else [])
@@ -113,15 +114,12 @@ def _main_tree(snap: m.HostSnapshot, c: m.Container) -> set[int]:
     root = c.init_pid or (c.docker.pid if c.docker else None)
     if root is None:
         return set()
-    kids: dict[int, list[int]] = {}
-    for p in snap.processes:
-        kids.setdefault(p.ppid, []).append(p.pid)
     out, todo = set(), [root]
     while todo:
         pid = todo.pop()
         if pid not in out:
             out.add(pid)
-            todo += kids.get(pid, [])
+            todo += [k.pid for k in snap.children(pid)]
     return out
 
 
@@ -212,7 +210,7 @@ def _finding(h: History, c: m.Container, ep: str, stalled, bws, pending) -> Find
         pids, stuck = [b.proc.pid for b in bws], bw.stuck_for
     else:
         calls = ", ".join(sorted({f"docker {pr.call}" for pr in pending}))
-        alive = [p for p in snap.processes if p.container_id == c.id and not p.zombie]
+        alive = [p for p in scope.suspects(snap) if p.container_id == c.id and not p.zombie]
         summary = (f"{calls} of {c.name} waits on {driver}: {tail}. "
                    + ("The container's processes have exited; dockerd" if not alive else "dockerd")
                    + " closes the driver holding the container's lock, and the close waits to flush: stop, "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import model as m
 from .. import provenance as pv
-from . import content
+from . import content, scope
 from . import evidence as ev
 from .finding import CRITICAL, WARNING, Finding
 from .history import History
@@ -37,7 +37,7 @@ def detect(h: History) -> list[Finding]:
         rejected = ev.kernel_lines(snap, ("pids-fork-rejected",),
                                    lambda k: any(k.text.rstrip().endswith(lv.path) for lv in c.cgroup.levels))
         lv = (full or refused)[0]
-        members = [p for p in snap.processes if p.container_id == c.id and p.role not in m.SHIM_ROLES]
+        members = [p for p in scope.suspects(snap) if p.container_id == c.id and p.role not in m.SHIM_ROLES]
         top = sorted(members, key=lambda p: -p.nthreads)[:5]
         failed = failed_execs(snap, c.id)
         severity = CRITICAL if full and (refused or rejected or failed) else WARNING

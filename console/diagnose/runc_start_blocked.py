@@ -15,10 +15,11 @@ import re
 
 from .. import model as m
 from .. import provenance as pv
+from ..collect.syscalls import open_mode
 from . import evidence as ev
+from . import scope
 from .finding import CRITICAL, Finding
 from .history import STUCK_AFTER, History, thread_sig
-from ..collect.syscalls import open_mode
 
 CLASS = "runc-start-blocked"
 SEVERITY = CRITICAL          # its highest: the fleet metrics count the class at this one
@@ -54,7 +55,7 @@ def _inferred(h: History) -> list[Finding]:
     ver = _version(snap.versions.get("containerd"))
     if not kills or not hung or ver is None or ver >= FIXED_IN:
         return []
-    starts = [p for p in snap.processes if p.role == m.RUNC and p.runtime_verb == "start" and not p.threads]
+    starts = [p for p in scope.suspects(snap) if p.role == m.RUNC and p.runtime_verb == "start" and not p.threads]
     p = starts[0] if starts else None
     cid = p.container_id if p is not None and snap.container(p.container_id or "") else None
     who = (f"runc start {pv.mark(p)}{p.pid} (its threads not read)" if p is not None
@@ -74,8 +75,8 @@ def _inferred(h: History) -> list[Finding]:
 def detect(h: History) -> list[Finding]:
     snap = h.latest
     out = []
-    live_inits = {p.container_id for p in snap.processes if p.role == m.RUNC_INIT and not p.zombie}
-    for p in snap.processes:
+    live_inits = {p.container_id for p in scope.suspects(snap) if p.role == m.RUNC_INIT and not p.zombie}
+    for p in scope.suspects(snap):
         if p.role == m.RUNC and p.runtime_verb == "start" and p.age >= START_AGE:
             t = _opening(p, "r")
             if t is None or p.container_id in live_inits:
@@ -97,7 +98,7 @@ def detect(h: History) -> list[Finding]:
                           "pending_calls": ev.probes(snap)}))
         elif p.role == m.RUNC_INIT and p.age >= INIT_AGE:
             t = _opening(p, "w")
-            starters = [q for q in snap.processes if q.role == m.RUNC and q.runtime_verb == "start"
+            starters = [q for q in scope.suspects(snap) if q.role == m.RUNC and q.runtime_verb == "start"
                         and q.container_id == p.container_id]
             if t is None or starters:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import model as m
 from . import evidence as ev
+from . import scope
 from .finding import CRITICAL, Finding
 from .history import STUCK_AFTER, History
 from .zombies_under_shim import ZOMBIE_SPAN, lingering_zombies, reap_links
@@ -17,7 +18,7 @@ EXPLAINS = ("runtime-call-hung", "zombies-under-shim")
 def detect(h: History) -> list[Finding]:
     snap = h.latest
     out = []
-    for shim in snap.processes:
+    for shim in scope.suspects(snap):
         if shim.role not in m.SHIM_ROLES:
             continue
         cid = shim.container_id

@@ -8,13 +8,13 @@ from __future__ import annotations
 from .. import model as m
 from .. import provenance as pv
 from ..runtime_clients import streaming_words
-from . import clients
+from . import clients, scope
 from . import evidence as ev
 from .finding import WARNING, Finding
 from .history import History
 from .pipes_common import BlockedWrite, blocked_writes
-from .pipes_common import links as pipe_links
 from .pipes_common import evidence as pipe_evidence
+from .pipes_common import links as pipe_links
 
 CLASS = "stuck-pipe"
 SEVERITY = WARNING          # its highest: the fleet metrics count the class at this one
@@ -24,9 +24,9 @@ _STREAM = {0: "stdin", 1: "stdout", 2: "stderr"}
 
 def detect(h: History) -> list[Finding]:
     snap = h.latest
-    shims = {p.pid for p in snap.processes if p.role in m.SHIM_ROLES}
+    shims = {p.pid for p in scope.suspects(snap) if p.role in m.SHIM_ROLES}
     by_container: dict[str, list] = {}
-    for p in snap.processes:
+    for p in scope.suspects(snap):
         if not p.container_id or p.role in (m.RUNC_INIT, m.RUNC) or p.role in m.SHIM_ROLES:
             continue
         for bw in blocked_writes(h, p):
@@ -117,7 +117,7 @@ def held_execs(snap: m.HostSnapshot, c: m.Container) -> dict | None:
     if c.docker is None or c.docker.exec_ids is None or c.shim_pid is None:
         return None
     init = c.init_pid or c.docker.pid
-    running = sum(1 for q in snap.processes if q.container_id == c.id and q.ppid == c.shim_pid
+    running = sum(1 for q in scope.suspects(snap) if q.container_id == c.id and q.ppid == c.shim_pid
                   and q.pid != init and q.role not in (m.RUNC, m.RUNC_INIT))
     return {"listed": len(c.docker.exec_ids), "running": running}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import model as m
 from . import evidence as ev
+from . import scope
 from .finding import WARNING, Finding
 from .history import History
 
@@ -40,7 +41,7 @@ def lingering_zombies(h: History, shim: m.Process) -> tuple[list[m.Process], lis
 
 def detect(h: History) -> list[Finding]:
     out = []
-    for shim in h.latest.processes:
+    for shim in scope.suspects(h.latest):
         if shim.role not in m.SHIM_ROLES:
             continue
         zombies, counts, span = lingering_zombies(h, shim)
