@@ -93,7 +93,8 @@ def _chain(h: History, c: m.Container | None, fs: list[Finding], extra: Extra) -
         if (pr := kernel_causes.pids_refusals(snap, c)):
             roots.append(pr)
         elif "pids-exhausted" in cls:
-            roots.append(link(cls["pids-exhausted"].summary, "cgroup pids counters",
+            pe = cls["pids-exhausted"]        # the counters' statement: the failed exec is its own link
+            roots.append(link(pe.evidence.get("counters_said") or pe.summary, "cgroup pids counters",
                               {"levels": cls["pids-exhausted"].evidence.get("levels")}, key="pids-limit"))
         roots.sort(key=lambda x: -(x["age"] or 0))
     said = _content(snap, c, cls, extra)

@@ -93,6 +93,13 @@ def test_pids_exhausted(lab):
     level = f["evidence"]["levels"][0]
     assert level["pids_current"] == level["pids_max"] == 8 and level["pids_events_max"] >= 1
     assert f["severity"] == "critical"
+    # what the finding says about execs, asked of the engine: a single command still starts
+    # (moved into the cgroup, not forked in it), and cannot fork
+    assert "is full: 8/8 tasks" in f["summary"] and "a command an exec starts cannot fork either" in f["summary"]
+    docker = ["docker", "-H", lab.docker_host, "exec", cid]
+    assert subprocess.run([*docker, "echo", "hi"], capture_output=True, text=True, timeout=30).stdout == "hi\n"
+    r = subprocess.run([*docker, "sh", "-c", "ls / >/dev/null && echo forked"], capture_output=True, text=True, timeout=30)
+    assert "forked" not in r.stdout and "can't fork" in r.stderr
 
 
 def test_oom_kill(lab):

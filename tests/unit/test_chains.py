@@ -77,7 +77,7 @@ def test_seed_002_pids_limit_behind_read_init_p():
     t = texts(links)
     assert cls == "pids-exhausted"
     # the report shows pids.max and a graph of threads at 1w, no kernel line: the count is marked
-    assert t[0].startswith("pids cgroup of aa1e331ec24f at its limit: ≈10000/10000") and links[0]["reconstructed"]
+    assert t[0].startswith("pids cgroup of aa1e331ec24f is full: ≈10000/10000") and links[0]["reconstructed"]
     assert links[1]["kind"] == "inferred" and "pids limit" in t[1]
     assert t[2].startswith("runc exec printed a Go abort: runtime/cgo: pthread_create failed: Resource "
                            "temporarily unavailable") and links[2]["source"] == "runc's output"
