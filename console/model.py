@@ -116,6 +116,9 @@ class Process:
                                      # source showed (`docker exec ... ps -ef`)
     wchar: int | None = _sparse()    # bytes it has written in all (/proc/PID/io): a writer whose
                                      # count moves between samples is making progress, not stuck
+    terminal_job: bool | None = _sparse()   # it has a controlling terminal and is not in its
+                                     # foreground group: a shell's job, which job control stops
+                                     # (Ctrl-Z, a background read) and `fg` resumes
     recon: dict[str, str] | None = _sparse()
 
     @property

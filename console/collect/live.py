@@ -259,6 +259,8 @@ class LiveSource:
                 s = procfs.read_stat(f"{base}/stat")
                 if s is None:
                     continue
+                if tid == p.pid and s.tty_nr:
+                    p.terminal_job = s.pgrp != s.tpgid
                 p.threads.append(m.Thread(tid=tid, state=s.state,
                                           wchan=procfs.read_wchan(f"{base}/wchan")))
                 if s.state != "Z":

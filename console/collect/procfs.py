@@ -24,6 +24,9 @@ class Stat:
     ppid: int
     nthreads: int
     start_ticks: int
+    pgrp: int = 0
+    tty_nr: int = 0                  # 0: no controlling terminal
+    tpgid: int = -1                  # the terminal's foreground process group
 
 
 def parse_stat(data: bytes) -> Stat | None:
@@ -34,7 +37,7 @@ def parse_stat(data: bytes) -> Stat | None:
         rest = data[rp + 2:].split()
         return Stat(pid=int(data[:lp]), comm=data[lp + 1:rp].decode("utf-8", "replace"),
                     state=rest[0].decode(), ppid=int(rest[1]), nthreads=int(rest[17]),
-                    start_ticks=int(rest[19]))
+                    start_ticks=int(rest[19]), pgrp=int(rest[2]), tty_nr=int(rest[4]), tpgid=int(rest[5]))
     except (ValueError, IndexError):
         return None
 

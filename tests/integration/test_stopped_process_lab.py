@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 
 from hangconsole.actions.incident import Incident
 from hangconsole.lab.engine import IMAGE
@@ -57,4 +58,50 @@ def test_a_stopped_main_process_is_named_and_continued(lab, tmp_path):
             os.kill(init, signal.SIGCONT)
         except ProcessLookupError:
             pass
+        lab.docker("rm", "-f", name, check=False, timeout=30)
+
+
+def test_a_stopped_worker_is_named_and_a_job_stopped_at_a_terminal_is_not(lab, tmp_path):
+    """A worker SIGSTOPped while its parent runs is named, and continued alone. Beside it, an
+    operator's interactive `docker exec -it` shell with a job stopped by Ctrl-Z: a job of a
+    terminal (outside its foreground group), which `fg` resumes. Not named, not touched."""
+    from ptyprocess import PtyProcess
+    assert hc(lab, "lab", "clear", "--dir", lab.dir).returncode == 0
+    name = "hc-stopped-worker"
+    lab.docker("rm", "-f", name, check=False, timeout=30)
+    cid = lab.docker("run", "-d", "--network", "none", "--name", name, IMAGE, "sh", "-c",
+                     "sleep 3601 & sleep 3602 & wait", timeout=60).stdout.decode().strip()
+    init = int(lab.docker("inspect", "-f", "{{.State.Pid}}", name).stdout)
+    by_argv = lambda argv: next((p for p in _container_pids(cid) if _cmdline(p) == argv), None)  # noqa: E731
+    _wait_for(lambda: by_argv("sleep\x003602"), 20)
+    worker = by_argv("sleep\x003602")
+    shell = PtyProcess.spawn(["docker", "-H", lab.docker_host, "exec", "-it", name, "sh"], dimensions=(24, 80))
+    try:
+        time.sleep(1.5)
+        shell.write(b"sleep 3603\n")
+        _wait_for(lambda: by_argv("sleep\x003603"), 20)
+        shell.write(b"\x1a")                     # Ctrl-Z: the shell's job control stops it
+        job = by_argv("sleep\x003603")
+        _wait_for(lambda: _state(job) == "T", 20)
+        os.kill(worker, signal.SIGSTOP)
+        d = json.loads(hc(lab, "diagnose", "--json").stdout)
+        f = {f["class"]: f for f in d["findings"] if f["container"] == cid}["stopped-process"]
+        assert f["pids"] == [worker], f
+        assert f"sleep {worker}, a process of the container, has been stopped" in f["summary"]
+        assert f"its parent sh {init} runs" in f["summary"] and f"SIGCONT {worker}" in f["summary"]
+
+        r = hc(lab, "fix", "stopped-process", "--container", name, "--yes",
+               "--incident-dir", str(tmp_path / "inc"))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert _state(worker) != "T", "the world: the worker runs"
+        assert _state(job) == "T", "the operator's stopped job is left to its shell"
+        acts = [a for a in Incident(str(tmp_path / "inc")).audit_lines() if a["target"]]
+        assert [(a["action"], a["target"]["pid"]) for a in acts] == [("SIGCONT", worker)], acts
+    finally:
+        shell.terminate(force=True)
+        for pid in (worker,):
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
         lab.docker("rm", "-f", name, check=False, timeout=30)

@@ -6,6 +6,11 @@ def test_stat_with_hostile_comm():
     line = b"4242 (a) b (c) S 1 4242 4242 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 3 0 7777 0 0\n"
     s = procfs.parse_stat(line)
     assert (s.pid, s.comm, s.state, s.ppid, s.nthreads, s.start_ticks) == (4242, "a) b (c", "S", 1, 3, 7777)
+    assert (s.pgrp, s.tty_nr, s.tpgid) == (4242, 0, -1)
+    # a job Ctrl-Z stopped in `docker exec -it C sh` (read on the lab): its own group, the
+    # terminal pts/2, the shell's group in the foreground
+    job = procfs.parse_stat(b"12924 (sleep) T 12917 12924 12917 34818 12917 1077936384 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0\n")
+    assert (job.state, job.pgrp, job.tty_nr, job.tpgid) == ("T", 12924, 34818, 12917)
 
 
 def test_cgroup_file_v1_and_v2():

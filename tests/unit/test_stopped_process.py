@@ -63,3 +63,49 @@ def test_an_oom_kill_on_the_same_container_is_not_called_its_cause():
     found = {f.cls: f for f in diagnose(History(snaps))}
     assert [c.get("key") for c in found["stopped-process"].causes] == ["process-stopped"]
     assert "process-stopped" not in [c.get("key") for c in found["oom-kill"].causes]
+
+
+def _with_worker(t: float, main: str, worker: str, **kw) -> m.HostSnapshot:
+    s = _snap(t, main, zombie=False)
+    s.processes.append(m.Process(pid=103, ppid=101, start_ticks=4, comm="nginx", state=worker, uid=0, age=t,
+                                 container_id=CID, **kw))
+    return s
+
+
+def test_a_stopped_worker_is_named_with_its_running_parent():
+    [f] = _found(_with_worker(0, "S", "T"), _with_worker(6, "S", "T"))
+    assert f.pids == [103] and f.evidence["main_stopped"] is False
+    assert f.summary.startswith("nginx 103, a process of the container, has been stopped at least 6s")
+    assert "; its parent sh 101 runs, the runtime still says running" in f.summary and "SIGCONT 103 resumes it" in f.summary
+    assert "docker stop" not in f.summary        # the main process runs: a stop is not held up
+
+
+def test_main_and_worker_stopped_are_one_finding_main_first():
+    [f] = _found(_with_worker(0, "T", "T"), _with_worker(6, "T", "T"))
+    assert f.pids == [101, 103] and f.evidence["main_stopped"] is True
+    assert "sh 101, the container's main process" in f.summary and "nginx 103 of the container is stopped too" in f.summary
+    assert "SIGCONT 101 103" in f.summary
+
+
+def test_a_job_its_shell_stopped_at_a_terminal_is_not_named():
+    """Ctrl-Z in `docker exec -it C sh`: the job has a terminal and is outside its foreground
+    group; the shell's `fg` resumes it. Not a hang."""
+    assert _found(_with_worker(0, "S", "T", terminal_job=True), _with_worker(6, "S", "T", terminal_job=True)) == []
+
+
+def test_the_playbook_conditions_follow_every_process_named():
+    from types import SimpleNamespace
+
+    from hangconsole.diagnose import stopped_process as sp
+    [f] = _found(_with_worker(0, "T", "T"), _with_worker(6, "T", "T"))
+    now = _with_worker(9, "S", "T")
+    ctx = SimpleNamespace(finding=f, proc=now.proc)
+    assert sp.still_stopped(ctx) == (True, "nginx 103 in state T")
+    held, text = sp.all_run(ctx)
+    assert not held and text.endswith("send SIGCONT 103")
+    now = _with_worker(12, "S", "S")
+    assert sp.all_run(SimpleNamespace(finding=f, proc=now.proc)) == (True, "runs again: sh 101 (state S), nginx 103 (state S)")
+    gone = _with_worker(12, "S", "S")
+    gone.processes = [p for p in gone.processes if p.pid != 101]
+    held, text = sp.all_run(SimpleNamespace(finding=f, proc=gone.proc))
+    assert not held and "the container's main process exited" in text
