@@ -20,13 +20,18 @@ def _state(pid: int) -> str:
         return f.read().rsplit(")", 1)[1].split()[0]
 
 
-def test_a_stopped_main_process_is_named_and_continued(lab, tmp_path):
+def _started(lab, name: str, script: str) -> tuple[str, int]:
+    """A fresh container NAME running `sh -c SCRIPT` on a cleared lab: its id and main pid."""
     assert hc(lab, "lab", "clear", "--dir", lab.dir).returncode == 0
-    name = "hc-stopped-main"
     lab.docker("rm", "-f", name, check=False, timeout=30)
     cid = lab.docker("run", "-d", "--network", "none", "--name", name, IMAGE, "sh", "-c",
-                     "sleep 4 & while :; do sleep 3600; done", timeout=60).stdout.decode().strip()
-    init = int(lab.docker("inspect", "-f", "{{.State.Pid}}", name).stdout)
+                     script, timeout=60).stdout.decode().strip()
+    return cid, int(lab.docker("inspect", "-f", "{{.State.Pid}}", name).stdout)
+
+
+def test_a_stopped_main_process_is_named_and_continued(lab, tmp_path):
+    name = "hc-stopped-main"
+    cid, init = _started(lab, name, "sleep 4 & while :; do sleep 3600; done")
     os.kill(init, signal.SIGSTOP)
     try:
         # its child `sleep 4` exits while it is stopped: a zombie nobody reaps
@@ -66,12 +71,8 @@ def test_a_stopped_worker_is_named_and_a_job_stopped_at_a_terminal_is_not(lab, t
     operator's interactive `docker exec -it` shell with a job stopped by Ctrl-Z: a job of a
     terminal (outside its foreground group), which `fg` resumes. Not named, not touched."""
     from ptyprocess import PtyProcess
-    assert hc(lab, "lab", "clear", "--dir", lab.dir).returncode == 0
     name = "hc-stopped-worker"
-    lab.docker("rm", "-f", name, check=False, timeout=30)
-    cid = lab.docker("run", "-d", "--network", "none", "--name", name, IMAGE, "sh", "-c",
-                     "sleep 3601 & sleep 3602 & wait", timeout=60).stdout.decode().strip()
-    init = int(lab.docker("inspect", "-f", "{{.State.Pid}}", name).stdout)
+    cid, init = _started(lab, name, "sleep 3601 & sleep 3602 & wait")
     by_argv = lambda argv: next((p for p in _container_pids(cid) if _cmdline(p) == argv), None)  # noqa: E731
     _wait_for(lambda: by_argv("sleep\x003602"), 20)
     worker = by_argv("sleep\x003602")
@@ -99,9 +100,8 @@ def test_a_stopped_worker_is_named_and_a_job_stopped_at_a_terminal_is_not(lab, t
         assert [(a["action"], a["target"]["pid"]) for a in acts] == [("SIGCONT", worker)], acts
     finally:
         shell.terminate(force=True)
-        for pid in (worker,):
-            try:
-                os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
+        try:
+            os.kill(worker, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
         lab.docker("rm", "-f", name, check=False, timeout=30)
