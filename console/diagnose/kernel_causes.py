@@ -31,7 +31,8 @@ def _level(c: m.Container, path: str | None) -> m.CgroupLevel | None:
     return None
 
 
-def _label(c: m.Container, path: str) -> str:
+def level_label(c: m.Container, path: str) -> str:
+    """"container", "pod", or the path itself: which of C's cgroups PATH is, as said in a line."""
     leaf = c.cgroup.levels[0].path if c.cgroup and c.cgroup.levels else None
     if path == leaf or path.rstrip("/").endswith(c.id) or c.id in path.rsplit("/", 1)[-1]:
         return "container"
@@ -91,7 +92,7 @@ def oom_kills(snap: m.HostSnapshot, c: m.Container, runc_init_gone: bool = False
             continue
         lv = _level(c, ev.get("memcg"))
         ev.update(observed=named, age=snap.uptime - ev["uptime"],
-                  level=_label(c, ev["memcg"]) if ev.get("memcg") else None,
+                  level=level_label(c, ev["memcg"]) if ev.get("memcg") else None,
                   limit=ev.get("line_limit") or (lv.mem_limit if lv else None))
         out.append(ev)
     return out
@@ -134,7 +135,7 @@ def pids_refusals(snap: m.HostSnapshot, c: m.Container) -> dict | None:
     limit = (f"pids.max {lv.pids_max}, now {lv.pids_current}" if lv and lv.pids_max is not None
              else "limit not readable")
     age = snap.uptime - last.uptime
-    return {"key": "fork-rejected", "text": f"fork rejected by the pids controller at the {_label(c, path)} cgroup ({limit}), "
+    return {"key": "fork-rejected", "text": f"fork rejected by the pids controller at the {level_label(c, path)} cgroup ({limit}), "
                     f"{len(mine)} time(s), last {fmt_age(age)} ago",
             "kind": "observed", "source": "kernel log", "age": round(age, 1),
             "evidence": {"lines": [k.text for k, _ in mine][-3:], "cgroup": path,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import model as m
 from .. import provenance as pv
-from . import content, scope
+from . import content, kernel_causes, scope
 from . import evidence as ev
 from .finding import CRITICAL, WARNING, Finding
 from .history import History
@@ -64,7 +64,7 @@ def _state(h: History, c: m.Container, lv: m.CgroupLevel, failed: list[dict]) ->
     (a process moved into a cgroup is not refused) while `docker exec C sh -c ls` fails to
     fork; an older runc's exec failed outright (seed 002)."""
     mk = pv.mark(lv, "pids_current", "pids_max")
-    count = f"{mk}{lv.pids_current}/{lv.pids_max} tasks at {lv.path}"
+    count = f"{mk}{lv.pids_current}/{lv.pids_max} tasks at {_where(c, lv.path)}"
     refusals = _refusals(h, c, lv)
     said = f"; an exec into it failed: {failed[0]['recognised']}" if failed else ""
     if full(lv):
@@ -73,7 +73,7 @@ def _state(h: History, c: m.Container, lv: m.CgroupLevel, failed: list[dict]) ->
     if at_limit(lv):
         free = lv.pids_max - lv.pids_current
         return f"is nearly full: {count}, room for {free} more{refusals}; the forks past that fail", said
-    return (f"refused {_forks(lv.pids_events_max)} at {lv.path} (now {lv.pids_current}/{lv.pids_max or 'max'}); "
+    return (f"refused {_forks(lv.pids_events_max)} at {_where(c, lv.path)} (now {lv.pids_current}/{lv.pids_max or 'max'}); "
             f"those forks failed; there is room now, until it fills again"), said
 
 
@@ -88,6 +88,13 @@ def _refusals(h: History, c: m.Container, lv: m.CgroupLevel) -> str:
     new, span = lv.pids_events_max - first[1].pids_events_max, ev.fmt_age(h.latest.uptime - first[0].uptime)
     return (f", {_forks(new)} refused in the last {span} ({lv.pids_events_max} in all)" if new > 0
             else f", {_forks(lv.pids_events_max)} refused before, none in the last {span}")
+
+
+def _where(c: m.Container, path: str) -> str:
+    """The level, short: its own cgroup needs no 64-hex path in a headline (the levels table
+    and the playbook give it); a pod's or another ancestor's is named with its path."""
+    label = kernel_causes.level_label(c, path)
+    return "the container's cgroup" if label == "container" else f"the pod cgroup {path}" if label == "pod" else path
 
 
 def _forks(n: int) -> str:

@@ -122,8 +122,8 @@ def all_run(ctx):
     gone = [pid for pid, p in now if p is None]
     if ctx.finding.evidence.get("main_stopped") and now[0][1] is None:
         return False, f"process {now[0][0]} is gone: the container's main process exited"
-    runs = [f"{p.comm} {p.pid} (state {p.state})" for _, p in now if p is not None]
-    return (True, ("runs again: " + ", ".join(runs) if runs else "")
+    runs = [f"{p.comm} {p.pid} runs (state {p.state})" for _, p in now if p is not None]
+    return (True, ", ".join(runs)
             + (("; " if runs else "") + "gone: " + ", ".join(map(str, gone)) if gone else ""))
 
 

@@ -231,11 +231,11 @@ def _pids_level(ctx):
     for lv in (c.cgroup.levels if c and c.cgroup else []):
         if at_limit(lv):
             return c, lv
-    raise Refused("no pids level is at its limit any more")
+    raise Refused("no pids level is full or within 2 of its limit any more")
 
 
 class RaisePidsMax(Action):
-    """A stopgap: a higher pids.max at the level that is full, while the runaway is found."""
+    """A stopgap: a higher pids.max at the level that is full (or within 2 of it), while the runaway is found."""
 
     def bind(self, ctx, params):
         c, lv = _pids_level(ctx)

@@ -154,13 +154,13 @@ def pids_at_limit(ctx):
     for lv in (c.cgroup.levels if c and c.cgroup else []):
         if at_limit(lv):
             return True, f"{lv.pids_current}/{lv.pids_max} at {lv.path}"
-    return False, "no level is at its pids limit"
+    return False, "no level is full or within 2 of its pids limit"
 
 
 def pids_below_limit(ctx):
     held, text = pids_at_limit(ctx)
     if held:
-        text += (": still at the limit. Next: find the runaway (the finding's top thread owners) and stop it; "
+        text += (": still full or nearly. Next: find the runaway (the finding's top thread owners) and stop it; "
                  "a raised pids.max fills up again if it keeps forking")
     return not held, text
 

@@ -33,13 +33,13 @@ def _pids(*snaps):
 
 def test_one_short_of_the_limit_is_nearly_full_with_its_room_not_full():
     [f] = _pids(_snap(0, 7), _snap(5, 7))
-    assert f"is nearly full: 7/8 tasks at {PATH}, room for 1 more; the forks past that fail" in f.summary
+    assert "is nearly full: 7/8 tasks at the container's cgroup, room for 1 more; the forks past that fail" in f.summary
     assert "is full" not in f.summary and "exec" not in f.summary and f.severity == WARNING
 
 
 def test_full_and_refusing_now_is_critical_and_says_how_many_since_the_first_sample():
     [f] = _pids(_snap(0, 8, refused=3), _snap(5, 8, refused=5))
-    assert f"is full: 8/8 tasks at {PATH}, 2 forks refused in the last 5s (5 in all)" in f.summary
+    assert "is full: 8/8 tasks at the container's cgroup, 2 forks refused in the last 5s (5 in all)" in f.summary
     assert "no process in it can fork, and a command an exec starts cannot fork either" in f.summary
     assert f.severity == CRITICAL
 
@@ -56,9 +56,19 @@ def test_full_with_no_refusal_yet_is_a_warning():
 
 def test_room_again_after_refusals_says_so():
     [f] = _pids(_snap(0, 3, refused=4), _snap(5, 3, refused=4))
-    assert f.summary.endswith(f"refused 4 forks at {PATH} (now 3/8); those forks failed; "
+    assert f.summary.endswith("refused 4 forks at the container's cgroup (now 3/8); those forks failed; "
                               "there is room now, until it fills again") and f.severity == WARNING
 
 
 def test_plenty_of_room_and_no_refusal_is_nothing():
     assert _pids(_snap(0, 5), _snap(5, 5)) == []
+
+
+def test_a_pod_level_is_named_with_its_path():
+    """Kubernetes' podPidsLimit sits on the pod cgroup: the level to raise is named."""
+    pod = "/kubepods/burstable/pod64a6c0e7"
+    snaps = [_snap(t, 3) for t in (0, 5)]
+    for s in snaps:
+        s.containers[0].cgroup.levels[1] = m.CgroupLevel(pod, pids_current=40, pids_max=40)
+    [f] = _pids(*snaps)
+    assert f"is full: 40/40 tasks at the pod cgroup {pod}; no process in it can fork" in f.summary

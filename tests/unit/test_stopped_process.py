@@ -104,7 +104,7 @@ def test_the_playbook_conditions_follow_every_process_named():
     held, text = sp.all_run(ctx)
     assert not held and text.endswith("send SIGCONT 103")
     now = _with_worker(12, "S", "S")
-    assert sp.all_run(SimpleNamespace(finding=f, proc=now.proc)) == (True, "runs again: sh 101 (state S), nginx 103 (state S)")
+    assert sp.all_run(SimpleNamespace(finding=f, proc=now.proc)) == (True, "sh 101 runs (state S), nginx 103 runs (state S)")
     gone = _with_worker(12, "S", "S")
     gone.processes = [p for p in gone.processes if p.pid != 101]
     held, text = sp.all_run(SimpleNamespace(finding=f, proc=gone.proc))
