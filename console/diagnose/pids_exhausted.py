@@ -44,7 +44,7 @@ def detect(h: History) -> list[Finding]:
         members = [p for p in scope.suspects(snap) if p.container_id == c.id and p.role not in m.SHIM_ROLES]
         top = sorted(members, key=lambda p: -p.nthreads)[:5]
         failed = failed_execs(snap, c.id)
-        severity = CRITICAL if (full(lv) and (refused or rejected or failed)) or (near and failed) else WARNING
+        severity = CRITICAL if near and (refused or rejected or failed) else WARNING
         counters, said = _state(h, c, lv, failed)
         out.append(Finding(
             cls=CLASS, severity=severity, container=c.id, pids=[p.pid for p in top],

@@ -72,3 +72,11 @@ def test_a_pod_level_is_named_with_its_path():
         s.containers[0].cgroup.levels[1] = m.CgroupLevel(pod, pids_current=40, pids_max=40)
     [f] = _pids(*snaps)
     assert f"is full: 40/40 tasks at the pod cgroup {pod}; no process in it can fork" in f.summary
+
+
+def test_nearly_full_after_refusals_is_critical():
+    """A workload that already hit its limit (forks refused) and hovers within 2 of it: its
+    next work fails (the containerd lab's pod: 7/8 after the forker was refused)."""
+    [f] = _pids(_snap(0, 7, refused=1), _snap(5, 7, refused=1))
+    assert "is nearly full: 7/8" in f.summary and "1 fork refused before" in f.summary
+    assert f.severity == CRITICAL
