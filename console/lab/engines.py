@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 
 from . import hostile
 from .catalog import ENGINE_FAULTS
 from .errors import LabError
-from .faults import HOG, _wait, blocked_writer, container_name, wait_oom_kill
+from .faults import HOG, _wait, blocked_writer, container_name, stop, wait_oom_kill
 from .faults import oom_kills as _oom_kills  # noqa: F401 - tests read the count
 
 FAULTS = ENGINE_FAULTS
@@ -36,7 +35,7 @@ def inject_containerd(lab, fault: str) -> str:
         return hostile_pod(lab)
     pod = lab.pod()
     if fault == "stopped-shim":
-        os.kill(pod["shim"], signal.SIGSTOP)
+        stop(pod["shim"], "the pod's shim")
         return pod["sandbox"]
     if fault == "stuck-pipe":
         lab.stuck_exec(pod["app"])
@@ -62,7 +61,7 @@ def inject_podman(lab, fault: str) -> str:
         return hostile_podman(lab)
     cid = lab.run(name, ["sleep", "1000000"])
     if fault == "stopped-shim":
-        os.kill(lab.conmon_of(cid), signal.SIGSTOP)
+        stop(lab.conmon_of(cid), "conmon")
     elif fault == "stuck-pipe":
         lab.stuck_exec(name)
     elif fault == "paused":

@@ -45,6 +45,21 @@ def _wait(pred, seconds: float, what: str):
     raise LabError(f"fault did not take: {what}")
 
 
+def stop(pid: int, what: str) -> int:
+    """SIGSTOP PID and wait until it shows stopped: the signal is delivered asynchronously, and
+    whoever looks right after the fault (a drill noting the stopped shim) must see it taken."""
+    os.kill(pid, signal.SIGSTOP)
+
+    def stopped() -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] == "T"
+        except OSError:
+            return False
+    _wait(stopped, 10, f"{what} {pid} stopped (state T)")
+    return pid
+
+
 def container_name(lab, fault: str) -> str:
     return (getattr(lab, "names", None) or {}).get(fault) or f"hc-{fault}"
 
@@ -66,7 +81,7 @@ def _stopped_shim(lab) -> str:
     shim = _wait(lambda: shim_of(cid), 10, f"shim of {name}")
     for _ in range(3):
         lab.docker("exec", "-d", name, "sleep", "2")
-    os.kill(shim, signal.SIGSTOP)
+    stop(shim, "shim")
     lab.note("stopped", shim)
     # an exec issued now hangs on the stopped shim, and holds the container for inspect
     lab.spawn("pending-exec", ["docker", "exec", name, "true"])
