@@ -8,8 +8,9 @@ FAULTS: dict[str, str] = {
                   "whose stdout nobody reads: head blocks in write(1) on a full pipe whose only "
                   "reader is the shim (the general form of seed 000).",
     "pids-exhausted": "hc-pids-exhausted runs with --pids-limit 8 and 7 background sleeps; an exec "
-                      "into it then fails and the kernel logs `fork rejected by pids controller` "
-                      "(seed 002).",
+                      "that forks (`sh -c 'sleep 1 & wait'`) then cannot fork and the kernel logs "
+                      "`fork rejected by pids controller` (seed 002; runc 1.1 still starts the "
+                      "exec's own command).",
     "oom-kill": "hc-oom-kill runs with --memory 16m and a dd that allocates and touches 64 MiB at "
                 "once: the OOM killer kills dd (seeds 000 and 003 start with an OOM kill).",
     "log-driver-blocked": "hc-log-driver-blocked logs through Docker's fluentd driver (blocking mode) to a "
