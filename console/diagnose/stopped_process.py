@@ -69,14 +69,26 @@ def _summary(snap: m.HostSnapshot, c: m.Container, main: m.Process | None, held:
                 f"wait its whole grace period, then SIGKILL; {sig} resumes it where it stopped")
     parent = snap.proc(p.ppid)
     one = len(held) == 1
-    runs = (f"its parent {parent.comm} {parent.pid} runs, "
-            if parent is not None and parent.state not in ("T", "Z") and one else "")
+    runs = _parent(parent) if parent is not None and one else ""
     who = (f"{p.comm} {p.pid}, a process of the container, has" if one
            else f"{len(held)} processes of the container ({_names([q for q, _ in held])}) have")
     return (f"{who} been stopped {ev.at_least(stuck, p)} (state T: SIGSTOP, or a terminal's stop "
             f"signal): {'it runs' if one else 'they run'} nothing, and whatever waits on "
             f"{'it' if one else 'them'} waits{reaps if one else ''}; {runs}the runtime still says running and "
             f"every call answers. {sig} resumes {'it' if one else 'them'} where {'it' if one else 'they'} stopped")
+
+
+def _parent(parent: m.Process) -> str:
+    """What the parent of a stopped process does: a shell waiting for its children waits for
+    this one too (seen on the lab: wait4, wchan do_wait), which is not "runs"."""
+    waits = next((t.syscall.name if t.syscall and t.syscall.name in ("wait4", "waitid") else "wait"
+                  for t in parent.threads if t.wchan == "do_wait" or (t.syscall and t.syscall.name in ("wait4", "waitid"))),
+                 None)
+    if waits:
+        return f"its parent {parent.comm} {parent.pid} waits for it ({waits}), so the parent's work waits too; "
+    if parent.state in ("T", "Z"):
+        return ""
+    return f"its parent {parent.comm} {parent.pid} is not stopped (state {parent.state}); "
 
 
 def _names(procs: list[m.Process]) -> str:
@@ -119,12 +131,10 @@ def all_run(ctx):
     if stopped:
         return False, ("still stopped (state T): " + ", ".join(f"{p.comm} {p.pid}" for p in stopped)
                        + ": send SIGCONT " + " ".join(str(p.pid) for p in stopped))
-    gone = [pid for pid, p in now if p is None]
     if ctx.finding.evidence.get("main_stopped") and now[0][1] is None:
         return False, f"process {now[0][0]} is gone: the container's main process exited"
-    runs = [f"{p.comm} {p.pid} runs (state {p.state})" for _, p in now if p is not None]
-    return (True, ", ".join(runs)
-            + (("; " if runs else "") + "gone: " + ", ".join(map(str, gone)) if gone else ""))
+    return True, ", ".join(f"{p.comm} {p.pid} runs (state {p.state})" if p is not None
+                           else f"{pid} ran on and has exited" for pid, p in now)
 
 
 CONDITIONS = {"still-stopped": still_stopped, "all-run": all_run}

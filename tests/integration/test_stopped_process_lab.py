@@ -67,7 +67,7 @@ def test_a_stopped_main_process_is_named_and_continued(lab, tmp_path):
 
 
 def test_a_stopped_worker_is_named_and_a_job_stopped_at_a_terminal_is_not(lab, tmp_path):
-    """A worker SIGSTOPped while its parent runs is named, and continued alone. Beside it, an
+    """A worker SIGSTOPped while its parent runs on is named, and continued alone. Beside it, an
     operator's interactive `docker exec -it` shell with a job stopped by Ctrl-Z: a job of a
     terminal (outside its foreground group), which `fg` resumes. Not named, not touched."""
     from ptyprocess import PtyProcess
@@ -89,7 +89,10 @@ def test_a_stopped_worker_is_named_and_a_job_stopped_at_a_terminal_is_not(lab, t
         f = {f["class"]: f for f in d["findings"] if f["container"] == cid}["stopped-process"]
         assert f["pids"] == [worker], f
         assert f"sleep {worker}, a process of the container, has been stopped" in f["summary"]
-        assert f"its parent sh {init} runs" in f["summary"] and f"SIGCONT {worker}" in f["summary"]
+        # busybox's `wait` builtin sleeps in sigsuspend, not wait4: not a wait the tool can tie to
+        # this child, so it says only what it knows (a shell's foreground child: "waits for it")
+        assert f"its parent sh {init} is not stopped (state S)" in f["summary"]
+        assert f"SIGCONT {worker}" in f["summary"]
 
         r = hc(lab, "fix", "stopped-process", "--container", name, "--yes",
                "--incident-dir", str(tmp_path / "inc"))

@@ -76,8 +76,16 @@ def test_a_stopped_worker_is_named_with_its_running_parent():
     [f] = _found(_with_worker(0, "S", "T"), _with_worker(6, "S", "T"))
     assert f.pids == [103] and f.evidence["main_stopped"] is False
     assert f.summary.startswith("nginx 103, a process of the container, has been stopped at least 6s")
-    assert "; its parent sh 101 runs, the runtime still says running" in f.summary and "SIGCONT 103 resumes it" in f.summary
+    assert "; its parent sh 101 is not stopped (state S); the runtime still says running" in f.summary and "SIGCONT 103 resumes it" in f.summary
     assert "docker stop" not in f.summary        # the main process runs: a stop is not held up
+
+
+def test_a_parent_waiting_for_the_stopped_worker_is_said_to_wait_not_to_run():
+    snaps = [_with_worker(t, "S", "T") for t in (0, 6)]
+    for s in snaps:
+        s.proc(101).threads = [m.Thread(tid=101, state="S", wchan="do_wait")]
+    [f] = _found(*snaps)
+    assert "; its parent sh 101 waits for it (wait), so the parent's work waits too; the runtime" in f.summary
 
 
 def test_main_and_worker_stopped_are_one_finding_main_first():
@@ -105,6 +113,9 @@ def test_the_playbook_conditions_follow_every_process_named():
     assert not held and text.endswith("send SIGCONT 103")
     now = _with_worker(12, "S", "S")
     assert sp.all_run(SimpleNamespace(finding=f, proc=now.proc)) == (True, "sh 101 runs (state S), nginx 103 runs (state S)")
+    done = _with_worker(12, "S", "S")
+    done.processes = [p for p in done.processes if p.pid != 103]     # the worker ran on and exited
+    assert sp.all_run(SimpleNamespace(finding=f, proc=done.proc)) == (True, "sh 101 runs (state S), 103 ran on and has exited")
     gone = _with_worker(12, "S", "S")
     gone.processes = [p for p in gone.processes if p.pid != 101]
     held, text = sp.all_run(SimpleNamespace(finding=f, proc=gone.proc))
