@@ -340,6 +340,13 @@ class StuckRead:
     seconds: float
 
 
+def _by_parent(procs: list[Process]) -> dict[int, list[Process]]:
+    kids: dict[int, list[Process]] = {}
+    for p in procs:
+        kids.setdefault(p.ppid, []).append(p)
+    return kids
+
+
 @dataclass(slots=True)
 class HostSnapshot:
     taken_at: float                  # wall clock (epoch seconds)
@@ -382,14 +389,17 @@ class HostSnapshot:
             self._index = {p.pid: p for p in self.processes}
         return self._index.get(pid)
 
+    def memo(self, slot: str, of: list, build):
+        """BUILD(OF), kept in SLOT until OF is replaced or changes length (a simulation that
+        drops processes makes a new list)."""
+        k = getattr(self, slot)
+        if k is None or k[0] is not of or k[1] != len(of):
+            k = (of, len(of), build(of))
+            setattr(self, slot, k)
+        return k[2]
+
     def children(self, pid: int) -> list[Process]:
-        k = self._kids
-        if k is None or k[0] is not self.processes or k[1] != len(self.processes):
-            kids: dict[int, list[Process]] = {}
-            for p in self.processes:
-                kids.setdefault(p.ppid, []).append(p)
-            k = self._kids = (self.processes, len(self.processes), kids)
-        return list(k[2].get(pid, ()))
+        return list(self.memo("_kids", self.processes, _by_parent).get(pid, ()))
 
     def container(self, cid: str) -> Container | None:
         for c in self.containers:
@@ -398,10 +408,7 @@ class HostSnapshot:
         return None
 
     def pipe(self, inode: int) -> Pipe | None:
-        k = self._by_inode
-        if k is None or k[0] is not self.pipes or k[1] != len(self.pipes):
-            k = self._by_inode = (self.pipes, len(self.pipes), {p.inode: p for p in reversed(self.pipes)})
-        return k[2].get(inode)
+        return self.memo("_by_inode", self.pipes, lambda ps: {p.inode: p for p in reversed(ps)}).get(inode)
 
     def runtime_tree(self, container: Container) -> list[Process]:
         """The shim and everything under it, plus processes in the container's cgroup."""
@@ -409,11 +416,8 @@ class HostSnapshot:
         if container.shim_pid and (shim := self.proc(container.shim_pid)):
             out[shim.pid] = shim
             todo = [shim.pid]
-            kids: dict[int, list[Process]] = {}
-            for p in self.processes:
-                kids.setdefault(p.ppid, []).append(p)
             while todo:
-                for k in kids.get(todo.pop(), ()):
+                for k in self.children(todo.pop()):
                     if k.pid not in out:
                         out[k.pid] = k
                         todo.append(k.pid)

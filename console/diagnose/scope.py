@@ -26,7 +26,4 @@ def named(p: m.Process) -> bool:
 def suspects(snap: m.HostSnapshot) -> list[m.Process]:
     """The processes of SNAP some class can name, in SNAP's order; computed once for each list
     of processes a snapshot holds (a simulation that replaces the list gets a new pick)."""
-    k = snap._suspects
-    if k is None or k[0] is not snap.processes or k[1] != len(snap.processes):
-        k = snap._suspects = (snap.processes, len(snap.processes), [p for p in snap.processes if named(p)])
-    return k[2]
+    return snap.memo("_suspects", snap.processes, lambda procs: [p for p in procs if named(p)])

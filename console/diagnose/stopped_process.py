@@ -81,11 +81,11 @@ def _summary(snap: m.HostSnapshot, c: m.Container, main: m.Process | None, held:
 def _parent(parent: m.Process) -> str:
     """What the parent of a stopped process does: a shell waiting for its children waits for
     this one too (seen on the lab: wait4, wchan do_wait), which is not "runs"."""
-    waits = next((t.syscall.name if t.syscall and t.syscall.name in ("wait4", "waitid") else "wait"
-                  for t in parent.threads if t.wchan == "do_wait" or (t.syscall and t.syscall.name in ("wait4", "waitid"))),
-                 None)
-    if waits:
-        return f"its parent {parent.comm} {parent.pid} waits for it ({waits}), so the parent's work waits too; "
+    for t in parent.threads:
+        call = t.syscall.name if t.syscall else None
+        if t.wchan == "do_wait" or call in ("wait4", "waitid"):
+            how = call if call in ("wait4", "waitid") else "wait"
+            return f"its parent {parent.comm} {parent.pid} waits for it ({how}), so the parent's work waits too; "
     if parent.state in ("T", "Z"):
         return ""
     return f"its parent {parent.comm} {parent.pid} is not stopped (state {parent.state}); "
